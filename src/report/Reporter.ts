@@ -1,0 +1,125 @@
+// The one place actions talk to the run page: log, masks, outputs, annotations and the job summary.
+import * as core from '@actions/core';
+import type { Log } from '../log/Log.js';
+
+export type Outcome = 'success' | 'failure' | 'warning' | 'neutral';
+
+const icon: Record<Outcome, string> = { success: '✅', failure: '❌', warning: '⚠️', neutral: 'ℹ️' };
+
+export interface AnnotationPlace {
+  file?: string;
+  line?: number;
+  column?: number;
+  endLine?: number;
+  endColumn?: number;
+}
+
+export const actionLog: Log = {
+  info: (m) => core.info(m),
+  warn: (m) => core.warning(m),
+  error: (m) => core.error(m),
+  debug: (m) => core.debug(m),
+};
+
+/** Masks each value, and each line of a multi-line one (the runner masks line by line). */
+export function maskSecrets(values: Iterable<string>): void {
+  for (const v of values) {
+    if (!v) continue;
+    core.setSecret(v);
+    for (const line of v.split(/\r?\n/)) if (line.trim().length >= 4) core.setSecret(line.trim());
+  }
+}
+
+export function setOutputs(outputs: Record<string, string | number | boolean | undefined>): void {
+  for (const [k, v] of Object.entries(outputs)) core.setOutput(k, v === undefined ? '' : String(v));
+}
+
+export function annotate(
+  kind: 'error' | 'warning' | 'notice',
+  message: string,
+  title?: string,
+  place: AnnotationPlace = {},
+): void {
+  const props: core.AnnotationProperties = {
+    title,
+    file: place.file,
+    startLine: place.line,
+    startColumn: place.column,
+    endLine: place.endLine,
+    endColumn: place.endColumn,
+  };
+  if (kind === 'error') core.error(message, props);
+  else if (kind === 'warning') core.warning(message, props);
+  else core.notice(message, props);
+}
+
+/** Markdown-safe table cell. */
+export function cell(v: string | number | undefined): string {
+  if (v === undefined || v === '') return '–';
+  return String(v).replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+}
+
+export function formatMs(ms: number | undefined): string {
+  if (ms === undefined) return '–';
+  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
+}
+
+/** A job summary in the suite's one style: headline, tables, details, links. */
+export class RunSummary {
+  private readonly parts: string[] = [];
+
+  constructor(private readonly action: string) {}
+
+  headline(outcome: Outcome, text: string): this {
+    this.parts.push(`## ${icon[outcome]} ${this.action}: ${text}\n`);
+    return this;
+  }
+
+  paragraph(text: string): this {
+    this.parts.push(`${text}\n`);
+    return this;
+  }
+
+  table(headers: string[], rows: (string | number | undefined)[][]): this {
+    const head = `| ${headers.map(cell).join(' | ')} |`;
+    const sep = `| ${headers.map(() => '---').join(' | ')} |`;
+    const body = rows.map((r) => `| ${r.map(cell).join(' | ')} |`);
+    this.parts.push([head, sep, ...body].join('\n') + '\n');
+    return this;
+  }
+
+  details(title: string, body: string, lang = ''): this {
+    const fenced = '```' + lang + '\n' + body.replace(/```/g, '`\u200b``') + '\n```';
+    this.parts.push(`<details><summary>${title}</summary>\n\n${fenced}\n\n</details>\n`);
+    return this;
+  }
+
+  links(items: { text: string; url?: string }[]): this {
+    const shown = items.filter((i) => i.url).map((i) => `[${i.text}](${i.url})`);
+    if (shown.length) this.parts.push(shown.join(' · ') + '\n');
+    return this;
+  }
+
+  markdown(): string {
+    return this.parts.join('\n');
+  }
+
+  /** Appends to $GITHUB_STEP_SUMMARY; a runner without one (the CLI) just skips it. */
+  async write(): Promise<void> {
+    if (!process.env.GITHUB_STEP_SUMMARY) return;
+    await core.summary.addRaw(this.markdown(), true).write();
+  }
+}
+
+/** Links to this run, its commit and repository, from the runner's environment. */
+export function runLinks(): { runUrl?: string; commitUrl?: string; repoUrl?: string } {
+  const server = process.env.GITHUB_SERVER_URL || 'https://github.com';
+  const repo = process.env.GITHUB_REPOSITORY;
+  const runId = process.env.GITHUB_RUN_ID;
+  const sha = process.env.GITHUB_SHA;
+  return {
+    repoUrl: repo ? `${server}/${repo}` : undefined,
+    runUrl: repo && runId ? `${server}/${repo}/actions/runs/${runId}` : undefined,
+    commitUrl: repo && sha ? `${server}/${repo}/commit/${sha}` : undefined,
+  };
+}

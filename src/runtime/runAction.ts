@@ -1,0 +1,25 @@
+// One wrapper for every action's entry: the same bundle runs as `main` and as `post`
+// (GitHub runs the post entry with the state the main saved), and any error fails the step once.
+import * as core from '@actions/core';
+import { InputError } from '../inputs/InputError.js';
+
+export async function runAction(main: () => Promise<void>, post?: () => Promise<void>): Promise<void> {
+  const isPost = core.getState('isPost') === 'true';
+  if (!isPost) core.saveState('isPost', 'true');
+  try {
+    if (isPost) await post?.();
+    else await main();
+  } catch (err) {
+    fail(err);
+  }
+}
+
+export function fail(err: unknown): void {
+  if (err instanceof InputError) {
+    core.setFailed(err.message);
+    return;
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  core.setFailed(message);
+  if (err instanceof Error && err.stack) core.debug(err.stack);
+}
