@@ -82,6 +82,15 @@ export class InputReader {
     return out;
   }
 
+  /** Every value of KEY=VALUE lines, unchecked: for masking before anything else reads them. */
+  keyValuesLoose(name: string): string[] {
+    return this.source
+      .get(name)
+      .split(/\r?\n/)
+      .map((l) => (l.includes('=') ? l.slice(l.indexOf('=') + 1) : l))
+      .filter((v) => v.trim() !== '');
+  }
+
   oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
     const v = this.string(name, fallback);
     if (!(allowed as readonly string[]).includes(v))

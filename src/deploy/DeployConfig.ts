@@ -1,0 +1,130 @@
+// The deploy action's inputs, read and checked into one typed object before any host is touched.
+import { readFileSync, existsSync, statSync } from 'node:fs';
+import { basename, isAbsolute, join, relative } from 'node:path';
+import { parseDocument } from 'yaml';
+import { readConnection, type ConnectionConfig } from '../connection/ConnectionConfig.js';
+import type { HealthGateSpec } from '../health/HealthGate.js';
+import { deployHealthInputs, readHealthSpec } from '../health/readHealthSpec.js';
+import { InputError } from '../inputs/InputError.js';
+import type { InputReader } from '../inputs/InputReader.js';
+
+export interface ComposeFile {
+  /** The name it gets in the release directory. */
+  name: string;
+  /** Path as the user gave it, for annotations. */
+  source: string;
+  content: string;
+}
+
+export interface RegistryLogin {
+  server: string;
+  username: string;
+  password: string;
+}
+
+export interface RunMeta {
+  gitSha?: string;
+  ref?: string;
+  runUrl?: string;
+  actor?: string;
+  repository?: string;
+}
+
+export interface DeployConfig extends ConnectionConfig {
+  composeFiles: ComposeFile[];
+  image?: string;
+  env: Map<string, string>;
+  secrets: Map<string, string>;
+  registry?: RegistryLogin;
+  health: HealthGateSpec;
+  rollbackOnFailure: boolean;
+  keepReleases: number;
+  lockTimeoutMs: number;
+  dryRun: boolean;
+  meta: RunMeta;
+}
+
+const IMAGE_REF = /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-]+[a-z0-9]+)*)*(:[\w][\w.-]{0,127})?(@sha256:[0-9a-f]{64})?$/;
+
+export function readDeployConfig(inputs: InputReader, workspace: string, meta: RunMeta): DeployConfig {
+  const connection = readConnection(inputs);
+  const composeFiles = readComposeFiles(inputs.list('compose-file'), workspace);
+
+  const image = inputs.string('image') || undefined;
+  if (image && !IMAGE_REF.test(image))
+    throw new InputError('image', `'${image}' is not an image reference (registry/name:tag or registry/name@sha256:…, lower case)`);
+
+  const env = inputs.keyValues('env');
+  const secrets = inputs.keyValues('secrets');
+  for (const [name, map] of [
+    ['env', env],
+    ['secrets', secrets],
+  ] as const) {
+    if (image && map.has('IMAGE')) throw new InputError(name, 'sets IMAGE, which the image input sets; remove one');
+    for (const [k, v] of map) {
+      if (/[\r\n\0]/.test(v)) throw new InputError(name, `${k} has a line break; env files hold one line per value`);
+    }
+  }
+  for (const k of env.keys())
+    if (secrets.has(k)) throw new InputError('secrets', `${k} is also set in env; set it in one place`);
+
+  const registry = readRegistry(inputs, image);
+  const health = readHealthSpec(inputs, deployHealthInputs);
+
+  return {
+    ...connection,
+    composeFiles,
+    image,
+    env,
+    secrets,
+    registry,
+    health,
+    rollbackOnFailure: inputs.bool('rollback-on-failure', true),
+    keepReleases: inputs.int('keep-releases', 5, { min: 2, max: 1000 }),
+    lockTimeoutMs: inputs.seconds('lock-timeout', 300, { min: 0, max: 86_400 }) * 1000,
+    dryRun: inputs.bool('dry-run', false),
+    meta,
+  };
+}
+
+function readRegistry(inputs: InputReader, image: string | undefined): RegistryLogin | undefined {
+  const password = inputs.raw('registry-password').trim();
+  const username = inputs.string('registry-username');
+  let server = inputs.string('registry');
+  if (!password && !username && !server) return undefined;
+  if (!password) throw new InputError('registry-password', 'is required when registry or registry-username is set');
+  if (!username) throw new InputError('registry-username', 'is required when registry-password is set');
+  if (!server) {
+    const first = image?.split('/')[0];
+    if (!image || !first || !/[.:]/.test(first) || !image.includes('/'))
+      throw new InputError('registry', 'is required: the registry host to log in to, e.g. ghcr.io');
+    server = first;
+  }
+  if (!/^[a-z0-9.-]+(:\d+)?(\/[\w./-]*)?$/i.test(server.replace(/^https?:\/\//, '')))
+    throw new InputError('registry', `'${server}' is not a registry host (e.g. ghcr.io or registry.example.com:5000)`);
+  return { server, username, password };
+}
+
+export function readComposeFiles(paths: string[], workspace: string): ComposeFile[] {
+  const list = paths.length ? paths : ['docker-compose.yml'];
+  const names = new Set<string>();
+  return list.map((p) => {
+    const full = isAbsolute(p) ? p : join(workspace, p);
+    if (!existsSync(full) || !statSync(full).isFile())
+      throw new InputError('compose-file', `'${p}' does not exist in the workspace (${workspace}); check out the repository first, or fix the path`);
+    const content = readFileSync(full, 'utf8');
+    const doc = parseDocument(content, { prettyErrors: true });
+    if (doc.errors.length) {
+      const e = doc.errors[0]!;
+      const pos = e.linePos?.[0];
+      throw new InputError('compose-file', `'${p}' is not valid YAML${pos ? ` at line ${pos.line}, column ${pos.col}` : ''}: ${e.message.split('\n')[0]}`);
+    }
+    const services = doc.get('services');
+    if (!services || typeof services !== 'object')
+      throw new InputError('compose-file', `'${p}' has no services: section`);
+    const name = basename(full);
+    if (names.has(name)) throw new InputError('compose-file', `two files are named ${name}; give them different names`);
+    names.add(name);
+    return { name, source: relative(workspace, full) || name, content };
+  });
+}

@@ -1,0 +1,99 @@
+// Every command a deploy runs on one host, built up front from pure functions. The deploy
+// executes this plan; dry-run prints it. Nothing here touches a host.
+import type { ReleaseLayout } from '../release/ReleaseLayout.js';
+import { ComposeCommands } from '../remote/ComposeCommands.js';
+import { containerStatesCommand, loginCommand, repoDigestsCommand } from '../remote/DockerCommands.js';
+import { LockCommands } from '../remote/LockCommands.js';
+import type { ComposeVariant } from '../remote/ProbeCommands.js';
+import { ReleaseCommands } from '../remote/ReleaseCommands.js';
+import { line } from '../remote/Shell.js';
+
+export interface PlanContext {
+  app: string;
+  layout: ReleaseLayout;
+  compose: ComposeVariant;
+  releaseId: string;
+  composeFiles: string[];
+  image?: string;
+  registry?: { server: string; username: string };
+  previous?: { id: string; composeFiles: string[] };
+}
+
+export interface PlannedWrite {
+  name: string;
+  command: string;
+  secret: boolean;
+}
+
+export interface DeployPlan {
+  acquireLock: string;
+  login?: string;
+  createRelease: string;
+  writeFiles: PlannedWrite[];
+  validate: string;
+  pull: string;
+  resolveDigest?: string;
+  up: string;
+  containerStates: string;
+  activate: string;
+  /** Brings the previous release back up when the new one fails its gate. */
+  rollback?: string;
+  releaseLock: string;
+}
+
+export function composeFor(ctx: PlanContext, releaseId: string, files: string[], withLogin: boolean): ComposeCommands {
+  return new ComposeCommands({
+    variant: ctx.compose,
+    project: ctx.app,
+    dir: ctx.layout.release(releaseId),
+    files,
+    envFile: ctx.layout.envFile(releaseId),
+    dockerConfig: withLogin ? ctx.layout.dockerConfig : undefined,
+  });
+}
+
+export function planDeploy(ctx: PlanContext): DeployPlan {
+  const releases = new ReleaseCommands(ctx.layout);
+  const lock = new LockCommands(ctx.layout);
+  const loggedIn = !!ctx.registry;
+  const compose = composeFor(ctx, ctx.releaseId, ctx.composeFiles, loggedIn);
+  const dir = ctx.layout.release(ctx.releaseId);
+  const writes: PlannedWrite[] = [
+    ...ctx.composeFiles.map((name) => ({ name, command: releases.writeFile(`${dir}/${name}`, false), secret: false })),
+    { name: '.env', command: releases.writeFile(ctx.layout.envFile(ctx.releaseId), true), secret: true },
+    { name: 'release.json', command: releases.writeFile(ctx.layout.manifest(ctx.releaseId), false), secret: false },
+  ];
+  return {
+    acquireLock: lock.acquire(),
+    login: ctx.registry ? loginCommand(ctx.layout.dockerConfig, ctx.registry.server, ctx.registry.username) : undefined,
+    createRelease: releases.createRelease(ctx.releaseId),
+    writeFiles: writes,
+    validate: line(compose.config()),
+    pull: line(compose.pull()),
+    resolveDigest: ctx.image ? line(repoDigestsCommand(ctx.image)) : undefined,
+    up: line(compose.up()),
+    containerStates: containerStatesCommand(ctx.app),
+    activate: releases.activate(ctx.releaseId),
+    rollback: ctx.previous ? line(composeFor(ctx, ctx.previous.id, ctx.previous.composeFiles, loggedIn).up()) : undefined,
+    releaseLock: lock.release('<this run>'),
+  };
+}
+
+/** The plan as a person reads it: numbered steps, stdin named but never shown. */
+export function describePlan(plan: DeployPlan): string[] {
+  const steps: string[] = [];
+  const add = (what: string, cmd: string) => steps.push(`${steps.length + 1}. ${what}\n     $ ${cmd}`);
+  add('take the app lock (stdin: who and which run)', plan.acquireLock);
+  if (plan.login) add('log in to the registry (stdin: the password)', plan.login);
+  add('create the release directory', plan.createRelease);
+  for (const w of plan.writeFiles) add(`write ${w.name}${w.secret ? ' (0600; stdin: the values)' : ''}`, w.command);
+  add('check the compose files with the release variables', plan.validate);
+  add('pull the images', plan.pull);
+  if (plan.resolveDigest) add('resolve the image digest', plan.resolveDigest);
+  add('start the release', plan.up);
+  add('health gate: probe the URLs through the SSH tunnel, and read container states', plan.containerStates);
+  add('when healthy: point current at the release', plan.activate);
+  if (plan.rollback) add('when not healthy: bring the previous release back', plan.rollback);
+  add('release the lock', plan.releaseLock);
+  return steps;
+}

@@ -1,0 +1,69 @@
+// The deploy across all hosts: connect all, prepare all, then roll out on each in parallel.
+import { closeHosts, openHosts } from '../connection/HostSession.js';
+import type { Log } from '../log/Log.js';
+import { newLockOwner } from '../release/HostLock.js';
+import { newReleaseId } from '../release/ReleaseManifest.js';
+import type { DeployConfig } from './DeployConfig.js';
+import { describePlan } from './DeployPlan.js';
+import { HostDeployment, type HostResult, type HostStatus } from './HostDeployment.js';
+
+export interface DeployOutcome {
+  status: HostStatus;
+  releaseId: string;
+  hosts: HostResult[];
+  /** Set when no host got as far as a rollout. */
+  error?: Error;
+}
+
+export interface DeployHooks {
+  /** Told which locks this run holds, so a killed run's post step can free them. */
+  onLocks?: (held: { host: string; token: string }[]) => void;
+}
+
+export async function deploy(cfg: DeployConfig, log: Log, hooks: DeployHooks = {}): Promise<DeployOutcome> {
+  const releaseId = newReleaseId(new Date(), cfg.meta.gitSha);
+  const owner = newLockOwner('deploy', cfg.meta.actor, cfg.meta.runUrl);
+  const sessions = await openHosts(cfg, log);
+  const runs = sessions.map((s) => new HostDeployment(s, cfg, releaseId, owner, log));
+  try {
+    if (cfg.dryRun) {
+      for (const run of runs) {
+        const steps = describePlan(await run.makePlan());
+        run.result.status = 'dry-run';
+        run.result.plan = steps;
+        log.info(`${run.session.spec.label}: dry run, the plan (nothing is changed):\n${steps.join('\n')}`);
+      }
+      return { status: 'dry-run', releaseId, hosts: runs.map((r) => r.result) };
+    }
+
+    const prepared = await Promise.allSettled(runs.map((r) => r.prepare()));
+    hooks.onLocks?.(runs.filter((r) => r.lock.held).map((r) => ({ host: r.session.spec.label, token: owner.token })));
+    const failed = prepared.find((p): p is PromiseRejectedResult => p.status === 'rejected');
+    if (failed) {
+      // Nothing has changed what runs: drop the new release everywhere and free the locks.
+      await Promise.allSettled(runs.map((r) => r.abandon()));
+      hooks.onLocks?.([]);
+      throw failed.reason;
+    }
+
+    const settled = await Promise.allSettled(runs.map((r) => r.rollout()));
+    const results = settled.map((s, i) => {
+      if (s.status === 'fulfilled') return s.value;
+      const r = runs[i]!.result;
+      r.status = 'failed';
+      r.reason = (s.reason as Error).message;
+      return r;
+    });
+    hooks.onLocks?.([]);
+    return { status: overall(results.map((r) => r.status)), releaseId, hosts: results };
+  } finally {
+    closeHosts(sessions);
+  }
+}
+
+/** One word for the whole run: any failure fails it; else any rollback; else deployed. */
+export function overall(statuses: HostStatus[]): HostStatus {
+  if (statuses.includes('failed')) return 'failed';
+  if (statuses.includes('rolled-back')) return 'rolled-back';
+  return 'deployed';
+}

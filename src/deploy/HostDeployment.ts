@@ -1,0 +1,272 @@
+// One host's deploy, in two phases so that a failure anywhere before `up` changes nothing that
+// runs: prepare (lock, login, upload, validate, pull) on every host, then roll out.
+import type { HostSession } from '../connection/HostSession.js';
+import type { GateResult } from '../health/HealthGate.js';
+import { HealthGate } from '../health/HealthGate.js';
+import { HttpProbe } from '../health/HttpProbe.js';
+import { InputError } from '../inputs/InputError.js';
+import type { Log } from '../log/Log.js';
+import { renderEnvFile } from '../release/EnvFile.js';
+import { HostLock } from '../release/HostLock.js';
+import type { ReleaseManifest } from '../release/ReleaseManifest.js';
+import { ReleaseStore } from '../release/ReleaseStore.js';
+import type { LockOwner } from '../remote/LockCommands.js';
+import { logsTailCommand, parseContainerStates, pickDigest, type ContainerState } from '../remote/DockerCommands.js';
+import { line } from '../remote/Shell.js';
+import type { DeployConfig } from './DeployConfig.js';
+import { planDeploy, type DeployPlan } from './DeployPlan.js';
+
+export type HostStatus = 'deployed' | 'rolled-back' | 'failed' | 'dry-run';
+
+export interface Timings {
+  connectMs?: number;
+  pullMs?: number;
+  startMs?: number;
+  gateMs?: number;
+}
+
+export interface HostResult {
+  host: string;
+  status: HostStatus;
+  /** The release that runs now. */
+  release?: string;
+  previous?: string;
+  /** The release this run made (running, failed, or planned). */
+  attempted: string;
+  image?: string;
+  digest?: string;
+  timings: Timings;
+  reason?: string;
+  gate?: GateResult;
+  rollbackGate?: GateResult;
+  logs?: { name: string; tail: string }[];
+  plan?: string[];
+  pruned?: string[];
+}
+
+export class HostDeployment {
+  readonly store: ReleaseStore;
+  readonly lock: HostLock;
+  readonly result: HostResult;
+  private plan!: DeployPlan;
+  private manifest!: ReleaseManifest;
+  private created = false;
+
+  constructor(
+    readonly session: HostSession,
+    private readonly cfg: DeployConfig,
+    private readonly releaseId: string,
+    owner: LockOwner,
+    private readonly log: Log,
+  ) {
+    this.store = new ReleaseStore(session);
+    this.lock = new HostLock(session, owner);
+    this.result = {
+      host: session.spec.label,
+      status: 'failed',
+      attempted: releaseId,
+      image: cfg.image,
+      timings: { connectMs: session.connectMs },
+    };
+  }
+
+  private say(m: string) {
+    this.log.info(`${this.session.spec.label}: ${m}`);
+  }
+
+  /** Reads what runs now and builds the plan; changes nothing. */
+  async makePlan(): Promise<DeployPlan> {
+    const current = await this.store.current();
+    let previous: { id: string; composeFiles: string[] } | undefined;
+    if (current) {
+      const entry = (await this.store.list()).find((r) => r.id === current);
+      previous = { id: current, composeFiles: entry?.manifest?.composeFiles ?? this.cfg.composeFiles.map((f) => f.name) };
+    }
+    this.result.previous = current;
+    this.result.release = current;
+    this.plan = planDeploy({
+      app: this.cfg.app,
+      layout: this.session.layout,
+      compose: this.session.compose,
+      releaseId: this.releaseId,
+      composeFiles: this.cfg.composeFiles.map((f) => f.name),
+      image: this.cfg.image,
+      registry: this.cfg.registry,
+      previous,
+    });
+    return this.plan;
+  }
+
+  /** Phase 1: everything that can fail before a container changes. */
+  async prepare(): Promise<void> {
+    const { ssh } = this.session;
+    await this.lock.acquire(this.cfg.lockTimeoutMs, this.log);
+    // What runs may have changed while we waited: read it again under the lock.
+    await this.makePlan();
+    if (this.plan.login && this.cfg.registry) {
+      const r = await ssh.exec(this.plan.login, { stdin: this.cfg.registry.password + '\n' });
+      if (r.code !== 0)
+        throw new InputError(
+          'registry-password',
+          `${this.cfg.registry.server} refused the login of '${this.cfg.registry.username}' from ${this.session.spec.label}: ${lastLine(r.stderr)}`,
+        );
+    }
+    const vars: [string, string][] = [];
+    if (this.cfg.image) vars.push(['IMAGE', this.cfg.image]);
+    vars.push(...this.cfg.env, ...this.cfg.secrets);
+    this.manifest = {
+      id: this.releaseId,
+      app: this.cfg.app,
+      image: this.cfg.image ?? '',
+      composeFiles: this.cfg.composeFiles.map((f) => f.name),
+      envKeys: vars.map(([k]) => k),
+      gitSha: this.cfg.meta.gitSha,
+      ref: this.cfg.meta.ref,
+      runUrl: this.cfg.meta.runUrl,
+      actor: this.cfg.meta.actor,
+      createdAt: new Date().toISOString(),
+      status: 'pending',
+    };
+    this.say(`uploading release ${this.releaseId}`);
+    await ssh.run(`create release ${this.releaseId}`, this.plan.createRelease);
+    this.created = true;
+    const contents: Record<string, string> = {
+      '.env': renderEnvFile(vars),
+      'release.json': JSON.stringify(this.manifest, null, 2) + '\n',
+    };
+    for (const f of this.cfg.composeFiles) contents[f.name] = f.content;
+    await Promise.all(
+      this.plan.writeFiles.map((w) => ssh.run(`write ${w.name}`, w.command, { stdin: contents[w.name] ?? '' })),
+    );
+    await ssh.run('check the compose files (compose config)', this.plan.validate);
+    this.say('pulling images');
+    const pullStart = performance.now();
+    await ssh.run('pull the images', this.plan.pull, { timeoutMs: 30 * 60_000 });
+    this.result.timings.pullMs = performance.now() - pullStart;
+    if (this.plan.resolveDigest && this.cfg.image) {
+      const r = await ssh.exec(this.plan.resolveDigest);
+      this.manifest.digest = pickDigest(this.cfg.image, r.stdout);
+      this.result.digest = this.manifest.digest;
+    }
+  }
+
+  /** Undoes phase 1 after a failure on any host: drops the unused release, frees the lock. */
+  async abandon(): Promise<void> {
+    try {
+      if (this.created) await this.store.remove([this.releaseId]);
+    } finally {
+      await this.lock.release();
+    }
+  }
+
+  /** Phase 2: start, gate, then keep it or put the previous release back. */
+  async rollout(): Promise<HostResult> {
+    const { ssh } = this.session;
+    const r = this.result;
+    try {
+      this.say(`starting release ${this.releaseId}`);
+      const upStart = performance.now();
+      const up = await ssh.exec(this.plan.up, { timeoutMs: 30 * 60_000 });
+      r.timings.startMs = performance.now() - upStart;
+      if (up.code !== 0) {
+        r.reason = `compose up failed: ${lastLine(up.stderr || up.stdout)}`;
+      } else {
+        const gateStart = performance.now();
+        r.gate = await this.gate();
+        r.timings.gateMs = performance.now() - gateStart;
+        if (r.gate.healthy) {
+          await this.store.activate(this.releaseId);
+          await this.store.writeManifest({ ...this.manifest, status: 'active' });
+          r.status = 'deployed';
+          r.release = this.releaseId;
+          r.pruned = await this.store.prune(this.cfg.keepReleases, [this.releaseId, r.previous]);
+          this.say(`release ${this.releaseId} is healthy and current${r.pruned.length ? `; pruned ${r.pruned.join(', ')}` : ''}`);
+          await this.history('deployed');
+          return r;
+        }
+        r.reason = r.gate.reason;
+      }
+      // Not healthy: keep the evidence, then go back if we can.
+      r.logs = await this.failingLogs();
+      await this.store.writeManifest({ ...this.manifest, status: 'failed', failure: r.reason });
+      this.log.error(`${this.session.spec.label}: release ${this.releaseId} failed: ${r.reason}`);
+      if (this.cfg.rollbackOnFailure && this.plan.rollback && r.previous) {
+        this.say(`rolling back to ${r.previous}`);
+        const back = await ssh.exec(this.plan.rollback, { timeoutMs: 30 * 60_000 });
+        if (back.code === 0) r.rollbackGate = await this.gate();
+        if (back.code === 0 && r.rollbackGate?.healthy) {
+          r.status = 'rolled-back';
+          r.release = r.previous;
+          this.say(`previous release ${r.previous} is back and healthy`);
+        } else {
+          r.status = 'failed';
+          r.release = undefined;
+          r.reason += `; rollback to ${r.previous} ${back.code !== 0 ? `could not start: ${lastLine(back.stderr)}` : `is not healthy either: ${r.rollbackGate?.reason}`}`;
+        }
+      } else {
+        r.status = 'failed';
+        r.release = r.previous ? undefined : this.releaseId;
+        if (!r.previous) r.reason += ' (first release: nothing to roll back to; it is left running for inspection)';
+        else if (!this.cfg.rollbackOnFailure) r.reason += ' (rollback-on-failure is false: left running)';
+      }
+      await this.history(r.status);
+      return r;
+    } finally {
+      await this.lock.release();
+    }
+  }
+
+  private gate(): Promise<GateResult> {
+    const probe = new HttpProbe((host, port) => this.session.ssh.forward(host, port));
+    const gate = new HealthGate(this.cfg.health, probe, () => this.containerCheck());
+    return gate.run(this.log, `${this.session.spec.label}: `);
+  }
+
+  private async containerStates(): Promise<ContainerState[]> {
+    return parseContainerStates((await this.session.ssh.exec(this.plan.containerStates)).stdout);
+  }
+
+  /** Docker's view: every container running (or exited 0), every healthcheck healthy. */
+  private async containerCheck(): Promise<{ ok: boolean; fatal?: boolean; detail: string }> {
+    const states = await this.containerStates();
+    if (states.length === 0) return { ok: false, detail: 'no containers of the app are running' };
+    const crashed = states.filter((c) => (c.status === 'exited' && c.exitCode !== 0) || c.status === 'dead');
+    if (crashed.length)
+      return { ok: false, fatal: true, detail: crashed.map((c) => `${c.service} exited with code ${c.exitCode}`).join(', ') };
+    const waiting = states.filter((c) => !(c.status === 'running' || c.status === 'exited') || (c.health && c.health !== 'healthy'));
+    if (waiting.length)
+      return { ok: false, detail: waiting.map((c) => `${c.service} is ${c.health ?? c.status}`).join(', ') };
+    return { ok: true, detail: '' };
+  }
+
+  private async failingLogs(): Promise<{ name: string; tail: string }[]> {
+    const states = await this.containerStates();
+    const bad = states.filter((c) => c.status !== 'running' || (c.health && c.health !== 'healthy'));
+    const pick = bad.length ? bad : states;
+    return Promise.all(
+      pick.slice(0, 5).map(async (c) => {
+        const r = await this.session.ssh.exec(`${line(logsTailCommand(c.id, 30))} 2>&1`);
+        return { name: `${c.service} (${c.name}, ${c.health ?? c.status})`, tail: r.stdout.trimEnd() };
+      }),
+    );
+  }
+
+  private history(result: string): Promise<void> {
+    return this.store.appendHistory({
+      time: new Date().toISOString(),
+      event: 'deploy',
+      release: this.releaseId,
+      from: this.result.previous,
+      result,
+      image: this.cfg.image,
+      digest: this.result.digest,
+      actor: this.cfg.meta.actor,
+      runUrl: this.cfg.meta.runUrl,
+      reason: this.result.reason,
+    });
+  }
+}
+
+function lastLine(s: string): string {
+  return s.trim().split('\n').slice(-3).join(' ').slice(0, 500) || 'no output';
+}

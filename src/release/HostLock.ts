@@ -1,0 +1,65 @@
+// The per-app lock on one host, so two deploys (or a deploy and a rollback) never interleave.
+import { randomBytes } from 'node:crypto';
+import type { HostSession } from '../connection/HostSession.js';
+import type { Log } from '../log/Log.js';
+import { LockCommands, type LockOwner } from '../remote/LockCommands.js';
+
+export class LockTimeoutError extends Error {}
+
+export function newLockOwner(action: string, actor?: string, runUrl?: string): LockOwner {
+  return { token: randomBytes(12).toString('hex'), action, actor, runUrl, since: new Date().toISOString() };
+}
+
+export function describeOwner(raw: string): string {
+  try {
+    const o = JSON.parse(raw) as LockOwner;
+    return `${o.action} by ${o.actor ?? 'someone'} since ${o.since}${o.runUrl ? ` (${o.runUrl})` : ''}`;
+  } catch {
+    return 'another run (owner not recorded yet)';
+  }
+}
+
+export class HostLock {
+  private readonly cmd: LockCommands;
+  held = false;
+
+  constructor(
+    private readonly s: HostSession,
+    private readonly owner: LockOwner,
+  ) {
+    this.cmd = new LockCommands(s.layout);
+  }
+
+  /** Waits up to `timeoutMs` for the lock, polling; fails naming who holds it. */
+  async acquire(timeoutMs: number, log: Log, pollMs = 1000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    let told = false;
+    for (;;) {
+      const r = await this.s.ssh.exec(this.cmd.acquire(), { stdin: JSON.stringify(this.owner) + '\n' });
+      if (r.code === 0) {
+        this.held = true;
+        return;
+      }
+      const holder = describeOwner((await this.s.ssh.exec(this.cmd.readOwner())).stdout);
+      if (Date.now() + pollMs > deadline)
+        throw new LockTimeoutError(
+          `${this.s.spec.label}: ${this.s.layout.lockDir} is held by ${holder}; waited ${Math.round(timeoutMs / 1000)}s (lock-timeout). ` +
+            `If that run is gone, remove the directory by hand.`,
+        );
+      if (!told) log.info(`${this.s.spec.label}: waiting for the lock, held by ${holder}`);
+      told = true;
+      await new Promise((r) => setTimeout(r, pollMs));
+    }
+  }
+
+  async release(): Promise<void> {
+    if (!this.held) return;
+    await this.s.ssh.run('release the lock', this.cmd.release(this.owner.token));
+    this.held = false;
+  }
+}
+
+/** Releases a lock by token on a fresh connection: the post step's cleanup after a killed run. */
+export async function releaseByToken(s: HostSession, token: string): Promise<void> {
+  await s.ssh.run('release the lock', new LockCommands(s.layout).release(token));
+}

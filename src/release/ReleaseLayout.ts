@@ -1,0 +1,49 @@
+// Where an app lives on a host. Everything njord writes stays under this root.
+import { posix } from 'node:path';
+
+export class ReleaseLayout {
+  constructor(
+    /** Absolute path on the host, e.g. /home/deploy/njord/shop. */
+    readonly root: string,
+  ) {
+    if (!root.startsWith('/')) throw new Error(`release root must be absolute, got ${root}`);
+  }
+
+  get releasesDir(): string {
+    return posix.join(this.root, 'releases');
+  }
+  release(id: string): string {
+    return posix.join(this.releasesDir, id);
+  }
+  envFile(id: string): string {
+    return posix.join(this.release(id), '.env');
+  }
+  manifest(id: string): string {
+    return posix.join(this.release(id), 'release.json');
+  }
+  /** Symlink to the release that passed its gate last. */
+  get current(): string {
+    return posix.join(this.root, 'current');
+  }
+  get lockDir(): string {
+    return posix.join(this.root, '.lock');
+  }
+  get lockOwner(): string {
+    return posix.join(this.lockDir, 'owner.json');
+  }
+  /** One JSON line per deploy or rollback: the history the rollback action reads. */
+  get history(): string {
+    return posix.join(this.root, 'history.jsonl');
+  }
+  /** Registry credentials for this app only, never the user's ~/.docker. */
+  get dockerConfig(): string {
+    return posix.join(this.root, '.docker');
+  }
+
+  /** `~/x` and relative paths are taken from the remote user's home. */
+  static resolve(remoteDir: string, home: string): ReleaseLayout {
+    if (remoteDir.startsWith('/')) return new ReleaseLayout(posix.normalize(remoteDir));
+    const rest = remoteDir === '~' ? '' : remoteDir.replace(/^~\//, '');
+    return new ReleaseLayout(posix.normalize(posix.join(home, rest)));
+  }
+}

@@ -1,0 +1,55 @@
+// Compose command lines for one release of one app, for either Compose v2 (`docker compose`)
+// or v1 (`docker-compose`). The project name is the app, so named volumes outlive releases.
+import type { Argv } from './Shell.js';
+import type { ComposeVariant } from './ProbeCommands.js';
+
+export interface ComposeTarget {
+  variant: ComposeVariant;
+  project: string;
+  /** The release directory: compose files and .env live here. */
+  dir: string;
+  files: string[];
+  envFile: string;
+  /** DOCKER_CONFIG for private registries; credentials stay with the app. */
+  dockerConfig?: string;
+}
+
+export class ComposeCommands {
+  constructor(private readonly t: ComposeTarget) {}
+
+  private base(): string[] {
+    const env = this.t.dockerConfig ? ['env', `DOCKER_CONFIG=${this.t.dockerConfig}`] : [];
+    const bin = this.t.variant === 'v2' ? ['docker', 'compose'] : ['docker-compose'];
+    const files = this.t.files.flatMap((f) => ['-f', `${this.t.dir}/${f}`]);
+    return [
+      ...env,
+      ...bin,
+      '--project-name',
+      this.t.project,
+      '--project-directory',
+      this.t.dir,
+      '--env-file',
+      this.t.envFile,
+      ...files,
+    ];
+  }
+
+  /** Validates the files with the variables of the release, printing nothing secret. */
+  config(): Argv {
+    return [...this.base(), 'config', '--quiet'];
+  }
+
+  pull(): Argv {
+    return [...this.base(), 'pull', '--quiet'];
+  }
+
+  /** Starts the release; volumes are never removed (no `down -v`, ever). */
+  up(): Argv {
+    return [...this.base(), 'up', '--detach', '--remove-orphans'];
+  }
+
+  /** The images the release's services run, one per line. */
+  images(): Argv {
+    return this.t.variant === 'v2' ? [...this.base(), 'config', '--images'] : [...this.base(), 'config'];
+  }
+}

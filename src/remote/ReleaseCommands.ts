@@ -1,0 +1,53 @@
+// Command lines that read and change the release history under a ReleaseLayout.
+import type { ReleaseLayout } from '../release/ReleaseLayout.js';
+import { line, quote, stdinToFile } from './Shell.js';
+
+export class ReleaseCommands {
+  constructor(private readonly layout: ReleaseLayout) {}
+
+  /** Fails if the release exists already: ids are never reused. */
+  createRelease(id: string): string {
+    return `mkdir -p ${quote(this.layout.releasesDir)} && ${line(['mkdir', '-m', '700', this.layout.release(id)])}`;
+  }
+
+  /** Writes stdin to a file of the release (0600 for the env file, 0644 otherwise). */
+  writeFile(path: string, secret: boolean): string {
+    return stdinToFile(path, secret ? '600' : '644');
+  }
+
+  readCurrent(): string {
+    return `readlink ${quote(this.layout.current)} || true`;
+  }
+
+  /** Points `current` at the release in one rename, so readers never see it missing. */
+  activate(id: string): string {
+    const tmp = `${this.layout.current}.${id}.tmp`;
+    const target = `releases/${id}`;
+    return `ln -sfn ${quote(target)} ${quote(tmp)} && (mv -Tf ${quote(tmp)} ${quote(this.layout.current)} 2>/dev/null || { rm -f ${quote(tmp)}; ln -sfn ${quote(target)} ${quote(this.layout.current)}; })`;
+  }
+
+  /** Each release id, a tab, and its release.json on one line. */
+  list(): string {
+    return `cd ${quote(this.layout.releasesDir)} 2>/dev/null || exit 0; for d in */; do d=\${d%/}; printf '%s\\t' "$d"; tr -d '\\n' < "$d/release.json" 2>/dev/null; echo; done`;
+  }
+
+  remove(ids: string[]): string {
+    return line(['rm', '-rf', '--', ...ids.map((id) => this.layout.release(id))]);
+  }
+
+  appendHistory(): string {
+    return `cat >> ${quote(this.layout.history)}`;
+  }
+}
+
+export function parseReleaseList(stdout: string): { id: string; json?: string }[] {
+  return stdout
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => {
+      const tab = l.indexOf('\t');
+      const id = tab < 0 ? l.trim() : l.slice(0, tab);
+      const json = tab < 0 ? undefined : l.slice(tab + 1).trim() || undefined;
+      return { id, json };
+    });
+}

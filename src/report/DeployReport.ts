@@ -1,0 +1,64 @@
+// How a deploy (and a rollback, which shares its shape) reads on the run page.
+import type { DeployOutcome } from '../deploy/Deployer.js';
+import type { HostResult } from '../deploy/HostDeployment.js';
+import { describeAttempt } from '../health/HealthGate.js';
+import { annotate, formatMs, runLinks, RunSummary, type Outcome } from './Reporter.js';
+
+const headline: Record<string, [Outcome, string]> = {
+  deployed: ['success', 'deployed'],
+  'rolled-back': ['failure', 'release failed its health gate and was rolled back'],
+  failed: ['failure', 'failed'],
+  'dry-run': ['neutral', 'dry run (nothing changed)'],
+};
+
+export function deploySummary(app: string, o: DeployOutcome): RunSummary {
+  const [outcome, text] = headline[o.status] ?? ['neutral', o.status];
+  const s = new RunSummary(`Deploy ${app}`).headline(outcome, `${text} — release \`${o.releaseId}\``);
+  s.table(
+    ['Host', 'Result', 'Now running', 'Image', 'Digest', 'Connect', 'Pull', 'Start', 'Gate'],
+    o.hosts.map((h) => [
+      h.host,
+      h.status,
+      h.release ?? 'nothing',
+      h.image,
+      h.digest ? h.digest.slice(0, 19) + '…' : undefined,
+      formatMs(h.timings.connectMs),
+      formatMs(h.timings.pullMs),
+      formatMs(h.timings.startMs),
+      h.gate ? `${formatMs(h.timings.gateMs)}${h.gate.healthy ? '' : ' ✗'}` : undefined,
+    ]),
+  );
+  for (const h of o.hosts) hostDetails(s, h);
+  const l = runLinks();
+  s.links([
+    { text: 'run', url: l.runUrl },
+    { text: 'commit', url: l.commitUrl },
+  ]);
+  return s;
+}
+
+function hostDetails(s: RunSummary, h: HostResult): void {
+  if (h.reason) s.paragraph(`**${h.host}**: release \`${h.attempted}\` failed: ${h.reason}. Now running: ${h.release ? `\`${h.release}\`` : 'nothing healthy'}.`);
+  if (h.gate && !h.gate.healthy) {
+    const last = h.gate.attempts.slice(-5).map((a) => `+${formatMs(a.at)}  ${describeAttempt(a.results, a.extra)}`);
+    s.details(`${h.host}: last health answers`, last.join('\n'));
+  }
+  for (const l of h.logs ?? []) s.details(`${h.host}: logs of ${l.name}`, l.tail || '(no output)');
+  if (h.plan) s.details(`${h.host}: plan`, h.plan.join('\n'), 'text');
+  if (h.pruned?.length) s.paragraph(`${h.host}: pruned old releases ${h.pruned.map((p) => `\`${p}\``).join(', ')}.`);
+}
+
+export function deployAnnotations(app: string, o: DeployOutcome): void {
+  if (o.status === 'deployed') {
+    annotate('notice', `${app} release ${o.releaseId} is healthy on ${o.hosts.map((h) => h.host).join(', ')}`, 'Deployed');
+    return;
+  }
+  if (o.status === 'dry-run') return;
+  for (const h of o.hosts.filter((x) => x.status !== 'deployed')) {
+    annotate(
+      'error',
+      `${h.host}: release ${h.attempted} ${h.status === 'rolled-back' ? 'was rolled back' : 'failed'}: ${h.reason}. Now running: ${h.release ?? 'nothing healthy'}.`,
+      h.status === 'rolled-back' ? 'Rolled back' : 'Deploy failed',
+    );
+  }
+}
