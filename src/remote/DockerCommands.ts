@@ -1,10 +1,6 @@
 // Plain docker command lines, the same on both Compose versions.
 import { line, type Argv } from './Shell.js';
 
-/** Format of one container line in `containerStates`: service, state, exit code, health, name. */
-const STATE_FORMAT =
-  '{{index .Config.Labels "com.docker.compose.service"}}\t{{.State.Status}}\t{{.State.ExitCode}}\t{{if .State.Health}}{{.State.Health.Status}}{{end}}\t{{.Name}}\t{{.Id}}';
-
 export interface ContainerState {
   service: string;
   status: string;
@@ -32,21 +28,33 @@ export function repoDigestsCommand(image: string): Argv {
   return ['docker', 'image', 'inspect', '--format', '{{json .RepoDigests}}', image];
 }
 
-/** States of every container of the compose project, running or not. */
+/**
+ * Every container of the compose project, running or not, as `docker inspect` JSON. Parsed here
+ * rather than with --format: newer clients fail templates on keys an older engine leaves out.
+ */
 export function containerStatesCommand(project: string): string {
   const ps = line(['docker', 'ps', '-aq', '--filter', `label=com.docker.compose.project=${project}`]);
-  const inspect = line(['xargs', '-r', 'docker', 'inspect', '--format', STATE_FORMAT]);
-  return `${ps} | ${inspect}`;
+  return `${ps} | ${line(['xargs', '-r', 'docker', 'inspect'])}`;
+}
+
+interface InspectJson {
+  Id?: string;
+  Name?: string;
+  Config?: { Labels?: Record<string, string> };
+  State?: { Status?: string; ExitCode?: number; Health?: { Status?: string } };
 }
 
 export function parseContainerStates(stdout: string): ContainerState[] {
-  return stdout
-    .split('\n')
-    .filter((l) => l.trim())
-    .map((l) => {
-      const [service = '', status = '', exit = '0', health = '', name = '', id = ''] = l.split('\t');
-      return { service, status, exitCode: Number(exit), health: health || undefined, name: name.replace(/^\//, ''), id };
-    });
+  if (!stdout.trim()) return [];
+  const list = JSON.parse(stdout) as InspectJson[];
+  return list.map((c) => ({
+    service: c.Config?.Labels?.['com.docker.compose.service'] ?? '',
+    status: c.State?.Status ?? 'unknown',
+    exitCode: c.State?.ExitCode ?? 0,
+    health: c.State?.Health?.Status || undefined,
+    name: (c.Name ?? '').replace(/^\//, ''),
+    id: c.Id ?? '',
+  }));
 }
 
 export function logsTailCommand(containerId: string, lines = 30): Argv {

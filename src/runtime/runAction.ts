@@ -5,8 +5,8 @@ import { InputError } from '../inputs/InputError.js';
 
 export async function runAction(main: () => Promise<void>, post?: () => Promise<void>): Promise<void> {
   const isPost = core.getState('isPost') === 'true';
-  if (!isPost) core.saveState('isPost', 'true');
   try {
+    if (!isPost) core.saveState('isPost', 'true');
     if (isPost) await post?.();
     else await main();
   } catch (err) {
