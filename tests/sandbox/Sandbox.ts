@@ -543,6 +543,19 @@ function portHolder(port: number): string {
   return tryRun('ss', ['-ltnpH', `sport = :${port}`]).stdout.trim();
 }
 
+/** Stops (and disables) the docker-registry service the package installs; false if it is not running. */
+function stopPackagedRegistry(): boolean {
+  if (which('systemctl') && tryRun('systemctl', ['is-active', '--quiet', 'docker-registry']).ok) {
+    run('systemctl', ['disable', '--now', 'docker-registry'], {}, 'systemctl disable --now docker-registry');
+    return true;
+  }
+  if (existsSync('/etc/init.d/docker-registry') && tryRun('/etc/init.d/docker-registry', ['status']).ok) {
+    run('/etc/init.d/docker-registry', ['stop'], {}, '/etc/init.d/docker-registry stop');
+    return true;
+  }
+  return false;
+}
+
 async function ensureRegistry(log: string[]): Promise<void> {
   mkdirSync(join(registryDir, 'data'), { recursive: true, mode: 0o755 });
   const changed = writeIfChanged(sandboxFiles.registryConfig, registryConfig(), 0o644);
@@ -565,13 +578,12 @@ async function ensureRegistry(log: string[]): Promise<void> {
     // Debian's docker-registry package starts its own service on :5000 (all interfaces) where an init
     // system runs it; the sandbox runs its own, bound to loopback, with its own storage.
     const holder = portHolder(REGISTRY_PORT);
-    if (/registry/.test(holder) && which('systemctl') && tryRun('systemctl', ['is-active', 'docker-registry']).ok) {
-      run('systemctl', ['disable', '--now', 'docker-registry'], {}, 'systemctl disable --now docker-registry');
+    if (/registry/.test(holder) && stopPackagedRegistry()) {
       await waitFor(
-        'port to free',
-        10_000,
+        'the packaged registry to free its port',
+        15_000,
         async () => !(await portAnswers(REGISTRY_PORT)),
-        () => portHolder(5000),
+        () => portHolder(REGISTRY_PORT),
       );
       log.push("stopped the packaged docker-registry service (it held the sandbox's port)");
     } else {

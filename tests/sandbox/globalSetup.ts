@@ -2,7 +2,9 @@
 // the tests, which read it with `inject('sandbox')`. Where the sandbox cannot run (not root), it
 // provides nothing and the sandbox tests skip with sandboxUnavailableReason().
 //
-// Teardown stops only what this run started; NJORD_SANDBOX_KEEP=1 leaves it running for quicker reruns.
+// The sandbox is left running after the run: other test runs (and other people's) may be using it,
+// and the next run then starts in a fraction of a second. NJORD_SANDBOX_STOP=1 makes teardown stop
+// what this run started (never what was already running).
 import type { TestProject } from 'vitest/node';
 import { sandboxStartLog, sandboxUnavailableReason, startSandbox, stopSandbox, type SandboxInfo } from './Sandbox.js';
 
@@ -30,8 +32,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   );
   project.provide('sandbox', info);
   return async () => {
-    if (process.env.NJORD_SANDBOX_KEEP === '1') return;
-    if (startedNow.length) console.log('[sandbox] stopping what this run started');
+    if (process.env.NJORD_SANDBOX_STOP !== '1') return;
+    if (startedNow.length) console.log('[sandbox] NJORD_SANDBOX_STOP=1: stopping what this run started');
     await stopSandbox();
   };
 }
