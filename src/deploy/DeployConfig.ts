@@ -62,7 +62,7 @@ export function readDeployConfig(inputs: InputReader, workspace: string, meta: R
   ] as const) {
     if (image && map.has('IMAGE')) throw new InputError(name, 'sets IMAGE, which the image input sets; remove one');
     for (const [k, v] of map) {
-      if (/[\r\n\0]/.test(v)) throw new InputError(name, `${k} has a line break; env files hold one line per value`);
+      if (v.includes('\0')) throw new InputError(name, `${k} holds a NUL byte, which no environment variable can`);
     }
   }
   for (const k of env.keys())

@@ -60,7 +60,7 @@ export function planDeploy(ctx: PlanContext): DeployPlan {
   const dir = ctx.layout.release(ctx.releaseId);
   const writes: PlannedWrite[] = [
     ...ctx.composeFiles.map((name) => ({ name, command: releases.writeFile(`${dir}/${name}`, false), secret: false })),
-    { name: '.env', command: releases.writeFile(ctx.layout.envFile(ctx.releaseId), true), secret: true },
+    { name: 'release.env', command: releases.writeFile(ctx.layout.envFile(ctx.releaseId), true), secret: true },
     { name: 'release.json', command: releases.writeFile(ctx.layout.manifest(ctx.releaseId), false), secret: false },
   ];
   return {

@@ -131,7 +131,7 @@ export class HostDeployment {
     await ssh.run(`create release ${this.releaseId}`, this.plan.createRelease);
     this.created = true;
     const contents: Record<string, string> = {
-      '.env': renderEnvFile(vars),
+      'release.env': renderEnvFile(vars),
       'release.json': JSON.stringify(this.manifest, null, 2) + '\n',
     };
     for (const f of this.cfg.composeFiles) contents[f.name] = f.content;

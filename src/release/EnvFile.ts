@@ -1,22 +1,14 @@
-// The release's env file, read by compose for ${VAR} substitution. Values are quoted so both
-// Compose v2 (compose-go) and v1 (python-dotenv) read them back unchanged.
-export class EnvValueError extends Error {
-  constructor(readonly key: string, message: string) {
-    super(message);
-  }
-}
+// The release's env file. Compose's own env-file parsers disagree (v1's python-dotenv expands
+// ${VAR} even inside single quotes; v2's compose-go has other rules), so the file is shell
+// assignments instead, quoted by Shell.quote and sourced by `sh` before compose runs: every value
+// reaches compose's variable substitution byte for byte, on both versions.
+import { quote } from '../remote/Shell.js';
 
 export function renderEnvFile(vars: Iterable<[string, string]>): string {
-  const lines: string[] = [];
-  for (const [key, value] of vars) lines.push(`${key}=${quoteEnvValue(key, value)}`);
+  const lines = ['# njord release env: sourced by sh (set -a) before compose runs. Mode 0600.'];
+  for (const [key, value] of vars) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) throw new Error(`not a variable name: ${key}`);
+    lines.push(`${key}=${quote(value)}`);
+  }
   return lines.join('\n') + '\n';
-}
-
-function quoteEnvValue(key: string, value: string): string {
-  // Single quotes: literal in both parsers, no ${} expansion.
-  if (!value.includes("'")) return `'${value}'`;
-  // Double quotes expand ${VAR} in both parsers, and they disagree on escaping '$'.
-  if (value.includes('$'))
-    throw new EnvValueError(key, `${key} holds both ' and $, which compose env files cannot carry unchanged; change the value`);
-  return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 }

@@ -16,7 +16,7 @@ export class ReleaseLayout {
     return posix.join(this.releasesDir, id);
   }
   envFile(id: string): string {
-    return posix.join(this.release(id), '.env');
+    return posix.join(this.release(id), 'release.env');
   }
   manifest(id: string): string {
     return posix.join(this.release(id), 'release.json');
@@ -42,8 +42,8 @@ export class ReleaseLayout {
 
   /** `~/x` and relative paths are taken from the remote user's home. */
   static resolve(remoteDir: string, home: string): ReleaseLayout {
-    if (remoteDir.startsWith('/')) return new ReleaseLayout(posix.normalize(remoteDir));
     const rest = remoteDir === '~' ? '' : remoteDir.replace(/^~\//, '');
-    return new ReleaseLayout(posix.normalize(posix.join(home, rest)));
+    const full = posix.normalize(remoteDir.startsWith('/') ? remoteDir : posix.join(home, rest));
+    return new ReleaseLayout(full.length > 1 ? full.replace(/\/+$/, '') : full);
   }
 }

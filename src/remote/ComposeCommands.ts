@@ -1,12 +1,13 @@
 // Compose command lines for one release of one app, for either Compose v2 (`docker compose`)
 // or v1 (`docker-compose`). The project name is the app, so named volumes outlive releases.
+// Every command runs with the release's env file sourced into its environment (see EnvFile.ts).
 import type { Argv } from './Shell.js';
 import type { ComposeVariant } from './ProbeCommands.js';
 
 export interface ComposeTarget {
   variant: ComposeVariant;
   project: string;
-  /** The release directory: compose files and .env live here. */
+  /** The release directory: compose files and release.env live here. */
   dir: string;
   files: string[];
   envFile: string;
@@ -21,17 +22,9 @@ export class ComposeCommands {
     const env = this.t.dockerConfig ? ['env', `DOCKER_CONFIG=${this.t.dockerConfig}`] : [];
     const bin = this.t.variant === 'v2' ? ['docker', 'compose'] : ['docker-compose'];
     const files = this.t.files.flatMap((f) => ['-f', `${this.t.dir}/${f}`]);
-    return [
-      ...env,
-      ...bin,
-      '--project-name',
-      this.t.project,
-      '--project-directory',
-      this.t.dir,
-      '--env-file',
-      this.t.envFile,
-      ...files,
-    ];
+    // `sh` sources the env file (path as $1), then execs compose: values never touch argv.
+    const withEnv = ['sh', '-c', 'set -a && . "$1" && set +a && shift && exec "$@"', 'njord-env', this.t.envFile];
+    return [...withEnv, ...env, ...bin, '--project-name', this.t.project, '--project-directory', this.t.dir, ...files];
   }
 
   /** Validates the files with the variables of the release, printing nothing secret. */
