@@ -20,7 +20,10 @@ export const APP_NAME = /^[a-z0-9][a-z0-9_-]*$/;
 
 /** The repository's name made into a compose project name. */
 export function defaultAppName(repository = process.env.GITHUB_REPOSITORY ?? ''): string {
-  const name = (repository.split('/')[1] ?? '').toLowerCase().replace(/[^a-z0-9_-]+/g, '-').replace(/^[-_]+/, '');
+  const name = (repository.split('/')[1] ?? '')
+    .toLowerCase()
+    .replace(/[^a-z0-9_-]+/g, '-')
+    .replace(/^[-_]+/, '');
   return name;
 }
 
@@ -30,14 +33,23 @@ export function readConnection(inputs: InputReader): ConnectionConfig {
   checkPrivateKey(privateKey);
   const knownText = inputs.raw('known-hosts');
   if (!knownText.trim())
-    throw new InputError('known-hosts', 'is required: known_hosts lines for the hosts (ssh-keyscan HOST prints them); host keys are always checked');
+    throw new InputError(
+      'known-hosts',
+      'is required: known_hosts lines for the hosts (ssh-keyscan HOST prints them); host keys are always checked',
+    );
   const knownHosts = KnownHosts.parse(knownText);
   const app = inputs.string('app') || defaultAppName();
   if (!app) throw new InputError('app', 'is required when GITHUB_REPOSITORY is not set');
   if (!APP_NAME.test(app))
-    throw new InputError('app', `'${app}' is not a valid app name: use lower-case letters, digits, '-' and '_', starting with a letter or digit`);
+    throw new InputError(
+      'app',
+      `'${app}' is not a valid app name: use lower-case letters, digits, '-' and '_', starting with a letter or digit`,
+    );
   const remoteDir = inputs.string('remote-dir') || `~/njord/${app}`;
   if (/[\0\n'"`$\\;&|<>*?]/.test(remoteDir))
-    throw new InputError('remote-dir', `'${remoteDir}' has a shell character; use a plain path like ~/njord/${app} or /srv/${app}`);
+    throw new InputError(
+      'remote-dir',
+      `'${remoteDir}' has a shell character; use a plain path like ~/njord/${app} or /srv/${app}`,
+    );
   return { hosts, privateKey, knownHosts, app, remoteDir };
 }

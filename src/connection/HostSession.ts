@@ -42,7 +42,9 @@ async function openHost(spec: HostSpec, cfg: ConnectionConfig, log: Log): Promis
       throw new HostSetupError(`${spec.label}: neither 'docker compose' (v2) nor 'docker-compose' (v1) is installed`);
     const layout = ReleaseLayout.resolve(cfg.remoteDir, facts.home);
     const connectMs = performance.now() - started;
-    log.info(`${spec.label}: connected in ${Math.round(connectMs)} ms; Docker ${facts.dockerVersion}, Compose ${facts.compose}; releases in ${layout.root}`);
+    log.info(
+      `${spec.label}: connected in ${Math.round(connectMs)} ms; Docker ${facts.dockerVersion}, Compose ${facts.compose}; releases in ${layout.root}`,
+    );
     return { spec, ssh, facts, compose: facts.compose, layout, connectMs };
   } catch (err) {
     ssh.close();

@@ -44,7 +44,8 @@ export interface DeployConfig extends ConnectionConfig {
   meta: RunMeta;
 }
 
-const IMAGE_REF = /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-]+[a-z0-9]+)*)*(:[\w][\w.-]{0,127})?(@sha256:[0-9a-f]{64})?$/;
+const IMAGE_REF =
+  /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-]+[a-z0-9]+)*)*(:[\w][\w.-]{0,127})?(@sha256:[0-9a-f]{64})?$/;
 
 export function readDeployConfig(inputs: InputReader, workspace: string, meta: RunMeta): DeployConfig {
   const connection = readConnection(inputs);
@@ -52,7 +53,10 @@ export function readDeployConfig(inputs: InputReader, workspace: string, meta: R
 
   const image = inputs.string('image') || undefined;
   if (image && !IMAGE_REF.test(image))
-    throw new InputError('image', `'${image}' is not an image reference (registry/name:tag or registry/name@sha256:…, lower case)`);
+    throw new InputError(
+      'image',
+      `'${image}' is not an image reference (registry/name:tag or registry/name@sha256:…, lower case)`,
+    );
 
   const env = inputs.keyValues('env');
   const secrets = inputs.keyValues('secrets');
@@ -111,13 +115,19 @@ export function readComposeFiles(paths: string[], workspace: string): ComposeFil
   return list.map((p) => {
     const full = isAbsolute(p) ? p : join(workspace, p);
     if (!existsSync(full) || !statSync(full).isFile())
-      throw new InputError('compose-file', `'${p}' does not exist in the workspace (${workspace}); check out the repository first, or fix the path`);
+      throw new InputError(
+        'compose-file',
+        `'${p}' does not exist in the workspace (${workspace}); check out the repository first, or fix the path`,
+      );
     const content = readFileSync(full, 'utf8');
     const doc = parseDocument(content, { prettyErrors: true });
     if (doc.errors.length) {
       const e = doc.errors[0]!;
       const pos = e.linePos?.[0];
-      throw new InputError('compose-file', `'${p}' is not valid YAML${pos ? ` at line ${pos.line}, column ${pos.col}` : ''}: ${e.message.split('\n')[0]}`);
+      throw new InputError(
+        'compose-file',
+        `'${p}' is not valid YAML${pos ? ` at line ${pos.line}, column ${pos.col}` : ''}: ${e.message.split('\n')[0]}`,
+      );
     }
     const services = doc.get('services');
     if (!services || typeof services !== 'object')

@@ -74,7 +74,9 @@ export function planDeploy(ctx: PlanContext): DeployPlan {
     up: line(compose.up()),
     containerStates: containerStatesCommand(ctx.app),
     activate: releases.activate(ctx.releaseId),
-    rollback: ctx.previous ? line(composeFor(ctx, ctx.previous.id, ctx.previous.composeFiles, loggedIn).up()) : undefined,
+    rollback: ctx.previous
+      ? line(composeFor(ctx, ctx.previous.id, ctx.previous.composeFiles, loggedIn).up())
+      : undefined,
     releaseLock: lock.release('<this run>'),
   };
 }

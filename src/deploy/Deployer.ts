@@ -36,8 +36,10 @@ export async function deploy(cfg: DeployConfig, log: Log, hooks: DeployHooks = {
       return { status: 'dry-run', releaseId, hosts: runs.map((r) => r.result) };
     }
 
+    // Recorded before taking the locks: a run killed mid-way leaves its post step the tokens to free
+    // (freeing checks the token, so a lock never taken is left alone).
+    hooks.onLocks?.(runs.map((r) => ({ host: r.session.spec.label, token: owner.token })));
     const prepared = await Promise.allSettled(runs.map((r) => r.prepare()));
-    hooks.onLocks?.(runs.filter((r) => r.lock.held).map((r) => ({ host: r.session.spec.label, token: owner.token })));
     const failed = prepared.find((p): p is PromiseRejectedResult => p.status === 'rejected');
     if (failed) {
       // Nothing has changed what runs: drop the new release everywhere and free the locks.

@@ -80,7 +80,10 @@ export class HostDeployment {
     let previous: { id: string; composeFiles: string[] } | undefined;
     if (current) {
       const entry = (await this.store.list()).find((r) => r.id === current);
-      previous = { id: current, composeFiles: entry?.manifest?.composeFiles ?? this.cfg.composeFiles.map((f) => f.name) };
+      previous = {
+        id: current,
+        composeFiles: entry?.manifest?.composeFiles ?? this.cfg.composeFiles.map((f) => f.name),
+      };
     }
     this.result.previous = current;
     this.result.release = current;
@@ -180,7 +183,9 @@ export class HostDeployment {
           r.status = 'deployed';
           r.release = this.releaseId;
           r.pruned = await this.store.prune(this.cfg.keepReleases, [this.releaseId, r.previous]);
-          this.say(`release ${this.releaseId} is healthy and current${r.pruned.length ? `; pruned ${r.pruned.join(', ')}` : ''}`);
+          this.say(
+            `release ${this.releaseId} is healthy and current${r.pruned.length ? `; pruned ${r.pruned.join(', ')}` : ''}`,
+          );
           await this.history('deployed');
           return r;
         }
@@ -232,8 +237,14 @@ export class HostDeployment {
     if (states.length === 0) return { ok: false, detail: 'no containers of the app are running' };
     const crashed = states.filter((c) => (c.status === 'exited' && c.exitCode !== 0) || c.status === 'dead');
     if (crashed.length)
-      return { ok: false, fatal: true, detail: crashed.map((c) => `${c.service} exited with code ${c.exitCode}`).join(', ') };
-    const waiting = states.filter((c) => !(c.status === 'running' || c.status === 'exited') || (c.health && c.health !== 'healthy'));
+      return {
+        ok: false,
+        fatal: true,
+        detail: crashed.map((c) => `${c.service} exited with code ${c.exitCode}`).join(', '),
+      };
+    const waiting = states.filter(
+      (c) => !(c.status === 'running' || c.status === 'exited') || (c.health && c.health !== 'healthy'),
+    );
     if (waiting.length)
       return { ok: false, detail: waiting.map((c) => `${c.service} is ${c.health ?? c.status}`).join(', ') };
     return { ok: true, detail: '' };

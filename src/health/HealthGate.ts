@@ -58,13 +58,20 @@ export class HealthGate {
       attempts.push({ at: since(), ok, results, extra: extra?.detail });
       streak = ok ? streak + 1 : 0;
       const lastStatus = results.at(-1)?.status;
-      log.info(`${label}health attempt ${attempts.length}: ${describeAttempt(results, extra?.detail)}${ok ? ` (${streak}/${spec.successes})` : ''}`);
+      log.info(
+        `${label}health attempt ${attempts.length}: ${describeAttempt(results, extra?.detail)}${ok ? ` (${streak}/${spec.successes})` : ''}`,
+      );
       if (streak >= spec.successes) return { healthy: true, attempts, timeToHealthyMs: since(), lastStatus };
       if (extra?.fatal) return { healthy: false, attempts, lastStatus, reason: extra.detail };
       const wait = spec.intervalMs - (performance.now() - attemptStart);
       if (since() + Math.max(wait, 0) >= spec.timeoutMs) {
         const why = describeAttempt(results, extra?.detail);
-        return { healthy: false, attempts, lastStatus, reason: `not healthy after ${Math.round(spec.timeoutMs / 1000)}s: ${why}` };
+        return {
+          healthy: false,
+          attempts,
+          lastStatus,
+          reason: `not healthy after ${Math.round(spec.timeoutMs / 1000)}s: ${why}`,
+        };
       }
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     }

@@ -48,14 +48,18 @@ export class HttpProbe {
       return { url: rawUrl, ok: !reason, status, latencyMs, reason, body: body.slice(0, 500) };
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
-      const reason = e.code === 'ECONNREFUSED' || /ECONNREFUSED|Connection refused|open failed/i.test(e.message)
-        ? 'connection refused'
-        : e.message;
+      const reason =
+        e.code === 'ECONNREFUSED' || /ECONNREFUSED|Connection refused|open failed/i.test(e.message)
+          ? 'connection refused'
+          : e.message;
       return { url: rawUrl, ok: false, latencyMs: elapsed(), reason };
     }
   }
 
-  private async request(url: URL, exp: ProbeExpectations): Promise<{ status: number; body: string; location?: string }> {
+  private async request(
+    url: URL,
+    exp: ProbeExpectations,
+  ): Promise<{ status: number; body: string; location?: string }> {
     const https = url.protocol === 'https:';
     if (!https && url.protocol !== 'http:') throw new Error(`unsupported URL scheme ${url.protocol}`);
     const port = Number(url.port || (https ? 443 : 80));

@@ -56,9 +56,13 @@ export class ReleaseStore {
     await this.s.ssh.run(`create release ${id}`, this.cmd.createRelease(id));
     await Promise.all(
       files.map((f) =>
-        this.s.ssh.run(`write ${f.secret ? 'the env file' : f.name}`, this.cmd.writeFile(`${this.s.layout.release(id)}/${f.name}`, f.secret), {
-          stdin: f.content,
-        }),
+        this.s.ssh.run(
+          `write ${f.secret ? 'the env file' : f.name}`,
+          this.cmd.writeFile(`${this.s.layout.release(id)}/${f.name}`, f.secret),
+          {
+            stdin: f.content,
+          },
+        ),
       ),
     );
   }

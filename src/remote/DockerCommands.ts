@@ -65,7 +65,7 @@ export function logsTailCommand(containerId: string, lines = 30): Argv {
 export function pickDigest(image: string, repoDigestsJson: string): string | undefined {
   const pinned = /@(sha256:[0-9a-f]{64})$/.exec(image);
   if (pinned) return pinned[1];
-  let list: string[] = [];
+  let list: string[];
   try {
     list = JSON.parse(repoDigestsJson.trim() || '[]') ?? [];
   } catch {

@@ -38,7 +38,10 @@ export function deploySummary(app: string, o: DeployOutcome): RunSummary {
 }
 
 function hostDetails(s: RunSummary, h: HostResult): void {
-  if (h.reason) s.paragraph(`**${h.host}**: release \`${h.attempted}\` failed: ${h.reason}. Now running: ${h.release ? `\`${h.release}\`` : 'nothing healthy'}.`);
+  if (h.reason)
+    s.paragraph(
+      `**${h.host}**: release \`${h.attempted}\` failed: ${h.reason}. Now running: ${h.release ? `\`${h.release}\`` : 'nothing healthy'}.`,
+    );
   if (h.gate && !h.gate.healthy) {
     const last = h.gate.attempts.slice(-5).map((a) => `+${formatMs(a.at)}  ${describeAttempt(a.results, a.extra)}`);
     s.details(`${h.host}: last health answers`, last.join('\n'));
@@ -50,7 +53,11 @@ function hostDetails(s: RunSummary, h: HostResult): void {
 
 export function deployAnnotations(app: string, o: DeployOutcome): void {
   if (o.status === 'deployed') {
-    annotate('notice', `${app} release ${o.releaseId} is healthy on ${o.hosts.map((h) => h.host).join(', ')}`, 'Deployed');
+    annotate(
+      'notice',
+      `${app} release ${o.releaseId} is healthy on ${o.hosts.map((h) => h.host).join(', ')}`,
+      'Deployed',
+    );
     return;
   }
   if (o.status === 'dry-run') return;

@@ -28,7 +28,8 @@ export function parseHostSpec(text: string, input = 'hosts'): HostSpec {
 }
 
 export function parseHostList(items: string[], input = 'hosts'): HostSpec[] {
-  if (items.length === 0) throw new InputError(input, 'is required: one or more user@host[:port], by newlines or commas');
+  if (items.length === 0)
+    throw new InputError(input, 'is required: one or more user@host[:port], by newlines or commas');
   const hosts = items.map((i) => parseHostSpec(i, input));
   const seen = new Set<string>();
   for (const h of hosts) {

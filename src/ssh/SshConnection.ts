@@ -109,10 +109,20 @@ export class SshConnection {
             ),
           );
         } else if (err.level === 'client-authentication') {
-          done(new InputError('ssh-key', `${spec.label} refused the key for user '${spec.user}': add its public key to ~${spec.user}/.ssh/authorized_keys`));
+          done(
+            new InputError(
+              'ssh-key',
+              `${spec.label} refused the key for user '${spec.user}': add its public key to ~${spec.user}/.ssh/authorized_keys`,
+            ),
+          );
         } else if (err.level === 'client-timeout') {
-          done(new InputError('hosts', `${spec.label} did not answer within ${(opts.readyTimeoutMs ?? 20_000) / 1000}s`));
-        } else if (err.code && ['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ETIMEDOUT', 'EAI_AGAIN', 'ENETUNREACH'].includes(err.code)) {
+          done(
+            new InputError('hosts', `${spec.label} did not answer within ${(opts.readyTimeoutMs ?? 20_000) / 1000}s`),
+          );
+        } else if (
+          err.code &&
+          ['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ETIMEDOUT', 'EAI_AGAIN', 'ENETUNREACH'].includes(err.code)
+        ) {
           done(new InputError('hosts', `cannot reach ${spec.label}: ${err.code}`));
         } else {
           done(new Error(`${spec.label}: SSH connection failed: ${err.message}`));
@@ -149,7 +159,11 @@ export class SshConnection {
         });
         stream.on('close', () => {
           if (timer) clearTimeout(timer);
-          resolve({ code: code ?? 255, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(errs).toString('utf8') });
+          resolve({
+            code: code ?? 255,
+            stdout: Buffer.concat(out).toString('utf8'),
+            stderr: Buffer.concat(errs).toString('utf8'),
+          });
         });
         if (opts.stdin !== undefined) stream.end(opts.stdin);
         else stream.end();

@@ -10,7 +10,11 @@ const b64 = (b: Buffer) => b.toString('base64');
 
 describe('HostSpec', () => {
   it('parses user@host, a port, and IPv6 in brackets', () => {
-    expect(parseHostSpec('deploy@app1.example.com')).toMatchObject({ user: 'deploy', host: 'app1.example.com', port: 22 });
+    expect(parseHostSpec('deploy@app1.example.com')).toMatchObject({
+      user: 'deploy',
+      host: 'app1.example.com',
+      port: 22,
+    });
     expect(parseHostSpec('deploy@10.0.0.5:2222')).toMatchObject({ host: '10.0.0.5', port: 2222 });
     expect(parseHostSpec('ops@[::1]:22')).toMatchObject({ host: '::1', port: 22 });
   });
@@ -43,7 +47,9 @@ describe('HostSpec', () => {
 
 describe('KnownHosts', () => {
   it('accepts only the listed key, for the right host and port', () => {
-    const kh = KnownHosts.parse(`[127.0.0.1]:2222 ssh-ed25519 ${b64(keyA)}\napp.example.com ssh-ed25519 ${b64(keyB)}\n`);
+    const kh = KnownHosts.parse(
+      `[127.0.0.1]:2222 ssh-ed25519 ${b64(keyA)}\napp.example.com ssh-ed25519 ${b64(keyB)}\n`,
+    );
     expect(kh.accepts({ host: '127.0.0.1', port: 2222 }, keyA)).toBe(true);
     expect(kh.accepts({ host: '127.0.0.1', port: 2222 }, keyB)).toBe(false);
     expect(kh.accepts({ host: '127.0.0.1', port: 22 }, keyA)).toBe(false);
@@ -60,7 +66,11 @@ describe('KnownHosts', () => {
 
   it('honours wildcards, negation and @revoked', () => {
     const kh = KnownHosts.parse(
-      [`*.example.com,!evil.example.com ssh-ed25519 ${b64(keyA)}`, `@revoked * ssh-ed25519 ${b64(keyB)}`, `*.example.com ssh-ed25519 ${b64(keyB)}`].join('\n'),
+      [
+        `*.example.com,!evil.example.com ssh-ed25519 ${b64(keyA)}`,
+        `@revoked * ssh-ed25519 ${b64(keyB)}`,
+        `*.example.com ssh-ed25519 ${b64(keyB)}`,
+      ].join('\n'),
     );
     expect(kh.accepts({ host: 'web.example.com', port: 22 }, keyA)).toBe(true);
     expect(kh.accepts({ host: 'evil.example.com', port: 22 }, keyA)).toBe(false);
@@ -69,7 +79,12 @@ describe('KnownHosts', () => {
 
   it('asks the server for the key types it lists (rsa as its sha2 signatures)', () => {
     const kh = KnownHosts.parse(`h ssh-rsa ${b64(keyA)}\nh ecdsa-sha2-nistp256 ${b64(keyB)}`);
-    expect(kh.algorithmsFor({ host: 'h', port: 22 })).toEqual(['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa', 'ecdsa-sha2-nistp256']);
+    expect(kh.algorithmsFor({ host: 'h', port: 22 })).toEqual([
+      'rsa-sha2-512',
+      'rsa-sha2-256',
+      'ssh-rsa',
+      'ecdsa-sha2-nistp256',
+    ]);
   });
 
   it('says which line is malformed', () => {

@@ -21,7 +21,13 @@ describe('release ids', () => {
 });
 
 describe('pruning', () => {
-  const ids = ['20260101-000000-000-a', '20260102-000000-000-b', '20260103-000000-000-c', '20260104-000000-000-d', '20260105-000000-000-e'];
+  const ids = [
+    '20260101-000000-000-a',
+    '20260102-000000-000-b',
+    '20260103-000000-000-c',
+    '20260104-000000-000-d',
+    '20260105-000000-000-e',
+  ];
 
   it('removes the oldest beyond keep', () => {
     expect(releasesToPrune(ids, 3, [])).toEqual(['20260101-000000-000-a', '20260102-000000-000-b']);
@@ -74,8 +80,17 @@ describe('env file', () => {
     const envFile = join(dir, 'release.env');
     writeFileSync(envFile, renderEnvFile(values));
     const env = values.map(([k]) => `      ${k}: "\${${k}}"`).join('\n');
-    writeFileSync(join(dir, 'docker-compose.yml'), `version: "3.8"\nservices:\n  app:\n    image: x\n    environment:\n${env}\n`);
-    const compose = new ComposeCommands({ variant: 'v1', project: 'envtest', dir, files: ['docker-compose.yml'], envFile });
+    writeFileSync(
+      join(dir, 'docker-compose.yml'),
+      `version: "3.8"\nservices:\n  app:\n    image: x\n    environment:\n${env}\n`,
+    );
+    const compose = new ComposeCommands({
+      variant: 'v1',
+      project: 'envtest',
+      dir,
+      files: ['docker-compose.yml'],
+      envFile,
+    });
     const argv = [...compose.config()];
     argv.splice(argv.indexOf('--quiet'), 1);
     const out = execFileSync('sh', ['-c', line(argv)], { env: { PATH: process.env.PATH, HOME: '/root' } }).toString();

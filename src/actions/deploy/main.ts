@@ -33,7 +33,9 @@ async function main(): Promise<void> {
   deployAnnotations(cfg.app, outcome);
   await deploySummary(cfg.app, outcome).write();
   if (outcome.status === 'failed' || outcome.status === 'rolled-back')
-    core.setFailed(`Deploy of ${cfg.app} ${outcome.status === 'rolled-back' ? 'was rolled back' : 'failed'}: see the job summary`);
+    core.setFailed(
+      `Deploy of ${cfg.app} ${outcome.status === 'rolled-back' ? 'was rolled back' : 'failed'}: see the job summary`,
+    );
 }
 
 async function post(): Promise<void> {

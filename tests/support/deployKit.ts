@@ -1,0 +1,120 @@
+// Shared by the integration tests of host-touching actions: a fresh app per test, inputs for the
+// sandbox host, deploys through the bundled root action, and looks at the host as a user would.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runAction, type ActionRun, type RunActionOptions } from '../harness/runAction.js';
+import { asSandboxUser, freePort, sh, writeComposeApp, type SandboxInfo } from '../sandbox/Sandbox.js';
+
+export interface TestApp {
+  name: string;
+  port: number;
+  workspace: string;
+  root: string;
+}
+
+let counter = 0;
+
+export async function newApp(
+  info: SandboxInfo,
+  prefix: string,
+  opts: { withHealthcheck?: boolean } = {},
+): Promise<TestApp> {
+  const name = `${prefix}-${process.pid}-${++counter}`;
+  const port = await freePort();
+  const workspace = mkdtempSync(join(tmpdir(), `njord-ws-${prefix}-`));
+  writeComposeApp(workspace, { port, withHealthcheck: opts.withHealthcheck });
+  return { name, port, workspace, root: `${info.homeDir}/njord/${name}` };
+}
+
+export function connectionInputs(info: SandboxInfo): Record<string, string> {
+  return { hosts: info.hostSpec, 'ssh-key': info.privateKey, 'known-hosts': info.knownHosts };
+}
+
+/** Fast gate settings for tests: the app answers within a second of starting. */
+export const fastGate = { 'health-interval': '0.3', 'health-successes': '2', 'health-timeout': '8' };
+
+export function deployInputs(
+  info: SandboxInfo,
+  app: TestApp,
+  image: string,
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  return {
+    ...connectionInputs(info),
+    app: app.name,
+    image,
+    'health-url': `http://127.0.0.1:${app.port}/health`,
+    ...fastGate,
+    ...extra,
+  };
+}
+
+export function deploy(
+  info: SandboxInfo,
+  app: TestApp,
+  image: string,
+  extra: Record<string, string> = {},
+  opts: RunActionOptions = {},
+): Promise<ActionRun> {
+  return runAction('.', deployInputs(info, app, image, extra), { workspace: app.workspace, ...opts });
+}
+
+/** What the app serves now, fetched directly on this machine (the sandbox host is loopback). */
+export async function served(app: TestApp, path = '/health'): Promise<string> {
+  try {
+    const r = await fetch(`http://127.0.0.1:${app.port}${path}`);
+    return r.ok ? (await r.text()).trim() : `HTTP ${r.status}`;
+  } catch {
+    return 'down';
+  }
+}
+
+export function onHost(cmd: string): string {
+  return asSandboxUser(cmd).trim();
+}
+
+export function releasesOnHost(app: TestApp): string[] {
+  return onHost(`ls -1 ${app.root}/releases 2>/dev/null || true`).split('\n').filter(Boolean);
+}
+
+export function currentOnHost(app: TestApp): string {
+  return onHost(`readlink ${app.root}/current 2>/dev/null || true`).replace(/^releases\//, '');
+}
+
+/** Named-volume contents, read through a throwaway container of the app's own image. */
+export function volumeFile(app: TestApp, file: string): string {
+  return onHost(
+    `docker run --rm -v ${app.name}_data:/data --entrypoint /bin/cat $(docker ps -aq --filter label=com.docker.compose.project=${app.name} | head -1 | xargs docker inspect --format '{{.Image}}') /data/${file} 2>&1 || true`,
+  );
+}
+
+export function writeVolumeFile(app: TestApp, file: string, content: string): void {
+  onHost(
+    `docker exec $(docker ps -q --filter label=com.docker.compose.project=${app.name} | head -1) /bin/sh -c 'printf %s "${content}" > /data/${file}'`,
+  );
+}
+
+/** Removes the app's containers, volumes and release root from the host. */
+export function removeApp(app: TestApp): void {
+  sh(
+    `docker ps -aq --filter label=com.docker.compose.project=${app.name} | xargs -r docker rm -f >/dev/null 2>&1 || true`,
+  );
+  sh(
+    `docker volume ls -q --filter label=com.docker.compose.project=${app.name} | xargs -r docker volume rm >/dev/null 2>&1 || true`,
+  );
+  sh(
+    `docker network ls -q --filter label=com.docker.compose.project=${app.name} | xargs -r docker network rm >/dev/null 2>&1 || true`,
+  );
+  sh(`rm -rf ${app.root}`);
+}
+
+/** Output a user would read in the log: stdout and stderr less the runner's own mask commands. */
+export function visibleLog(run: ActionRun): string {
+  const strip = (s: string) =>
+    s
+      .split('\n')
+      .filter((l) => !l.startsWith('::add-mask::'))
+      .join('\n');
+  return `${strip(run.stdout)}\n${strip(run.stderr)}\n${strip(run.post?.stdout ?? '')}\n${strip(run.post?.stderr ?? '')}`;
+}
