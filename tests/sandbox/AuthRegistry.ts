@@ -216,9 +216,15 @@ async function withLock<T>(fn: () => Promise<T>): Promise<T> {
       break;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const holder = Number(readFileSync(lock, 'utf8').trim() || 0);
+      let holder = 0;
+      try {
+        holder = Number(readFileSync(lock, 'utf8').trim() || 0);
+      } catch {
+        continue; // given back meanwhile
+      }
       if (holder && holder !== process.pid && !alive(holder)) rmSync(lock, { force: true });
-      else if (Date.now() > deadline) throw new Error(`auth registry: ${lock} held by pid ${holder} too long`);
+      else if (Date.now() > deadline)
+        throw new Error(`auth registry: ${lock} held by pid ${holder} too long`, { cause: err });
       else await sleep(100);
     }
   }
