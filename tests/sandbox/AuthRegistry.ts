@@ -216,7 +216,7 @@ async function withLock<T>(fn: () => Promise<T>): Promise<T> {
       break;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      let holder = 0;
+      let holder: number;
       try {
         holder = Number(readFileSync(lock, 'utf8').trim() || 0);
       } catch {
