@@ -40,6 +40,14 @@ export class ReleaseLayout {
     return posix.join(this.root, '.docker');
   }
 
+  /** Backups of the app's data (the backup and restore actions): one directory per backup. */
+  get backupsDir(): string {
+    return posix.join(this.root, 'backups');
+  }
+  backup(id: string): string {
+    return posix.join(this.backupsDir, id);
+  }
+
   /** `~/x` and relative paths are taken from the remote user's home. */
   static resolve(remoteDir: string, home: string): ReleaseLayout {
     const rest = remoteDir === '~' ? '' : remoteDir.replace(/^~\//, '');

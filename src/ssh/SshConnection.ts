@@ -1,7 +1,8 @@
 // One SSH connection per host, reused for every command of a run. Host keys are checked
 // against known-hosts during key exchange, so a wrong key is refused before we authenticate.
 import { createHash } from 'node:crypto';
-import type { Duplex } from 'node:stream';
+import type { Duplex, Readable, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { Client, utils, type ConnectConfig } from 'ssh2';
 import { InputError } from '../inputs/InputError.js';
 import type { HostSpec } from './HostSpec.js';
@@ -19,6 +20,25 @@ export interface ExecOptions {
   stdin?: string | Buffer;
   /** Kill the wait after this long (the remote command may still be running). */
   timeoutMs?: number;
+}
+
+export interface StreamOptions {
+  /** Where the command's stdout goes, with backpressure (the channel's window follows the reader). */
+  stdout?: Writable;
+  /** Sent first on stdin (a secret line, say); then stdin stays as `holdStdin` says. */
+  stdinText?: string;
+  /**
+   * Keep stdin open until the command exits: a remote watchdog reading stdin then sees EOF only when
+   * this connection dies, and can stop the command's processes (sshd sends no SIGHUP without a pty).
+   */
+  holdStdin?: boolean;
+  /** Bytes of stderr kept (the tail). */
+  stderrLimit?: number;
+}
+
+export interface StreamResult {
+  code: number;
+  stderr: string;
 }
 
 export class RemoteCommandError extends Error {
@@ -176,6 +196,45 @@ export class SshConnection {
     const r = await this.exec(command, opts);
     if (r.code !== 0) throw new RemoteCommandError(this.spec.label, what, r);
     return r;
+  }
+
+  /**
+   * Runs one command whose stdout may be large: streamed into `opts.stdout` (never held whole in
+   * memory), stderr's tail kept. Resolves when the command has exited and stdout is flushed.
+   */
+  stream(command: string, opts: StreamOptions = {}): Promise<StreamResult> {
+    const limit = opts.stderrLimit ?? 64 * 1024;
+    return new Promise((resolve, reject) => {
+      this.client.exec(command, (err, channel) => {
+        if (err) return reject(new Error(`${this.spec.label}: could not start a command: ${err.message}`));
+        let stderr = '';
+        let code: number | undefined;
+        channel.stderr.on('data', (d: Buffer) => {
+          stderr = (stderr + d.toString('utf8')).slice(-limit);
+        });
+        channel.on('exit', (c: number | null, signal?: string) => {
+          code = c ?? (signal ? 128 : 255);
+          // The command is done: let the remote watchdog see EOF now.
+          if (opts.holdStdin) channel.end();
+        });
+        if (opts.stdinText !== undefined) channel.write(opts.stdinText);
+        if (!opts.holdStdin) channel.end();
+        const closed = new Promise<void>((r) => channel.on('close', () => r()));
+        const drained = opts.stdout
+          ? pipeline(channel, opts.stdout)
+          : new Promise<void>((r) => {
+              channel.on('data', () => undefined);
+              channel.on('end', () => r());
+            });
+        Promise.all([drained, closed]).then(
+          () => resolve({ code: code ?? 255, stderr }),
+          (e: Error) => {
+            channel.close();
+            reject(new Error(`${this.spec.label}: streaming the output failed: ${e.message}`));
+          },
+        );
+      });
+    });
   }
 
   /** A TCP stream to host:port as seen from the server (its own loopback, for health checks). */
