@@ -1,9 +1,8 @@
 // One host's deploy, in two phases so that a failure anywhere before `up` changes nothing that
 // runs: prepare (lock, login, upload, validate, pull) on every host, then roll out.
 import type { HostSession } from '../connection/HostSession.js';
+import { ContainerHealth, gateOnHost } from '../health/ContainerHealth.js';
 import type { GateResult } from '../health/HealthGate.js';
-import { HealthGate } from '../health/HealthGate.js';
-import { HttpProbe } from '../health/HttpProbe.js';
 import { InputError } from '../inputs/InputError.js';
 import type { Log } from '../log/Log.js';
 import { renderEnvFile } from '../release/EnvFile.js';
@@ -11,8 +10,7 @@ import { HostLock } from '../release/HostLock.js';
 import type { ReleaseManifest } from '../release/ReleaseManifest.js';
 import { ReleaseStore } from '../release/ReleaseStore.js';
 import type { LockOwner } from '../remote/LockCommands.js';
-import { logsTailCommand, parseContainerStates, pickDigest, type ContainerState } from '../remote/DockerCommands.js';
-import { line } from '../remote/Shell.js';
+import { pickDigest } from '../remote/DockerCommands.js';
 import type { DeployConfig } from './DeployConfig.js';
 import { planDeploy, type DeployPlan } from './DeployPlan.js';
 
@@ -48,6 +46,7 @@ export class HostDeployment {
   readonly store: ReleaseStore;
   readonly lock: HostLock;
   readonly result: HostResult;
+  private readonly containers: ContainerHealth;
   private plan!: DeployPlan;
   private manifest!: ReleaseManifest;
   private created = false;
@@ -61,6 +60,7 @@ export class HostDeployment {
   ) {
     this.store = new ReleaseStore(session);
     this.lock = new HostLock(session, owner);
+    this.containers = new ContainerHealth(session.ssh, cfg.app);
     this.result = {
       host: session.spec.label,
       status: 'failed',
@@ -192,7 +192,7 @@ export class HostDeployment {
         r.reason = r.gate.reason;
       }
       // Not healthy: keep the evidence, then go back if we can.
-      r.logs = await this.failingLogs();
+      r.logs = await this.containers.failingLogs();
       await this.store.writeManifest({ ...this.manifest, status: 'failed', failure: r.reason });
       this.log.error(`${this.session.spec.label}: release ${this.releaseId} failed: ${r.reason}`);
       if (this.cfg.rollbackOnFailure && this.plan.rollback && r.previous) {
@@ -222,44 +222,7 @@ export class HostDeployment {
   }
 
   private gate(): Promise<GateResult> {
-    const probe = new HttpProbe((host, port) => this.session.ssh.forward(host, port));
-    const gate = new HealthGate(this.cfg.health, probe, () => this.containerCheck());
-    return gate.run(this.log, `${this.session.spec.label}: `);
-  }
-
-  private async containerStates(): Promise<ContainerState[]> {
-    return parseContainerStates((await this.session.ssh.exec(this.plan.containerStates)).stdout);
-  }
-
-  /** Docker's view: every container running (or exited 0), every healthcheck healthy. */
-  private async containerCheck(): Promise<{ ok: boolean; fatal?: boolean; detail: string }> {
-    const states = await this.containerStates();
-    if (states.length === 0) return { ok: false, detail: 'no containers of the app are running' };
-    const crashed = states.filter((c) => (c.status === 'exited' && c.exitCode !== 0) || c.status === 'dead');
-    if (crashed.length)
-      return {
-        ok: false,
-        fatal: true,
-        detail: crashed.map((c) => `${c.service} exited with code ${c.exitCode}`).join(', '),
-      };
-    const waiting = states.filter(
-      (c) => !(c.status === 'running' || c.status === 'exited') || (c.health && c.health !== 'healthy'),
-    );
-    if (waiting.length)
-      return { ok: false, detail: waiting.map((c) => `${c.service} is ${c.health ?? c.status}`).join(', ') };
-    return { ok: true, detail: '' };
-  }
-
-  private async failingLogs(): Promise<{ name: string; tail: string }[]> {
-    const states = await this.containerStates();
-    const bad = states.filter((c) => c.status !== 'running' || (c.health && c.health !== 'healthy'));
-    const pick = bad.length ? bad : states;
-    return Promise.all(
-      pick.slice(0, 5).map(async (c) => {
-        const r = await this.session.ssh.exec(`${line(logsTailCommand(c.id, 30))} 2>&1`);
-        return { name: `${c.service} (${c.name}, ${c.health ?? c.status})`, tail: r.stdout.trimEnd() };
-      }),
-    );
+    return gateOnHost(this.session, this.containers, this.cfg.health, this.log);
   }
 
   private history(result: string): Promise<void> {

@@ -1,10 +1,10 @@
 // Shared by the integration tests of host-touching actions: a fresh app per test, inputs for the
 // sandbox host, deploys through the bundled root action, and looks at the host as a user would.
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runAction, type ActionRun, type RunActionOptions } from '../harness/runAction.js';
-import { asSandboxUser, freePort, sh, writeComposeApp, type SandboxInfo } from '../sandbox/Sandbox.js';
+import { asSandboxUser, freePort, sandboxFiles, sh, writeComposeApp, type SandboxInfo } from '../sandbox/Sandbox.js';
 
 export interface TestApp {
   name: string;
@@ -117,4 +117,28 @@ export function visibleLog(run: ActionRun): string {
       .filter((l) => !l.startsWith('::add-mask::'))
       .join('\n');
   return `${strip(run.stdout)}\n${strip(run.stderr)}\n${strip(run.post?.stdout ?? '')}\n${strip(run.post?.stderr ?? '')}`;
+}
+
+/**
+ * A second key authorised for the sandbox user, so a test can count its own logins in the sshd log
+ * ("Accepted publickey … SHA256:<fingerprint>") whatever else is using the sandbox.
+ */
+export function extraKey(info: SandboxInfo): { privateKey: string; logins: () => number; remove: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), 'njord-key-'));
+  sh(`ssh-keygen -q -t ed25519 -N '' -C njord-test-extra -f ${dir}/id`);
+  const pub = readFileSync(`${dir}/id.pub`, 'utf8').trim();
+  const fp = sh(`ssh-keygen -lf ${dir}/id.pub`).split(/\s+/)[1]!;
+  const keys = `${info.homeDir}/.ssh/authorized_keys`;
+  sh(`echo '${pub}' >> ${keys}`);
+  return {
+    privateKey: readFileSync(`${dir}/id`, 'utf8'),
+    logins: () =>
+      readFileSync(sandboxFiles.sshdLog, 'utf8')
+        .split('\n')
+        .filter((l) => l.startsWith('Accepted publickey') && l.trimEnd().endsWith(fp)).length,
+    remove: () => {
+      sh(`grep -vF '${pub}' ${keys} > ${keys}.tmp || true; cat ${keys}.tmp > ${keys}; rm -f ${keys}.tmp`);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }

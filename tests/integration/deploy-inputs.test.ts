@@ -1,0 +1,113 @@
+// Bad input to the deploy gets an error that names the input and what to fix, and changes nothing
+// on any host. Run through dist/deploy, as users run it.
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import {
+  buildTestImage,
+  freePort,
+  sandboxUnavailableReason,
+  type SandboxInfo,
+  type TestImage,
+} from '../sandbox/Sandbox.js';
+import { deploy, newApp, onHost, removeApp, visibleLog, type TestApp } from '../support/deployKit.js';
+
+const reason = sandboxUnavailableReason();
+
+describe.skipIf(!!reason)(`deploy input errors${reason ? ` (skipped: ${reason})` : ''}`, () => {
+  let info: SandboxInfo;
+  let image: TestImage;
+  let app: TestApp;
+
+  beforeAll(async () => {
+    info = inject('sandbox')!;
+    image = await buildTestImage(info, { repo: 'njord-test/deploy', tag: 'v1', version: 'v1' });
+    app = await newApp(info, 'inputs');
+  });
+  afterAll(() => removeApp(app));
+
+  const nothingOnHost = () => expect(onHost(`test -e ${app.root} && echo exists || echo absent`)).toBe('absent');
+
+  const cases: [string, () => Promise<Record<string, string>>, RegExp][] = [
+    [
+      'a malformed host',
+      async () => ({ hosts: 'app1.example.com' }),
+      /Input 'hosts': 'app1.example.com' is not user@host\[:port\]/,
+    ],
+    [
+      'a host with a bad port',
+      async () => ({ hosts: 'deploy@app1:70000' }),
+      /Input 'hosts': .*port 70000 is out of range/,
+    ],
+    ['a missing key', async () => ({ 'ssh-key': '' }), /Input 'ssh-key': is required/],
+    [
+      'a key that is not a key',
+      async () => ({ 'ssh-key': 'ghp_notakey' }),
+      /Input 'ssh-key': is not a private key in OpenSSH or PEM format/,
+    ],
+    ['missing known hosts', async () => ({ 'known-hosts': '' }), /Input 'known-hosts': is required/],
+    [
+      'known hosts without this host',
+      async () => ({ 'known-hosts': info.knownHosts.replace(`]:${info.sshPort} `, ']:2999 ') }),
+      /Input 'known-hosts': has no key for \[127.0.0.1\]:2222; add the line that `ssh-keyscan -p 2222 127.0.0.1` prints/,
+    ],
+    [
+      'an unknown compose file',
+      async () => ({ 'compose-file': 'deploy/prod.yml' }),
+      /Input 'compose-file': 'deploy\/prod.yml' does not exist in the workspace/,
+    ],
+    [
+      'an app name with a shell character',
+      async () => ({ app: 'shop;rm -rf ~' }),
+      /Input 'app': 'shop;rm -rf ~' is not a valid app name/,
+    ],
+    [
+      'a remote dir with a shell character',
+      async () => ({ 'remote-dir': '~/apps/$(id)' }),
+      /Input 'remote-dir': .* has a shell character/,
+    ],
+    [
+      'an image reference with upper case',
+      async () => ({ image: 'GHCR.io/Acme/Shop:v1' }),
+      /Input 'image': 'GHCR.io\/Acme\/Shop:v1' is not an image reference/,
+    ],
+    ['a secrets line without =', async () => ({ secrets: 'DB_PASSWORD' }), /Input 'secrets': line 1 is not KEY=VALUE/],
+    [
+      'a key in env and secrets',
+      async () => ({ env: 'TOKEN=a', secrets: 'TOKEN=b' }),
+      /Input 'secrets': TOKEN is also set in env/,
+    ],
+    [
+      'a health URL that is no URL',
+      async () => ({ 'health-url': 'localhost:8080/health' }),
+      /Input 'health-url': .*must be http:\/\/ or https:\/\/|is not a URL/,
+    ],
+    [
+      'a non-numeric timeout',
+      async () => ({ 'health-timeout': 'soon' }),
+      /Input 'health-timeout': 'soon' is not a duration/,
+    ],
+    [
+      'a registry password without a user',
+      async () => ({ 'registry-password': 'p' }),
+      /Input 'registry-username': is required when registry-password is set/,
+    ],
+    [
+      'an unreachable host among good ones',
+      async () => {
+        const port = await freePort();
+        const known = `${info.knownHosts.trim()}\n${info.knownHosts.trim().replace(`]:${info.sshPort} `, `]:${port} `)}`;
+        return { hosts: `${info.hostSpec}\nnjord@127.0.0.1:${port}`, 'known-hosts': known };
+      },
+      /Input 'hosts': cannot reach njord@127.0.0.1:\d+: ECONNREFUSED/,
+    ],
+  ];
+
+  for (const [what, inputs, message] of cases) {
+    it(`refuses ${what}, naming the input, changing nothing`, async () => {
+      const run = await deploy(info, app, image.refByDigest, await inputs(), { skipPost: true });
+      expect(run.exitCode).toBe(1);
+      const error = run.annotations.find((a) => a.kind === 'error');
+      expect(error?.message, visibleLog(run)).toMatch(message);
+      nothingOnHost();
+    });
+  }
+});
