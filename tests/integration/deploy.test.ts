@@ -6,7 +6,6 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { RELEASE_ID } from '../../src/release/ReleaseManifest.js';
 import {
   buildTestImage,
-  sandboxFiles,
   sandboxUnavailableReason,
   type SandboxInfo,
   type TestImage,
