@@ -4,12 +4,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { RELEASE_ID } from '../../src/release/ReleaseManifest.js';
-import {
-  buildTestImage,
-  sandboxUnavailableReason,
-  type SandboxInfo,
-  type TestImage,
-} from '../sandbox/Sandbox.js';
+import { buildTestImage, sandboxUnavailableReason, type SandboxInfo, type TestImage } from '../sandbox/Sandbox.js';
 import {
   currentOnHost,
   deploy,
