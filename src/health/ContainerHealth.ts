@@ -1,0 +1,75 @@
+// Docker's view of an app's containers on one host, and the health gate that combines it with the
+// URL checks through an SSH tunnel: shared by the deploy and the rollback, so both judge a release
+// the same way.
+import type { HostSession } from '../connection/HostSession.js';
+import type { Log } from '../log/Log.js';
+import {
+  containerStatesCommand,
+  logsTailCommand,
+  parseContainerStates,
+  type ContainerState,
+} from '../remote/DockerCommands.js';
+import { line } from '../remote/Shell.js';
+import type { SshConnection } from '../ssh/SshConnection.js';
+import { HealthGate, type GateResult, type HealthGateSpec } from './HealthGate.js';
+import { HttpProbe } from './HttpProbe.js';
+
+export interface ContainerLog {
+  name: string;
+  tail: string;
+}
+
+export class ContainerHealth {
+  constructor(
+    private readonly ssh: SshConnection,
+    private readonly project: string,
+  ) {}
+
+  async states(): Promise<ContainerState[]> {
+    return parseContainerStates((await this.ssh.exec(containerStatesCommand(this.project))).stdout);
+  }
+
+  /** Every container running (or exited 0), every healthcheck healthy. A crash ends the wait. */
+  async check(): Promise<{ ok: boolean; fatal?: boolean; detail: string }> {
+    const states = await this.states();
+    if (states.length === 0) return { ok: false, detail: 'no containers of the app are running' };
+    const crashed = states.filter((c) => (c.status === 'exited' && c.exitCode !== 0) || c.status === 'dead');
+    if (crashed.length)
+      return {
+        ok: false,
+        fatal: true,
+        detail: crashed.map((c) => `${c.service} exited with code ${c.exitCode}`).join(', '),
+      };
+    const waiting = states.filter(
+      (c) => !(c.status === 'running' || c.status === 'exited') || (c.health && c.health !== 'healthy'),
+    );
+    if (waiting.length)
+      return { ok: false, detail: waiting.map((c) => `${c.service} is ${c.health ?? c.status}`).join(', ') };
+    return { ok: true, detail: '' };
+  }
+
+  /** The last lines of the containers that are not well (or of all, when none stands out). */
+  async failingLogs(): Promise<ContainerLog[]> {
+    const states = await this.states();
+    const bad = states.filter((c) => c.status !== 'running' || (c.health && c.health !== 'healthy'));
+    const pick = bad.length ? bad : states;
+    return Promise.all(
+      pick.slice(0, 5).map(async (c) => {
+        const r = await this.ssh.exec(`${line(logsTailCommand(c.id, 30))} 2>&1`);
+        return { name: `${c.service} (${c.name}, ${c.health ?? c.status})`, tail: r.stdout.trimEnd() };
+      }),
+    );
+  }
+}
+
+/** The gate on one host: the URLs through an SSH tunnel into it, and the app's containers. */
+export function gateOnHost(
+  session: HostSession,
+  containers: ContainerHealth,
+  spec: HealthGateSpec,
+  log: Log,
+): Promise<GateResult> {
+  const probe = new HttpProbe((host, port) => session.ssh.forward(host, port));
+  const gate = new HealthGate(spec, probe, () => containers.check());
+  return gate.run(log, `${session.spec.label}: `);
+}
