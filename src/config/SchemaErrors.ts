@@ -26,6 +26,11 @@ export function fmt(v: unknown): string {
   return JSON.stringify(v) ?? String(v);
 }
 
+/** A value inside a sentence: bare when it is a plain word (`live`), else quoted. */
+function word(v: unknown): string {
+  return typeof v === 'string' && /^[\w.@/-]+$/.test(v) ? v : fmt(v);
+}
+
 const typeWords: Record<string, string> = {
   string: 'a string',
   number: 'a number',
@@ -62,14 +67,14 @@ function found(path: string[], data: unknown): string {
   return s.length <= 40 ? ` (found ${s})` : '';
 }
 
-function closest(word: string, options: string[]): string | undefined {
+function closest(name: string, options: string[]): string | undefined {
   let best: string | undefined;
   let bestD = Infinity;
   for (const o of options) {
-    const d = distance(word.toLowerCase(), o.toLowerCase());
+    const d = distance(name.toLowerCase(), o.toLowerCase());
     if (d < bestD) [best, bestD] = [o, d];
   }
-  return best !== undefined && bestD <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
+  return best !== undefined && bestD <= Math.max(2, Math.floor(name.length / 3)) ? best : undefined;
 }
 
 function distance(a: string, b: string): number {
@@ -91,7 +96,7 @@ interface Condition {
   paths: string[][];
 }
 
-/** An `if` schema as words about the instance: "app.env is 'live' and risk.leverage > 2". */
+/** An `if` schema as words about the instance: "app.env is live and risk.leverage > 2". */
 export function describeCondition(schema: Schema, base: string[]): Condition | undefined {
   if (typeof schema !== 'object' || schema === null) return undefined;
   const clauses: string[] = [];
@@ -109,9 +114,13 @@ export function describeCondition(schema: Schema, base: string[]): Condition | u
       for (const p of c.paths) if (!paths.some((q) => q.join('\0') === p.join('\0'))) paths.push(p);
     }
   }
-  if ('const' in schema) add(`${at} is ${fmt(schema.const)}`);
+  if ('const' in schema) add(`${at} is ${word(schema.const)}`);
   if (Array.isArray(schema.enum))
-    add(schema.enum.length === 1 ? `${at} is ${fmt(schema.enum[0])}` : `${at} is one of ${schema.enum.map(fmt).join(', ')}`);
+    add(
+      schema.enum.length === 1
+        ? `${at} is ${word(schema.enum[0])}`
+        : `${at} is one of ${schema.enum.map(word).join(', ')}`,
+    );
   const cmp: [string, string][] = [
     ['minimum', '>='],
     ['maximum', '<='],
@@ -122,9 +131,10 @@ export function describeCondition(schema: Schema, base: string[]): Condition | u
   if (typeof schema.pattern === 'string') add(`${at} matches /${schema.pattern}/`);
   if (schema.type !== undefined && !Object.keys(props).length) add(`${at} is ${expectedTypes(schema.type)}`);
   if (Array.isArray(schema.required))
-    for (const r of schema.required as string[]) if (!(r in props)) add(`${subject([...base, r])} is set`, [...base, r]);
+    for (const r of schema.required as string[])
+      if (!(r in props)) add(`${subject([...base, r])} is set`, [...base, r]);
   const not = schema.not as Schema | undefined;
-  if (not && typeof not === 'object' && 'const' in not) add(`${at} is not ${fmt(not.const)}`);
+  if (not && typeof not === 'object' && 'const' in not) add(`${at} is not ${word(not.const)}`);
   if (Array.isArray(schema.allOf))
     for (const s of schema.allOf as Schema[]) {
       const c = describeCondition(s, base);
@@ -167,11 +177,19 @@ function pruneAlternatives(errors: ErrorObject[]): { kept: ErrorObject[]; summar
     }
     kept = kept.filter((e) => e !== alt && !inBranches.has(e));
     const path = pointerToPath(alt.instancePath);
+    // One description per branch: its type, its values, or what it asks of the value.
     const forms: string[] = [];
-    for (const e of inBranches) {
-      if (e.keyword === 'type') forms.push(expectedTypes(e.params.type));
-      else if (e.keyword === 'const') forms.push(fmt(e.params.allowedValue));
-      else if (e.keyword === 'enum') forms.push(...(e.params.allowedValues as unknown[]).map(fmt));
+    for (const es of branches.values()) {
+      const type = es.find((e) => e.keyword === 'type');
+      const pattern = es.find((e) => e.keyword === 'pattern');
+      if (type) forms.push(expectedTypes(type.params.type));
+      else if (pattern) forms.push(`a string matching ${String(pattern.params.pattern)}`);
+      else
+        for (const e of es) {
+          if (e.keyword === 'const') forms.push(fmt(e.params.allowedValue));
+          else if (e.keyword === 'enum') forms.push(...(e.params.allowedValues as unknown[]).map(fmt));
+          else if (e.message) forms.push(`a value that ${e.message}`);
+        }
     }
     const unique = [...new Set(forms)];
     const data = (alt as ErrorObject & { data?: unknown }).data;
@@ -227,7 +245,11 @@ function explainOne(e: ErrorObject): Explained {
   const propertyName = (e as ErrorObject & { propertyName?: string }).propertyName;
   if (propertyName !== undefined) {
     const keyPath = [...path, propertyName];
-    return { path: keyPath, at: 'key', message: `key '${propertyName}' in ${s} is not allowed: it ${e.message ?? 'is invalid'}` };
+    return {
+      path: keyPath,
+      at: 'key',
+      message: `key '${propertyName}' in ${s} is not allowed: it ${e.message ?? 'is invalid'}`,
+    };
   }
   switch (e.keyword) {
     case 'required':
@@ -251,7 +273,11 @@ function explainOne(e: ErrorObject): Explained {
       };
     }
     case 'type':
-      return { path, at: 'value', message: `${s} must be ${expectedTypes(p.type)}, not ${typeOf(data)}${found(path, data)}` };
+      return {
+        path,
+        at: 'value',
+        message: `${s} must be ${expectedTypes(p.type)}, not ${typeOf(data)}${found(path, data)}`,
+      };
     case 'enum':
       return {
         path,
@@ -276,12 +302,24 @@ function explainOne(e: ErrorObject): Explained {
       };
     case 'minItems':
     case 'maxItems':
-      return { path, at: 'value', message: `${s} must have ${e.keyword === 'minItems' ? 'at least' : 'at most'} ${p.limit} items` };
+      return {
+        path,
+        at: 'value',
+        message: `${s} must have ${e.keyword === 'minItems' ? 'at least' : 'at most'} ${p.limit} items`,
+      };
     case 'minProperties':
     case 'maxProperties':
-      return { path, at: 'value', message: `${s} must have ${e.keyword === 'minProperties' ? 'at least' : 'at most'} ${p.limit} keys` };
+      return {
+        path,
+        at: 'value',
+        message: `${s} must have ${e.keyword === 'minProperties' ? 'at least' : 'at most'} ${p.limit} keys`,
+      };
     case 'uniqueItems':
-      return { path, at: 'value', message: `${s} must not repeat items (items ${p.j} and ${p.i} are the same)` };
+      return {
+        path,
+        at: 'value',
+        message: `${s} must not repeat items (items ${Math.min(Number(p.i), Number(p.j))} and ${Math.max(Number(p.i), Number(p.j))} are the same)`,
+      };
     case 'pattern':
       return { path, at: 'value', message: `${s} must match the pattern ${String(p.pattern)}${found(path, data)}` };
     case 'format':

@@ -50,6 +50,21 @@ export function draftOf(schema: unknown): Draft {
   throw new Error(`$schema '${id}' is not supported: use draft-07, 2019-09 or 2020-12`);
 }
 
+const META: Record<Draft, string> = {
+  'draft-07': 'http://json-schema.org/draft-07/schema#',
+  '2019-09': 'https://json-schema.org/draft/2019-09/schema',
+  '2020-12': 'https://json-schema.org/draft/2020-12/schema',
+};
+
+/**
+ * A copy of a schema with `$schema` spelled as ajv knows it: people (and the Compose spec) write
+ * `https://json-schema.org/draft-07/schema` or leave off the `#`.
+ */
+export function withCanonicalMeta<T>(schema: T, draft: Draft): T {
+  if (typeof schema !== 'object' || schema === null || !('$schema' in schema)) return schema;
+  return { ...schema, $schema: META[draft] };
+}
+
 /** Options shared by every ajv instance: every error, with the data and schema they came from. */
 export function newAjv(draft: Draft): Ajv {
   const Cls = draft === '2020-12' ? Ajv2020 : draft === '2019-09' ? Ajv2019 : AjvDraft7;
@@ -75,7 +90,12 @@ function readDocument(abs: string, rel: string): unknown {
   }
   const src = new YamlSource(text);
   const p = src.problems[0];
-  if (p) throw new SchemaFileError(rel, `the schema is not valid ${abs.endsWith('.json') ? 'JSON' : 'YAML'}: ${p.message}`, p.span);
+  if (p)
+    throw new SchemaFileError(
+      rel,
+      `the schema is not valid ${abs.endsWith('.json') ? 'JSON' : 'YAML'}: ${p.message}`,
+      p.span,
+    );
   if (src.docs.length !== 1) throw new SchemaFileError(rel, 'a schema file must hold exactly one document');
   return src.values()[0];
 }
@@ -133,7 +153,7 @@ export class SchemaLoader {
     }
     const ajv = this.ajv(draft);
     const url = pathToFileURL(abs).href;
-    const root = typeof schema === 'object' ? { ...(schema as object) } : schema;
+    const root = typeof schema === 'object' ? { ...(withCanonicalMeta(schema, draft) as object) } : schema;
     if (typeof root === 'object' && !('$id' in root)) (root as Record<string, unknown>).$id = url;
     this.addReferenced(ajv, root, url, new Set([url]));
     try {
@@ -160,11 +180,12 @@ export class SchemaLoader {
       const rel = relative(this.workspace, abs);
       const sub = readDocument(abs, rel);
       if (sub && typeof sub === 'object') {
-        const withId = { ...(sub as object), $id: target.href };
+        // A referenced file is read in the draft of the schema that uses it (one ajv per draft).
+        const withId: Record<string, unknown> = { ...(sub as object), $id: target.href };
+        delete withId.$schema;
         this.addReferenced(ajv, withId, target.href, seen);
         ajv.addSchema(withId);
       }
     }
   }
 }
-

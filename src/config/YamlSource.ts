@@ -117,27 +117,41 @@ export class YamlSource {
     return this.docs.map((d) => d.toJS({ maxAliasCount: 1000 }));
   }
 
-  private describeError(doc: Document.Parsed, e: { code: string; message: string; pos: [number, number] }): SourceProblem {
+  private describeError(
+    doc: Document.Parsed,
+    e: { code: string; message: string; pos: [number, number] },
+  ): SourceProblem {
     const span = this.lines.span(e.pos[0], e.pos[1]);
     if (e.code === 'DUPLICATE_KEY') {
-      const name = this.text.slice(e.pos[0], e.pos[1]).trim() || 'a key';
-      const first = this.firstOfDuplicate(doc, e.pos[0]);
-      const where = first ? ` (first at line ${first.line})` : '';
-      return { kind: 'duplicate-key', span, message: `duplicate key '${name}'${where}: a key may appear once in a mapping` };
+      const dup = this.duplicateAt(doc, e.pos[0]);
+      if (dup) {
+        const where = dup.first ? ` (first at line ${dup.first.line})` : '';
+        return {
+          kind: 'duplicate-key',
+          span: dup.span,
+          message: `duplicate key '${dup.name}'${where}: a key may appear once in a mapping`,
+        };
+      }
+      return { kind: 'duplicate-key', span, message: 'duplicate key: a key may appear once in a mapping' };
     }
     const msg = e.message.replace(/\s+at line \d+, column \d+.*$/s, '').trim();
     return { kind: 'syntax', span, message: `YAML syntax error: ${msg}` };
   }
 
-  private firstOfDuplicate(doc: Document.Parsed, offset: number): Span | undefined {
-    let found: Span | undefined;
+  /** The duplicate key whose source starts at `offset`, and where its first occurrence is. */
+  private duplicateAt(doc: Document.Parsed, offset: number): { name: string; span: Span; first?: Span } | undefined {
+    let found: { name: string; span: Span; first?: Span } | undefined;
     visit(doc, {
       Map: (_k, map) => {
         const dup = map.items.find((p) => isScalar(p.key) && p.key.range?.[0] === offset);
-        if (!dup) return undefined;
-        const name = keyText(dup.key);
+        if (!dup || !isScalar(dup.key) || !dup.key.range) return undefined;
+        const name = keyText(dup.key) ?? '';
         const first = map.items.find((p) => p !== dup && keyText(p.key) === name);
-        if (first && isScalar(first.key) && first.key.range) found = this.lines.at(first.key.range[0]);
+        found = {
+          name,
+          span: this.lines.span(dup.key.range[0], dup.key.range[1]),
+          first: first && isScalar(first.key) && first.key.range ? this.lines.at(first.key.range[0]) : undefined,
+        };
         return visit.BREAK;
       },
     });
@@ -219,33 +233,46 @@ export class YamlSource {
     return { line: 1, column: 1 };
   }
 
-  /** Every map entry with a scalar key and scalar value, in source order, with the key path. */
-  *scalarEntries(): Generator<{ path: PathSegment[]; key: string; value: string; span: Span }> {
-    for (const doc of this.docs) {
+  /**
+   * Every string value in the documents (map values and list items, not keys), in source order, with
+   * its JSON path, the map key it sits under (if any) and its source offsets.
+   */
+  *strings(): Generator<ScalarString> {
+    for (let d = 0; d < this.docs.length; d++) {
       const path: PathSegment[] = [];
-      const lines = this.lines;
-      const walk = function* (node: unknown): Generator<{ path: PathSegment[]; key: string; value: string; span: Span }> {
+      const walk = function* (node: unknown, key: string | undefined): Generator<ScalarString> {
         if (isMap(node)) {
           for (const p of node.items) {
             const k = keyText(p.key);
             if (k === undefined) continue;
             path.push(k);
-            if (isScalar(p.value) && p.value.range && typeof p.value.value === 'string')
-              yield { path: [...path], key: k, value: p.value.value, span: lines.span(p.value.range[0], p.value.range[1]) };
-            else yield* walk(p.value);
+            yield* walk(p.value, k);
             path.pop();
           }
         } else if (isSeq(node)) {
           for (let i = 0; i < node.items.length; i++) {
             path.push(i);
-            yield* walk(node.items[i]);
+            yield* walk(node.items[i], undefined);
             path.pop();
           }
-        } else if (isPair(node)) yield* walk(node.value);
+        } else if (isPair(node)) yield* walk(node.value, key);
+        else if (isScalar(node) && node.range && typeof node.value === 'string')
+          yield { doc: d, path: [...path], key, value: node.value, start: node.range[0], end: node.range[1] };
       };
-      yield* walk(doc.contents);
+      yield* walk(this.docs[d]!.contents, undefined);
     }
   }
+}
+
+export interface ScalarString {
+  doc: number;
+  path: PathSegment[];
+  /** The map key the value sits under; absent for list items. */
+  key?: string;
+  value: string;
+  /** Source offsets of the scalar as written (quotes included). */
+  start: number;
+  end: number;
 }
 
 /** A JSON path in the words people use: `risk.max_position_pct`, `services.web.ports[0]`. */

@@ -1,0 +1,32 @@
+// Entry of actions/validate-config: read inputs, validate the configs, report on the run page.
+import * as core from '@actions/core';
+import { InputReader, runnerInputs } from '../../inputs/InputReader.js';
+import { annotateFindings, configSummary } from '../../config/ConfigReport.js';
+import { readValidateConfigSpec } from '../../config/ConfigInputs.js';
+import { validateConfigs } from '../../config/ConfigValidator.js';
+import { actionLog, setOutputs } from '../../report/Reporter.js';
+import { runAction } from '../../runtime/runAction.js';
+
+async function main(): Promise<void> {
+  const workspace = process.env.GITHUB_WORKSPACE || process.cwd();
+  const { spec, mode } = readValidateConfigSpec(new InputReader(runnerInputs), workspace, process.env);
+  const report = validateConfigs(spec, actionLog);
+  setOutputs({
+    valid: report.errorCount === 0,
+    'error-count': report.errorCount,
+    'files-checked': report.filesChecked,
+  });
+  annotateFindings(report, mode);
+  await configSummary(report, mode).write();
+  const n = report.errorCount;
+  if (n === 0)
+    core.info(`validate-config: no errors in ${report.filesChecked} file${report.filesChecked === 1 ? '' : 's'}`);
+  else if (mode === 'warn')
+    core.info(`validate-config: ${n} error${n === 1 ? '' : 's'} reported as warnings (mode: warn)`);
+  else
+    core.setFailed(
+      `validate-config: ${n} error${n === 1 ? '' : 's'} in the configs: see the annotations and the job summary`,
+    );
+}
+
+void runAction(main);

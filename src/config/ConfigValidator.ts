@@ -1,0 +1,359 @@
+// The core of validate-config: finds the files, parses each with positions, validates configs against
+// their schema and compose files against the Compose Specification and the project checks, looks for
+// plaintext secrets, and returns every problem located on its file, line and column.
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, posix } from 'node:path';
+import type { Log } from '../log/Log.js';
+import { checkImage, checkReferences, checkVariables, type ComposeFile, type Provided } from './ComposeChecks.js';
+import { composeSchema } from './ComposeSchema.js';
+import { composeConfig, findComposeCli, type ComposeCli, type Runner } from './DockerComposeConfig.js';
+import { byPosition, type Finding } from './Finding.js';
+import { expandGlobs, globToRegExp } from './Glob.js';
+import { dotenvNames } from './Interpolation.js';
+import { explainErrors, type Explained } from './SchemaErrors.js';
+import { SchemaFileError, SchemaLoader } from './SchemaLoader.js';
+import {
+  isEncrypted,
+  isSecretFileName,
+  plaintextSecretFile,
+  scanDotenv,
+  scanKeyedValues,
+  scanTokens,
+  secretNamedFiles,
+} from './SecretScan.js';
+import { LineIndex, YamlSource, type Span } from './YamlSource.js';
+import type { ErrorObject } from 'ajv';
+
+export interface SchemaMapEntry {
+  pattern: string;
+  schema: string;
+}
+
+export interface ValidateConfigSpec {
+  /** Absolute; every path in inputs and findings is relative to it. */
+  workspace: string;
+  files: string[];
+  schema?: string;
+  schemaMap: SchemaMapEntry[];
+  composeFiles: string[];
+  requiredEnv: string[];
+  forbidPlaintextSecrets: boolean;
+  /** The step's environment, for required-env. */
+  env: NodeJS.ProcessEnv;
+  /** 'auto': run docker compose / docker-compose config when installed. */
+  dockerCompose: 'auto' | 'off';
+  /** For tests: how commands run. */
+  run?: Runner;
+}
+
+export type FileKind = 'config' | 'compose' | 'secrets';
+
+export interface FileResult {
+  file: string;
+  kind: FileKind;
+  /** The schema it was checked against; '' for none (syntax only). */
+  schema: string;
+  documents: number;
+  findings: Finding[];
+}
+
+export interface ValidationReport {
+  files: FileResult[];
+  /** Problems with no file: inputs, required-env. */
+  general: Finding[];
+  /** Every finding, files' and general, sorted by file and position. */
+  findings: Finding[];
+  errorCount: number;
+  warningCount: number;
+  filesChecked: number;
+  composeCli?: ComposeCli['variant'];
+}
+
+const COMPOSE_SCHEMA = 'Compose Specification';
+
+function readText(workspace: string, file: string): { text?: string; finding?: Finding } {
+  try {
+    return { text: readFileSync(join(workspace, file), 'utf8') };
+  } catch (e) {
+    return {
+      finding: { rule: 'read', severity: 'error', file, message: `cannot read ${file}: ${(e as Error).message}` },
+    };
+  }
+}
+
+/** Puts an explained schema error on the source: the value, the unknown key, or the object's key. */
+export function locateExplained(src: YamlSource, doc: number, x: Explained): Span {
+  const loc = src.find(doc, x.path);
+  if (x.at === 'object' && x.path.length === 0) {
+    for (const p of x.conditionPaths ?? []) {
+      const c = src.find(doc, p);
+      if (c.depth === p.length && p.length) return src.valueSpan(c, doc);
+    }
+    return src.docStart(doc);
+  }
+  if (loc.depth < x.path.length || x.at !== 'value') return src.keyOrValueSpan(loc, doc);
+  return src.valueSpan(loc, doc);
+}
+
+/** Schema errors of every document of a parsed file, located. */
+export function schemaFindings(
+  file: string,
+  src: YamlSource,
+  values: unknown[],
+  validate: (v: unknown) => boolean,
+  errorsOf: () => readonly ErrorObject[] | null | undefined,
+  rule: 'schema' | 'compose-schema',
+): Finding[] {
+  const out: Finding[] = [];
+  const docs = values.length ? values : [null];
+  docs.forEach((value, doc) => {
+    if (validate(value)) return;
+    const prefix = docs.length > 1 ? `document ${doc + 1}: ` : '';
+    for (const x of explainErrors(errorsOf() ?? [])) {
+      const span = values.length ? locateExplained(src, doc, x) : { line: 1, column: 1 };
+      const message = values.length ? x.message : `the file is empty: ${x.message}`;
+      out.push({ rule, severity: 'error', file, span, message: prefix + message });
+    }
+  });
+  return out;
+}
+
+function parseFindings(file: string, src: YamlSource): Finding[] {
+  return src.problems.map((p) => ({ rule: p.kind, severity: 'error', file, span: p.span, message: p.message }));
+}
+
+function dedupe(findings: Finding[]): Finding[] {
+  const seen = new Set<string>();
+  return findings.filter((f) => {
+    const k = `${f.file}\0${f.span?.line}\0${f.span?.column}\0${f.message}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
+
+export class ConfigValidator {
+  private readonly schemas: SchemaLoader;
+  private readonly maps: { re: RegExp; schema: string }[];
+
+  constructor(
+    private readonly spec: ValidateConfigSpec,
+    private readonly log: Log,
+  ) {
+    this.schemas = new SchemaLoader(spec.workspace);
+    this.maps = spec.schemaMap.map((m) => ({ re: globToRegExp(m.pattern), schema: m.schema }));
+  }
+
+  private schemaFor(file: string): string {
+    for (const m of this.maps) if (m.re.test(file)) return m.schema;
+    return this.spec.schema ?? '';
+  }
+
+  run(): ValidationReport {
+    const { spec } = this;
+    const general: Finding[] = [];
+    const results: FileResult[] = [];
+
+    const configGlobs = expandGlobs([...spec.files, ...spec.schemaMap.map((m) => m.pattern)], spec.workspace);
+    const composeGlobs = expandGlobs(spec.composeFiles, spec.workspace);
+    const mapPatterns = new Set(spec.schemaMap.map((m) => m.pattern));
+    for (const p of [...configGlobs.unmatched.filter((u) => !mapPatterns.has(u)), ...composeGlobs.unmatched]) {
+      const input = spec.composeFiles.includes(p) ? 'compose-files' : 'files';
+      general.push({ rule: 'input', severity: 'error', message: `${input}: '${p}' matches no file in the workspace` });
+    }
+
+    for (const name of spec.requiredEnv) {
+      if (!spec.env[name])
+        general.push({
+          rule: 'required-env',
+          severity: 'error',
+          message:
+            `${name} is listed in required-env but is not set for this step: pass it with env: ` +
+            `(e.g. ${name}: \${{ secrets.${name} }})`,
+        });
+    }
+
+    const composeSet = new Set(composeGlobs.files);
+    for (const file of configGlobs.files) results.push(this.checkConfig(file, composeSet.has(file)));
+    const compose = this.checkComposeProject(composeGlobs.files);
+    results.push(...compose);
+
+    if (spec.forbidPlaintextSecrets) {
+      const checked = new Set(results.map((r) => r.file));
+      for (const file of secretNamedFiles(spec.workspace)) {
+        const inChecked = results.find((r) => r.file === file);
+        const { text, finding } = readText(spec.workspace, file);
+        const findings: Finding[] = [];
+        if (finding) findings.push(finding);
+        else if (text !== undefined && !isEncrypted(text)) {
+          findings.push(plaintextSecretFile(file));
+          if (!checked.has(file))
+            findings.push(
+              ...this.scanSecrets(file, text, /\.(ya?ml|json)$/i.test(file) ? new YamlSource(text) : undefined),
+            );
+        }
+        if (inChecked) inChecked.findings.unshift(...findings);
+        else results.push({ file, kind: 'secrets', schema: '', documents: 0, findings });
+      }
+    }
+
+    for (const r of results) r.findings = dedupe(r.findings).sort(byPosition);
+    const findings = [...general, ...results.flatMap((r) => r.findings)].sort(byPosition);
+    return {
+      files: results,
+      general,
+      findings,
+      errorCount: findings.filter((f) => f.severity === 'error').length,
+      warningCount: findings.filter((f) => f.severity === 'warning').length,
+      filesChecked: new Set(results.filter((r) => r.kind !== 'secrets').map((r) => r.file)).size,
+      composeCli: this.cli?.variant,
+    };
+  }
+
+  /** Token-looking values and secret-looking keyed values of any file. */
+  private scanSecrets(file: string, text: string, src?: YamlSource): Finding[] {
+    if (!this.spec.forbidPlaintextSecrets) return [];
+    const lines = src?.lines ?? new LineIndex(text);
+    const tokens = scanTokens(file, text, lines);
+    const tokenLines = new Set(tokens.map((t) => t.span!.line));
+    if (src) return [...tokens, ...scanKeyedValues(file, src, tokenLines)];
+    if (/(^|\/)\.env(\.|$)|\.env$/.test(file) || /^\s*(export\s+)?[A-Za-z_]\w*=/m.test(text))
+      return [...tokens, ...scanDotenv(file, text, lines, tokenLines)];
+    return tokens;
+  }
+
+  private checkConfig(file: string, alsoCompose: boolean): FileResult {
+    const schemaPath = this.schemaFor(file);
+    const result: FileResult = { file, kind: 'config', schema: schemaPath, documents: 0, findings: [] };
+    const { text, finding } = readText(this.spec.workspace, file);
+    if (finding || text === undefined) {
+      result.findings.push(finding!);
+      return result;
+    }
+    if (isSecretFileName(file) && isEncrypted(text)) {
+      // Encrypted values would fail any schema; the encryption check is the one that matters.
+      result.kind = 'secrets';
+      result.schema = '';
+      return result;
+    }
+    if (this.spec.forbidPlaintextSecrets && isSecretFileName(file)) result.findings.push(plaintextSecretFile(file));
+    const src = new YamlSource(text);
+    result.documents = src.docs.length;
+    result.findings.push(...parseFindings(file, src));
+    if (!alsoCompose) result.findings.push(...this.scanSecrets(file, text, src));
+    if (src.problems.length || !schemaPath) return result;
+    let schema;
+    try {
+      schema = this.schemas.load(schemaPath);
+    } catch (e) {
+      const err = e as SchemaFileError;
+      result.findings.push({
+        rule: 'schema-file',
+        severity: 'error',
+        file: err.file ?? schemaPath,
+        span: err.span,
+        message: `${err.message} (used for ${file})`,
+      });
+      return result;
+    }
+    result.findings.push(
+      ...schemaFindings(
+        file,
+        src,
+        src.values(),
+        (v) => schema.validate(v),
+        () => schema.validate.errors,
+        'schema',
+      ),
+    );
+    return result;
+  }
+
+  private cliChecked = false;
+  private cli: ComposeCli | undefined;
+
+  private composeCli(): ComposeCli | undefined {
+    if (!this.cliChecked) {
+      this.cliChecked = true;
+      if (this.spec.dockerCompose === 'auto') this.cli = findComposeCli(this.spec.run, this.spec.env);
+      this.log.debug(`compose CLI: ${this.cli ? this.cli.command.join(' ') : 'none'}`);
+    }
+    return this.cli;
+  }
+
+  /** Variables the deploy will provide: required-env, IMAGE, and the project's .env. */
+  private provided(projectDir: string): Provided {
+    const p: Provided = new Map();
+    p.set('IMAGE', 'the deploy');
+    for (const n of this.spec.requiredEnv) p.set(n, 'required-env');
+    const envFile = posix.join(projectDir, '.env');
+    const abs = join(this.spec.workspace, envFile);
+    if (existsSync(abs)) {
+      const text = readText(this.spec.workspace, envFile).text ?? '';
+      for (const n of dotenvNames(text)) if (!p.has(n)) p.set(n, envFile);
+    }
+    return p;
+  }
+
+  private checkComposeProject(files: string[]): FileResult[] {
+    if (!files.length) return [];
+    const results: FileResult[] = [];
+    const parsed: ComposeFile[] = [];
+    let clean = true;
+    for (const file of files) {
+      const result: FileResult = { file, kind: 'compose', schema: COMPOSE_SCHEMA, documents: 0, findings: [] };
+      results.push(result);
+      const { text, finding } = readText(this.spec.workspace, file);
+      if (finding || text === undefined) {
+        result.findings.push(finding!);
+        clean = false;
+        continue;
+      }
+      const src = new YamlSource(text);
+      result.documents = src.docs.length;
+      result.findings.push(...parseFindings(file, src), ...this.scanSecrets(file, text, src));
+      if (src.problems.length) {
+        clean = false;
+        continue;
+      }
+      if (src.docs.length > 1) {
+        result.findings.push({
+          rule: 'syntax',
+          severity: 'error',
+          file,
+          span: src.docStart(1),
+          message: `a compose file holds one YAML document; this one has ${src.docs.length} (the second starts here)`,
+        });
+        clean = false;
+        continue;
+      }
+      const values = src.values();
+      const validate = composeSchema();
+      const schemaErrors = schemaFindings(
+        file,
+        src,
+        values,
+        (v) => validate(v),
+        () => validate.errors,
+        'compose-schema',
+      );
+      result.findings.push(...schemaErrors);
+      if (schemaErrors.length) clean = false;
+      parsed.push({ file, source: src, value: values[0] });
+    }
+    const provided = this.provided(dirname(files[0]!) === '.' ? '' : dirname(files[0]!));
+    const project: Finding[] = [...checkVariables(parsed, provided), ...checkReferences(parsed)];
+    if (parsed.length === files.length) project.push(...checkImage(parsed));
+    const cli = clean ? this.composeCli() : undefined;
+    if (cli)
+      project.push(
+        ...composeConfig(cli, this.spec.workspace, parsed, provided.keys(), { run: this.spec.run, env: this.spec.env }),
+      );
+    for (const f of project) (results.find((r) => r.file === f.file) ?? results[0]!).findings.push(f);
+    return results;
+  }
+}
+
+export function validateConfigs(spec: ValidateConfigSpec, log: Log): ValidationReport {
+  return new ConfigValidator(spec, log).run();
+}
