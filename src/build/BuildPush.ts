@@ -1,0 +1,245 @@
+// The build-push core: tags and labels from the event, the builder the runner has, a private login,
+// the build and push, then the registry's word on the digest every tag now points to.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { InputError } from '../inputs/InputError.js';
+import type { Log } from '../log/Log.js';
+import { buildxPlan, classicPlan, refOf, type BuildSpec, type Step } from './BuildPlan.js';
+import type { BuildPushConfig } from './BuildPushConfig.js';
+import { detectBuilder, type Builder } from './BuilderDetection.js';
+import { lastLines, type DockerCli } from './DockerCli.js';
+import { errorLine, explainPushFailure, isPushRefusal } from './DockerErrors.js';
+import { createDockerConfig, login, logoutAndRemove } from './DockerLogin.js';
+import type { EventContext } from './EventContext.js';
+import { mergeLabels, ociLabels } from './OciLabels.js';
+import { RegistryClient, type PlatformSize } from './RegistryClient.js';
+import { computeTags } from './TagRules.js';
+
+export interface BuildPushResult {
+  image: string;
+  /** The registry's manifest digest; '' when the image was not pushed. */
+  digest: string;
+  /** image@digest when pushed, else image:<first tag>. */
+  imageRef: string;
+  tags: string[];
+  version: string;
+  labels: Record<string, string>;
+  builder: Builder;
+  pushed: boolean;
+  /** Every tag was read back from the registry and points to the digest. */
+  verified: boolean;
+  /** Compressed per platform from the registry when pushed; the local image's size otherwise. */
+  sizes: PlatformSize[];
+  buildMs: number;
+  /** Separate push time (classic builder); buildx pushes inside the build. */
+  pushMs?: number;
+  notices: string[];
+}
+
+export interface BuildPushDeps {
+  docker: DockerCli;
+  log: Log;
+  /** RUNNER_TEMP: the private docker config and build metadata live here. */
+  tempDir: string;
+  /** Keeps what post must clean up if this step is killed. */
+  saveState: (key: 'docker-config' | 'registry' | 'builder', value: string) => void;
+  now?: () => Date;
+  /** Docker's per-registry CA folder, for the registry check (default /etc/docker/certs.d). */
+  certsDir?: string;
+  /** Unique per run, names a builder this run creates. */
+  runId?: string;
+}
+
+export async function buildPush(
+  cfg: BuildPushConfig,
+  ctx: EventContext,
+  deps: BuildPushDeps,
+): Promise<BuildPushResult> {
+  const { log } = deps;
+  const notices: string[] = [];
+  if (cfg.image.lowered)
+    notices.push(`The image name was lower-cased to ${cfg.image.name}: registries (GHCR first) refuse upper case.`);
+  const tagSet = computeTags(ctx, cfg.extraTags);
+  if (tagSet.note) notices.push(`Not tagged latest: ${tagSet.note}.`);
+  if (!tagSet.tags.length)
+    throw new InputError('tags', 'no tag to put on the image: the run has no commit SHA (GITHUB_SHA); give tags');
+  const labels = mergeLabels(ociLabels(ctx, tagSet.version, (deps.now ?? (() => new Date()))()), cfg.labels);
+  const spec: BuildSpec = {
+    image: cfg.image.name,
+    tags: tagSet.tags,
+    context: cfg.context,
+    file: cfg.file,
+    buildArgs: cfg.buildArgs,
+    labels,
+    platforms: cfg.platforms,
+    target: cfg.target,
+    cache: cfg.cache,
+    push: cfg.push,
+  };
+
+  const builder = await detectBuilder(deps.docker);
+  log.info(
+    builder.kind === 'buildx'
+      ? `Builder: buildx ${builder.version} ('${builder.name}', ${builder.driver} driver)`
+      : `Builder: classic docker build on engine ${builder.version} (${builder.why})`,
+  );
+  const work = mkdtempSync(join(deps.tempDir, 'njord-build-'));
+  let docker = deps.docker;
+  let configDir: string | undefined;
+  try {
+    // Plans check their inputs (e.g. platforms on the classic builder) before anything logs in.
+    const plan =
+      builder.kind === 'buildx'
+        ? buildxPlan(spec, builder, {
+            metadataFile: join(work, 'metadata.json'),
+            ownBuilder: `njord-${deps.runId ?? process.pid}`,
+          })
+        : classicPlan(spec, { iidFile: join(work, 'iid') });
+
+    if (cfg.login) {
+      configDir = createDockerConfig(deps.tempDir, cfg.registry);
+      deps.saveState('docker-config', configDir);
+      deps.saveState('registry', cfg.registry);
+      docker = docker.withConfig(configDir);
+      await login(docker, cfg.registry, cfg.login.username, cfg.login.password);
+      log.info(`Logged in to ${cfg.registry} as ${cfg.login.username} (private DOCKER_CONFIG)`);
+    }
+
+    let digest = '';
+    let buildMs: number;
+    let pushMs: number | undefined;
+    if ('setup' in plan) {
+      if (plan.builder) deps.saveState('builder', plan.builder);
+      try {
+        for (const s of plan.setup) await step(docker, s, cfg, log);
+        const t0 = Date.now();
+        await step(docker, plan.build, cfg, log, { live: true });
+        buildMs = Date.now() - t0;
+        if (cfg.push) digest = buildxDigest(readFileSync(join(work, 'metadata.json'), 'utf8'));
+      } finally {
+        for (const s of plan.cleanup) await step(docker, s, cfg, log);
+      }
+    } else {
+      const t0 = Date.now();
+      if (plan.pullCache) await step(docker, plan.pullCache, cfg, log);
+      await step(docker, plan.build, cfg, log, { live: true });
+      buildMs = Date.now() - t0;
+      if (cfg.push) {
+        const t1 = Date.now();
+        const [first, ...rest] = plan.push;
+        // The first push uploads the layers; the other tags then only add a manifest reference each.
+        const digests = [await step(docker, first!, cfg, log, { live: true })];
+        digests.push(...(await Promise.all(rest.map((s) => step(docker, s, cfg, log)))));
+        for (const s of plan.pushCache) await step(docker, s, cfg, log);
+        pushMs = Date.now() - t1;
+        const found = new Set(digests.map((out) => pushDigest(out)));
+        if (found.size !== 1 || found.has(undefined))
+          throw new Error(`docker push reported no single digest for ${cfg.image.name}: ${[...found].join(', ')}`);
+        digest = [...found][0]!;
+      }
+    }
+
+    let verified = false;
+    let sizes: PlatformSize[] = [];
+    if (cfg.push) {
+      const registry = new RegistryClient(
+        cfg.image.registry,
+        cfg.registry === cfg.image.registry ? cfg.login : undefined,
+        { certsDir: deps.certsDir },
+      );
+      verified = await verifyTags(registry, cfg.image.path, tagSet.tags, digest, log);
+      sizes = verified ? await registry.sizes(cfg.image.path, digest).catch(() => []) : [];
+    } else {
+      const ref =
+        builder.kind === 'classic' ? readFileSync(join(work, 'iid'), 'utf8').trim() : refOf(spec.image, spec.tags[0]!);
+      const r = await docker.run(['image', 'inspect', '--format', '{{.Size}}', ref]);
+      if (r.code === 0) sizes = [{ platform: '', bytes: Number(r.stdout.trim()) }];
+    }
+
+    return {
+      image: cfg.image.name,
+      digest,
+      imageRef: digest ? `${cfg.image.name}@${digest}` : refOf(cfg.image.name, tagSet.tags[0]!),
+      tags: tagSet.tags,
+      version: tagSet.version,
+      labels,
+      builder,
+      pushed: cfg.push,
+      verified,
+      sizes,
+      buildMs,
+      pushMs,
+      notices,
+    };
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+    if (configDir && (await logoutAndRemove(deps.docker, cfg.registry, configDir)))
+      log.info(`Logged out of ${cfg.registry}; removed the private docker config`);
+  }
+}
+
+/** Runs one planned docker command; returns its output, or throws what a failure means. */
+async function step(
+  docker: DockerCli,
+  s: Step,
+  cfg: BuildPushConfig,
+  log: Log,
+  opts: { live?: boolean } = {},
+): Promise<string> {
+  log.info(`[${s.why}] docker ${s.argv.join(' ')}`);
+  const r = await docker.run(s.argv, { env: s.env, live: opts.live });
+  const out = `${r.stdout}\n${r.stderr}`;
+  if (r.code === 0) return out;
+  if (s.mayFail) {
+    log.info(`(${s.why}: ${lastLines(r, 1)}; going on)`);
+    return out;
+  }
+  const buildx = s.argv[0] === 'buildx';
+  if ((s.argv[0] === 'push' || buildx) && isPushRefusal(out, buildx))
+    throw new Error(explainPushFailure(cfg.registry, cfg.image.name, out, !!cfg.login));
+  if (s.why === 'build' || s.why === 'build and push')
+    throw new Error(`docker ${buildx ? 'buildx build' : 'build'} failed: ${errorLine(out)}`);
+  throw new Error(`docker ${s.argv.slice(0, 2).join(' ')} failed (${s.why}): ${lastLines(r)}`);
+}
+
+/** `sha-abc1234: digest: sha256:… size: 942` in `docker push` output. */
+export function pushDigest(output: string): string | undefined {
+  return /\bdigest: (sha256:[0-9a-f]{64})\b/.exec(output)?.[1];
+}
+
+/** The pushed digest from buildx's --metadata-file. */
+export function buildxDigest(metadataJson: string): string {
+  const meta = JSON.parse(metadataJson) as Record<string, unknown>;
+  const digest = meta['containerimage.digest'];
+  if (typeof digest !== 'string' || !/^sha256:[0-9a-f]{64}$/.test(digest))
+    throw new Error(`buildx pushed but wrote no image digest to its metadata file: ${metadataJson.slice(0, 300)}`);
+  return digest;
+}
+
+/**
+ * Reads every tag back from the registry: each must point to `digest`. A registry this runner cannot
+ * read (network, auth scheme) leaves docker's word standing, with a warning; a different digest fails.
+ */
+async function verifyTags(
+  registry: RegistryClient,
+  path: string,
+  tags: readonly string[],
+  digest: string,
+  log: Log,
+): Promise<boolean> {
+  let found: (string | undefined)[];
+  try {
+    found = await Promise.all(tags.map(async (t) => (await registry.manifest(path, t))?.digest));
+  } catch (err) {
+    log.warn(`Could not read the tags back from the registry (${(err as Error).message}); the digest is docker's.`);
+    return false;
+  }
+  const wrong = tags.filter((_t, i) => found[i] !== digest);
+  if (wrong.length)
+    throw new Error(
+      `The registry does not have the pushed digest ${digest} under ${wrong
+        .map((t) => `${t} (${found[tags.indexOf(t)] ?? 'missing'})`)
+        .join(', ')}: another push to the same tags may have raced this one`,
+    );
+  return true;
+}
