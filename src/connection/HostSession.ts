@@ -30,7 +30,11 @@ export async function openHosts(cfg: ConnectionConfig, log: Log): Promise<HostSe
 
 async function openHost(spec: HostSpec, cfg: ConnectionConfig, log: Log): Promise<HostSession> {
   const started = performance.now();
-  const ssh = await SshConnection.open(spec, { privateKey: cfg.privateKey, knownHosts: cfg.knownHosts });
+  const ssh = await SshConnection.open(spec, {
+    privateKey: cfg.privateKey,
+    knownHosts: cfg.knownHosts,
+    trace: (l) => log.debug(l),
+  });
   try {
     const facts = parseProbe((await ssh.exec(probeScript)).stdout);
     if (!facts.home) throw new HostSetupError(`${spec.label}: could not read the remote user's home directory`);

@@ -57,6 +57,8 @@ export interface ConnectOptions {
   privateKey: string;
   knownHosts: KnownHosts;
   readyTimeoutMs?: number;
+  /** Told each command, its exit code and time (the actions send it to core.debug). */
+  trace?: (line: string) => void;
 }
 
 /** Checks the key text before any connection, so a bad key is a clear input error. */
@@ -82,6 +84,7 @@ export class SshConnection {
   private constructor(
     private readonly client: Client,
     readonly spec: HostSpec,
+    private readonly trace?: (line: string) => void,
   ) {}
 
   static open(spec: HostSpec, opts: ConnectOptions): Promise<SshConnection> {
@@ -103,7 +106,7 @@ export class SshConnection {
         if (err) {
           client.end();
           reject(err);
-        } else resolve(new SshConnection(client, spec));
+        } else resolve(new SshConnection(client, spec, opts.trace));
       };
       const config: ConnectConfig = {
         host: spec.host,
@@ -159,7 +162,8 @@ export class SshConnection {
 
   /** Runs one command line on the host (built by the command modules; quoted already). */
   exec(command: string, opts: ExecOptions = {}): Promise<CommandResult> {
-    return new Promise((resolve, reject) => {
+    const started = performance.now();
+    return new Promise<CommandResult>((resolve, reject) => {
       this.client.exec(command, (err, stream) => {
         if (err) return reject(new Error(`${this.spec.label}: could not start a command: ${err.message}`));
         const out: Buffer[] = [];
@@ -179,6 +183,8 @@ export class SshConnection {
         });
         stream.on('close', () => {
           if (timer) clearTimeout(timer);
+          // Command lines carry no secrets (those go on stdin), so they can be traced.
+          this.trace?.(`${this.spec.label}: exit ${code} in ${Math.round(performance.now() - started)} ms: ${command}`);
           resolve({
             code: code ?? 255,
             stdout: Buffer.concat(out).toString('utf8'),
