@@ -27,7 +27,10 @@ export function defaultAppName(repository = process.env.GITHUB_REPOSITORY ?? '')
   return name;
 }
 
-export function readConnection(inputs: InputReader): ConnectionConfig {
+/** Just the SSH part (hosts, ssh-key, known-hosts): for actions that reach a host without an app on it. */
+export type SshAccess = Pick<ConnectionConfig, 'hosts' | 'privateKey' | 'knownHosts'>;
+
+export function readSshAccess(inputs: InputReader): SshAccess {
   const hosts = parseHostList(inputs.list('hosts'));
   const privateKey = inputs.raw('ssh-key');
   checkPrivateKey(privateKey);
@@ -38,6 +41,11 @@ export function readConnection(inputs: InputReader): ConnectionConfig {
       'is required: known_hosts lines for the hosts (ssh-keyscan HOST prints them); host keys are always checked',
     );
   const knownHosts = KnownHosts.parse(knownText);
+  return { hosts, privateKey, knownHosts };
+}
+
+export function readConnection(inputs: InputReader): ConnectionConfig {
+  const { hosts, privateKey, knownHosts } = readSshAccess(inputs);
   const app = inputs.string('app') || defaultAppName();
   if (!app) throw new InputError('app', 'is required when GITHUB_REPOSITORY is not set');
   if (!APP_NAME.test(app))

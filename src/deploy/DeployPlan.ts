@@ -41,7 +41,13 @@ export interface DeployPlan {
   releaseLock: string;
 }
 
-export function composeFor(ctx: PlanContext, releaseId: string, files: string[], withLogin: boolean): ComposeCommands {
+export function composeFor(
+  ctx: Pick<PlanContext, 'app' | 'layout' | 'compose'>,
+  releaseId: string,
+  files: string[],
+  withLogin: boolean,
+  overrides?: Record<string, string>,
+): ComposeCommands {
   return new ComposeCommands({
     variant: ctx.compose,
     project: ctx.app,
@@ -49,6 +55,7 @@ export function composeFor(ctx: PlanContext, releaseId: string, files: string[],
     files,
     envFile: ctx.layout.envFile(releaseId),
     dockerConfig: withLogin ? ctx.layout.dockerConfig : undefined,
+    overrides,
   });
 }
 

@@ -22,6 +22,8 @@ export interface HistoryEvent {
   actor?: string;
   runUrl?: string;
   reason?: string;
+  /** Why a rollback failed (its `reason` is the one the person gave for it). */
+  failure?: string;
 }
 
 export class ReleaseStore {

@@ -13,13 +13,20 @@ export interface ComposeTarget {
   envFile: string;
   /** DOCKER_CONFIG for private registries; credentials stay with the app. */
   dockerConfig?: string;
+  /**
+   * Variables set after the env file is sourced, so they win over it: the rollback pins IMAGE to
+   * the digest a release ran without rewriting the release's env file. Never secrets (argv).
+   */
+  overrides?: Record<string, string>;
 }
 
 export class ComposeCommands {
   constructor(private readonly t: ComposeTarget) {}
 
   private base(): string[] {
-    const env = this.t.dockerConfig ? ['env', `DOCKER_CONFIG=${this.t.dockerConfig}`] : [];
+    const assignments = Object.entries(this.t.overrides ?? {}).map(([k, v]) => `${k}=${v}`);
+    if (this.t.dockerConfig) assignments.unshift(`DOCKER_CONFIG=${this.t.dockerConfig}`);
+    const env = assignments.length ? ['env', ...assignments] : [];
     const bin = this.t.variant === 'v2' ? ['docker', 'compose'] : ['docker-compose'];
     const files = this.t.files.flatMap((f) => ['-f', `${this.t.dir}/${f}`]);
     // `sh` sources the env file (path as $1), then execs compose: values never touch argv.
