@@ -220,8 +220,8 @@ export function buildxDigest(metadataJson: string): string {
  * Reads every tag back from the registry: each must point to `digest`. A registry this runner cannot
  * read (network, auth scheme) leaves docker's word standing, with a warning; a different digest fails.
  */
-async function verifyTags(
-  registry: RegistryClient,
+export async function verifyTags(
+  registry: Pick<RegistryClient, 'manifest'>,
   path: string,
   tags: readonly string[],
   digest: string,

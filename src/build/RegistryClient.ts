@@ -136,11 +136,12 @@ export class RegistryClient {
   }
 
   private async send(method: string, path: string, headers: Record<string, string>): Promise<Reply> {
+    const scheme = this.scheme;
     try {
-      return await this.fetch(new URL(`${this.scheme}://${this.host}${path}`), method, headers);
+      return await this.fetch(new URL(`${scheme}://${this.host}${path}`), method, headers);
     } catch (err) {
       // Docker talks plain HTTP to a loopback registry that has no TLS; so does this check.
-      if (this.scheme === 'https' && isLoopback(this.host) && isTlsMismatch(err)) {
+      if (scheme === 'https' && isLoopback(this.host) && isTlsMismatch(err)) {
         this.scheme = 'http';
         return this.fetch(new URL(`http://${this.host}${path}`), method, headers);
       }

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildxPlan, classicPlan, type BuildSpec } from '../../src/build/BuildPlan.js';
 import { parseBuildxInspect, parseBuildxVersion } from '../../src/build/BuilderDetection.js';
-import { buildxDigest, pushDigest } from '../../src/build/BuildPush.js';
+import { buildxDigest, pushDigest, verifyTags } from '../../src/build/BuildPush.js';
 import { InputError } from '../../src/inputs/InputError.js';
 
 const spec = (over: Partial<BuildSpec> = {}): BuildSpec => ({
@@ -188,5 +188,48 @@ describe('digests from docker output', () => {
     const d = 'sha256:' + 'a'.repeat(64);
     expect(buildxDigest(JSON.stringify({ 'containerimage.digest': d, 'image.name': 'x:1' }))).toBe(d);
     expect(() => buildxDigest(JSON.stringify({ 'buildx.build.ref': 'x' }))).toThrow(/no image digest/);
+  });
+});
+
+describe('reading the tags back from the registry', () => {
+  const d = (c: string) => 'sha256:' + c.repeat(64);
+  const registry = (tags: Record<string, string | undefined>, fail = false) => ({
+    manifest: async (_path: string, tag: string) => {
+      if (fail) throw new Error('connect ECONNREFUSED');
+      const digest = tags[tag];
+      return digest ? { digest, mediaType: 'application/vnd.oci.image.manifest.v1+json' } : undefined;
+    },
+  });
+  const log = () => {
+    const warnings: string[] = [];
+    return { warnings, log: { info() {}, debug() {}, error() {}, warn: (m: string) => warnings.push(m) } };
+  };
+
+  it('every tag on the pushed digest: verified', async () => {
+    const l = log();
+    expect(
+      await verifyTags(registry({ main: d('a'), latest: d('a') }), 'acme/shop', ['main', 'latest'], d('a'), l.log),
+    ).toBe(true);
+    expect(l.warnings).toEqual([]);
+  });
+
+  it('a tag on another digest, or missing, fails naming it', async () => {
+    await expect(
+      verifyTags(
+        registry({ main: d('a'), latest: d('b') }),
+        'acme/shop',
+        ['main', 'latest', 'sha-1'],
+        d('a'),
+        log().log,
+      ),
+    ).rejects.toThrow(
+      `under latest (${d('b')}), sha-1 (missing): another push to the same tags may have raced this one`,
+    );
+  });
+
+  it('a registry this runner cannot read leaves docker’s digest, with a warning', async () => {
+    const l = log();
+    expect(await verifyTags(registry({}, true), 'acme/shop', ['main'], d('a'), l.log)).toBe(false);
+    expect(l.warnings[0]).toMatch(/Could not read the tags back from the registry \(connect ECONNREFUSED\)/);
   });
 });

@@ -1,0 +1,414 @@
+// The build-push action end to end, through the bundled dist/build-push as the runner runs it: real
+// builds with this machine's docker (the classic builder), pushed to the sandbox registry and to a
+// registry with basic auth behind TLS. What is checked is what a user would check: the registry's
+// own digest of each tag, the labels on the pulled image, the logs, the job summary.
+import { createHash } from 'node:crypto';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { request } from 'node:https';
+import { homedir, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { runAction, type ActionRun, type RunActionOptions } from '../harness/runAction.js';
+import { startAuthRegistry, type AuthRegistry } from '../sandbox/AuthRegistry.js';
+import { sandboxUnavailableReason, sh, type SandboxInfo } from '../sandbox/Sandbox.js';
+import { visibleLog } from '../support/deployKit.js';
+
+const reason = sandboxUnavailableReason();
+
+const ACCEPT = [
+  'application/vnd.oci.image.index.v1+json',
+  'application/vnd.docker.distribution.manifest.list.v2+json',
+  'application/vnd.oci.image.manifest.v1+json',
+  'application/vnd.docker.distribution.manifest.v2+json',
+].join(', ');
+
+interface Reply {
+  status: number;
+  digestHeader: string;
+  body: string;
+}
+
+/** A GET to a registry's API, plain HTTP or TLS with our CA and basic auth (the test's own client). */
+function registryGet(host: string, path: string, auth?: AuthRegistry): Promise<Reply> {
+  if (!auth)
+    return fetch(`http://${host}${path}`, { headers: { Accept: ACCEPT } }).then(async (r) => ({
+      status: r.status,
+      digestHeader: r.headers.get('docker-content-digest') ?? '',
+      body: await r.text(),
+    }));
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host: host.split(':')[0],
+        port: Number(host.split(':')[1]),
+        path,
+        ca: readFileSync(auth.caCert),
+        headers: {
+          Accept: ACCEPT,
+          Authorization: `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}`,
+        },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (b: Buffer) => chunks.push(b));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            digestHeader: String(res.headers['docker-content-digest'] ?? ''),
+            body: Buffer.concat(chunks).toString('utf8'),
+          }),
+        );
+      },
+    );
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** The digest the registry has for repo:tag, checked against the manifest's own bytes. */
+async function digestInRegistry(host: string, repo: string, tag: string, auth?: AuthRegistry): Promise<string> {
+  const r = await registryGet(host, `/v2/${repo}/manifests/${tag}`, auth);
+  if (r.status !== 200) return `HTTP ${r.status}`;
+  const own = `sha256:${createHash('sha256').update(r.body).digest('hex')}`;
+  expect(r.digestHeader).toBe(own);
+  return own;
+}
+
+async function tagsInRegistry(host: string, repo: string, auth?: AuthRegistry): Promise<string[]> {
+  const r = await registryGet(host, `/v2/${repo}/tags/list`, auth);
+  if (r.status === 404) return [];
+  expect(r.status).toBe(200);
+  return ((JSON.parse(r.body) as { tags?: string[] }).tags ?? []).sort();
+}
+
+/**
+ * A tiny FROM-scratch build context: static busybox, a build arg written at build time, a stamp file
+ * that makes each image new, and a second stage for `target`.
+ */
+function buildContext(stamp: string, dockerfile = true): string {
+  const ws = mkdtempSync(join(tmpdir(), 'njord-bp-ws-'));
+  mkdirSync(join(ws, 'bin'));
+  const busybox = existsSync('/bin/busybox') ? '/bin/busybox' : '/usr/bin/busybox';
+  copyFileSync(busybox, join(ws, 'bin', 'busybox'));
+  chmodSync(join(ws, 'bin', 'busybox'), 0o755);
+  writeFileSync(join(ws, 'stamp.txt'), `${stamp}\n`);
+  if (dockerfile)
+    writeFileSync(
+      join(ws, 'Dockerfile'),
+      [
+        'FROM scratch AS base',
+        'COPY bin/busybox /bin/busybox',
+        'ARG GREETING=hello',
+        'RUN ["/bin/busybox", "sh", "-c", "echo \\"$GREETING\\" > /greeting"]',
+        'COPY stamp.txt /stamp.txt',
+        'CMD ["/bin/busybox", "cat", "/greeting", "/stamp.txt"]',
+        '',
+        'FROM base AS full',
+        'RUN ["/bin/busybox", "touch", "/full"]',
+        '',
+      ].join('\n'),
+    );
+  return ws;
+}
+
+let counter = 0;
+const repoName = (what: string) => `njord-test/bp-${what}-${process.pid}-${++counter}`;
+const hex40 = () => createHash('sha1').update(`${Date.now()}-${Math.random()}`).digest('hex');
+
+interface Event {
+  name?: string;
+  ref?: string;
+  sha?: string;
+  payload?: object;
+}
+
+function eventEnv(scratch: string, e: Event = {}): Record<string, string> {
+  const file = join(scratch, `event-${++counter}.json`);
+  writeFileSync(file, JSON.stringify(e.payload ?? { repository: { default_branch: 'main', description: 'The shop' } }));
+  return {
+    GITHUB_EVENT_NAME: e.name ?? 'push',
+    GITHUB_REF: e.ref ?? 'refs/heads/main',
+    GITHUB_SHA: e.sha ?? hex40(),
+    GITHUB_EVENT_PATH: file,
+  };
+}
+
+describe.skipIf(!!reason)(`build-push action${reason ? ` (skipped: ${reason})` : ''}`, () => {
+  let info: SandboxInfo;
+  let scratch: string;
+  const images = new Set<string>();
+  const dirs: string[] = [];
+
+  const run = (
+    ws: string,
+    inputs: Record<string, string>,
+    event: Event = {},
+    opts: RunActionOptions = {},
+  ): Promise<ActionRun> => {
+    dirs.push(ws);
+    if (inputs.image) images.add(inputs.image.toLowerCase());
+    return runAction('actions/build-push', inputs, {
+      workspace: ws,
+      ...opts,
+      env: { ...eventEnv(scratch, event), ...opts.env },
+    });
+  };
+
+  beforeAll(() => {
+    info = inject('sandbox')!;
+    scratch = mkdtempSync(join(tmpdir(), 'njord-bp-'));
+  });
+
+  afterAll(() => {
+    for (const image of images)
+      sh(
+        `docker images --format '{{.Repository}}:{{.Tag}}' ${image} | grep -v '<none>' | xargs -r docker rmi -f >/dev/null 2>&1 || true`,
+      );
+    for (const d of [scratch, ...dirs]) rmSync(d, { recursive: true, force: true });
+  });
+
+  it('pushes to the sandbox registry: the digest output is the manifest every computed tag resolves to, labels on the pulled image', async () => {
+    const repo = repoName('main');
+    const image = `${info.registry}/${repo}`;
+    const sha = hex40();
+    const ws = buildContext('main-1');
+    const r = await run(
+      ws,
+      {
+        image,
+        'build-args': 'GREETING=hi from the build arg',
+        labels: 'org.example.team=web\norg.opencontainers.image.vendor=Acme',
+      },
+      { sha },
+    );
+    expect(r.exitCode, visibleLog(r)).toBe(0);
+
+    const short = sha.slice(0, 7);
+    const digest = r.outputs.digest!;
+    expect(digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(r.outputs).toMatchObject({
+      image,
+      'image-ref': `${image}@${digest}`,
+      version: 'main',
+      tags: [`${image}:main`, `${image}:latest`, `${image}:sha-${short}`].join('\n'),
+    });
+    for (const tag of ['main', 'latest', `sha-${short}`])
+      expect(await digestInRegistry(info.registry, repo, tag), tag).toBe(digest);
+    // cache: gha (the default) falls back to a registry cache tag on the classic builder.
+    expect(await tagsInRegistry(info.registry, repo)).toEqual(['buildcache', 'latest', 'main', `sha-${short}`]);
+    expect(r.stdout).toContain('Builder: classic docker build');
+
+    // What a user pulls: the labels, and the image runs with the build arg baked in.
+    sh(`docker rmi -f ${image}:main ${image}:latest ${image}:sha-${short} ${image}:buildcache >/dev/null`);
+    sh(`docker pull -q ${image}@${digest}`);
+    const labels = JSON.parse(sh(`docker image inspect --format '{{json .Config.Labels}}' ${image}@${digest}`));
+    expect(labels).toMatchObject({
+      'org.opencontainers.image.source': 'https://github.com/acme/shop',
+      'org.opencontainers.image.url': 'https://github.com/acme/shop',
+      'org.opencontainers.image.revision': sha,
+      'org.opencontainers.image.version': 'main',
+      'org.opencontainers.image.title': 'shop',
+      'org.opencontainers.image.description': 'The shop',
+      'org.opencontainers.image.vendor': 'Acme',
+      'org.example.team': 'web',
+    });
+    expect(Date.now() - Date.parse(labels['org.opencontainers.image.created'])).toBeLessThan(10 * 60_000);
+    expect(sh(`docker run --rm ${image}@${digest}`)).toBe('hi from the build arg\nmain-1\n');
+    // The last stage is built when no target is given.
+    expect(sh(`docker run --rm ${image}@${digest} /bin/busybox ls /full`).trim()).toBe('/full');
+
+    expect(r.summary).toContain(`Build and push: pushed ${image}@${digest}`);
+    expect(r.summary).toContain(`\`${digest}\``);
+    expect(r.summary).toMatch(/`main` `latest` `sha-[0-9a-f]{7}`/);
+    expect(r.summary).toMatch(/\| \d+(\.\d)? (kB|MB) compressed \|/);
+    expect(r.summary).toContain('Every tag was read back from the registry');
+    expect(r.summary).toContain('org.example.team=web');
+    expect(r.annotations.filter((a) => a.kind !== 'notice')).toEqual([]);
+  });
+
+  it('a v1.2.3 tag under node24: 1.2.3, 1.2, 1, latest; a pre-release after it moves none of them', async () => {
+    const repo = repoName('semver');
+    const image = `${info.registry}/${repo}`;
+    const release = await run(
+      buildContext('release'),
+      { image, cache: 'none' },
+      { ref: 'refs/tags/v1.2.3' },
+      { node: 'node24' },
+    );
+    expect(release.exitCode, visibleLog(release)).toBe(0);
+    expect(release.outputs.version).toBe('1.2.3');
+    const d1 = release.outputs.digest!;
+    for (const tag of ['1.2.3', '1.2', '1', 'latest'])
+      expect(await digestInRegistry(info.registry, repo, tag), tag).toBe(d1);
+
+    const rc = await run(
+      buildContext('rc'),
+      { image, cache: 'none' },
+      { ref: 'refs/tags/v2.0.0-rc.1' },
+      { node: 'node24' },
+    );
+    expect(rc.exitCode, visibleLog(rc)).toBe(0);
+    expect(rc.outputs.version).toBe('2.0.0-rc.1');
+    const d2 = rc.outputs.digest!;
+    expect(d2).not.toBe(d1);
+    expect(await digestInRegistry(info.registry, repo, '2.0.0-rc.1')).toBe(d2);
+    for (const tag of ['1.2.3', '1.2', '1', 'latest'])
+      expect(await digestInRegistry(info.registry, repo, tag), tag).toBe(d1);
+    expect(await tagsInRegistry(info.registry, repo)).not.toContain('2');
+    expect(await tagsInRegistry(info.registry, repo)).not.toContain('buildcache');
+  });
+
+  describe('a registry with basic auth behind TLS', () => {
+    let auth: AuthRegistry;
+    beforeAll(async () => {
+      auth = await startAuthRegistry();
+    });
+    afterAll(() => auth?.stop());
+
+    it('logs in through stdin with a private docker config, pushes, and leaves no login behind', async () => {
+      const repo = repoName('auth');
+      const image = `${auth.host}/${repo}`;
+      const runnerTemp = mkdtempSync(join(scratch, 'runner-temp-'));
+      const leaks = new Set<string>();
+      let sawLogin = false;
+      let sawPrivateConfig = false;
+      const sampler = setInterval(() => {
+        for (const pid of readdirSync('/proc')) {
+          if (!/^\d+$/.test(pid)) continue;
+          try {
+            const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+            if (args.includes(auth.password)) leaks.add(args.replace(/\0/g, ' '));
+            if (args.startsWith('docker\0login\0') && args.includes('--password-stdin')) {
+              sawLogin = true;
+              const env = readFileSync(`/proc/${pid}/environ`, 'utf8');
+              if (env.includes(`DOCKER_CONFIG=${runnerTemp}/njord-docker-`)) sawPrivateConfig = true;
+            }
+          } catch {
+            /* gone */
+          }
+        }
+      }, 2);
+      const r = await run(
+        buildContext('auth'),
+        { image, username: auth.username, password: auth.password, cache: 'none' },
+        {},
+        { env: { RUNNER_TEMP: runnerTemp } },
+      );
+      clearInterval(sampler);
+      expect(r.exitCode, visibleLog(r)).toBe(0);
+      const digest = r.outputs.digest!;
+      expect(digest).toMatch(/^sha256:/);
+      for (const tag of r.outputs.tags!.split('\n').map((t) => t.split(':').pop()!))
+        expect(await digestInRegistry(auth.host, repo, tag, auth), tag).toBe(digest);
+      expect(r.summary).toContain('Every tag was read back from the registry');
+      expect(r.summary).toMatch(/\| \d+(\.\d)? (kB|MB) compressed \|/);
+
+      // The password: on stdin only, masked, nowhere on disk; the login gone with its folder.
+      expect(sawLogin).toBe(true);
+      expect(sawPrivateConfig).toBe(true);
+      expect([...leaks]).toEqual([]);
+      expect(r.stdout).toContain(`::add-mask::${auth.password}`);
+      expect(visibleLog(r)).not.toContain(auth.password);
+      expect(r.stdout).toContain(`Logged out of ${auth.host}`);
+      expect(readdirSync(runnerTemp)).toEqual([]);
+      const userConfig = join(homedir(), '.docker', 'config.json');
+      if (existsSync(userConfig)) expect(readFileSync(userConfig, 'utf8')).not.toContain(auth.host);
+    });
+
+    it('a wrong password fails with a clear error before anything is built or pushed', async () => {
+      const repo = repoName('denied');
+      const image = `${auth.host}/${repo}`;
+      const r = await run(buildContext('denied'), { image, username: auth.username, password: 'not-the-password' });
+      expect(r.exitCode).toBe(1);
+      const error = r.annotations.find((a) => a.kind === 'error');
+      expect(error?.message).toBe(
+        `${auth.host} refused the login of '${auth.username}': wrong username or password (Error response from daemon: login attempt to https://${auth.host}/v2/ failed with status: 401 Unauthorized). Check the username and password inputs.`,
+      );
+      expect(r.stdout).not.toContain('[build]');
+      expect(r.outputs.digest ?? '').toBe('');
+      expect(await tagsInRegistry(auth.host, repo, auth)).toEqual([]);
+      expect(r.post?.exitCode).toBe(0);
+    });
+
+    it('not logged in: the push is refused and the error says to log in', async () => {
+      const repo = repoName('anon');
+      const image = `${auth.host}/${repo}`;
+      const r = await run(buildContext('anon'), { image, cache: 'none' });
+      expect(r.exitCode).toBe(1);
+      expect(r.annotations.find((a) => a.kind === 'error')?.message).toMatch(
+        new RegExp(
+          `^${auth.host.replace(/\./g, '\\.')} wants a login to push ${image}: .*Set the username and password inputs\\.$`,
+        ),
+      );
+      expect(await tagsInRegistry(auth.host, repo, auth)).toEqual([]);
+    });
+  });
+
+  it('a missing context or Dockerfile names the path, and builds nothing', async () => {
+    const image = `${info.registry}/${repoName('missing')}`;
+    const ws = buildContext('missing', false);
+    const noContext = await run(ws, { image, context: 'services/web' });
+    expect(noContext.exitCode).toBe(1);
+    expect(noContext.annotations[0]?.message).toBe(
+      `Input 'context': 'services/web' is not a directory in the workspace (${ws}/services/web); check out the repository first (actions/checkout) or fix the path`,
+    );
+    const noFile = await run(ws, { image });
+    expect(noFile.exitCode).toBe(1);
+    expect(noFile.annotations[0]?.message).toBe(
+      `Input 'file': no Dockerfile in the context '.' (${ws}/Dockerfile); add one or set the file input`,
+    );
+    for (const r of [noContext, noFile]) expect(r.stdout).not.toContain('Builder:');
+  });
+
+  it('an upper-case image is lower-cased with a notice; the workflow token is not sent to another registry', async () => {
+    const repo = repoName('upper');
+    const given = `${info.registry}/${repo.replace('bp-upper', 'BP-Upper')}`;
+    const token = `ghs_${hex40()}`;
+    const r = await run(buildContext('upper'), { image: given, username: 'octocat', password: token, cache: 'none' });
+    expect(r.exitCode, visibleLog(r)).toBe(0);
+    expect(given).not.toBe(given.toLowerCase());
+    expect(r.outputs.image).toBe(`${info.registry}/${repo}`);
+    expect(r.annotations).toContainEqual(
+      expect.objectContaining({
+        kind: 'notice',
+        message: `The image name was lower-cased to ${info.registry}/${repo}: registries (GHCR first) refuse upper case.`,
+      }),
+    );
+    expect(r.annotations).toContainEqual(
+      expect.objectContaining({
+        kind: 'notice',
+        message: expect.stringContaining('only sent to ghcr.io, not to 127.0.0.1:5000'),
+      }),
+    );
+    expect(r.stdout).not.toContain('Logged in');
+    expect(visibleLog(r)).not.toContain(token);
+    expect(await digestInRegistry(info.registry, repo, 'main')).toBe(r.outputs.digest);
+  });
+
+  it('push: false builds the target stage into the local engine and pushes nothing', async () => {
+    const repo = repoName('local');
+    const image = `${info.registry}/${repo}`;
+    const r = await run(
+      buildContext('local'),
+      { image, push: 'false', target: 'base' },
+      { name: 'pull_request', ref: 'refs/pull/7/merge', payload: { number: 7 } },
+    );
+    expect(r.exitCode, visibleLog(r)).toBe(0);
+    expect(r.outputs).toMatchObject({ digest: '', 'image-ref': `${image}:pr-7`, version: 'pr-7' });
+    expect(sh(`docker run --rm ${image}:pr-7`)).toBe('hello\nlocal\n');
+    expect(sh(`docker run --rm ${image}:pr-7 /bin/busybox ls /full 2>&1 || true`)).toContain('No such file');
+    expect(await tagsInRegistry(info.registry, repo)).toEqual([]);
+    expect(r.summary).toContain(`built ${image}:pr-7 (not pushed)`);
+    expect(r.summary).toMatch(/unpacked/);
+  });
+});
