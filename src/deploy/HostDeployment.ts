@@ -194,7 +194,7 @@ export class HostDeployment {
       // Not healthy: keep the evidence, then go back if we can.
       r.logs = await this.containers.failingLogs();
       await this.store.writeManifest({ ...this.manifest, status: 'failed', failure: r.reason });
-      this.log.error(`${this.session.spec.label}: release ${this.releaseId} failed: ${r.reason}`);
+      this.say(`release ${this.releaseId} failed: ${r.reason}`);
       if (this.cfg.rollbackOnFailure && this.plan.rollback && r.previous) {
         this.say(`rolling back to ${r.previous}`);
         const back = await ssh.exec(this.plan.rollback, { timeoutMs: 30 * 60_000 });

@@ -1,0 +1,81 @@
+// The quick start's first command: a full deploy story on a local sandbox, through the bundled
+// action exactly as a GitHub runner runs it. It starts dockerd, a registry and sshd on loopback,
+// builds two good releases and a broken one, then deploys v1, upgrades to v2, and deploys the
+// broken release, which fails its health gate and is rolled back. Run as root: npm run demo
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runAction, type ActionRun } from '../tests/harness/runAction.js';
+import {
+  buildTestImage,
+  freePort,
+  sandboxUnavailableReason,
+  startSandbox,
+  writeComposeApp,
+} from '../tests/sandbox/Sandbox.js';
+import { onHost, removeApp, served } from '../tests/support/deployKit.js';
+
+const reason = sandboxUnavailableReason();
+if (reason) {
+  console.error(`The demo needs the local sandbox, which cannot run here: ${reason}. Run it as root on Linux.`);
+  process.exit(1);
+}
+
+const say = (s: string) => console.log(`\n\x1b[1m${s}\x1b[0m`);
+say('Starting the sandbox: dockerd, a registry on 127.0.0.1:5000, sshd on 127.0.0.1:2222 …');
+const info = await startSandbox();
+console.log(`host ${info.hostSpec}, registry ${info.registry}`);
+
+say('Building three releases of a tiny web app (FROM scratch + busybox) and pushing them …');
+const v1 = await buildTestImage(info, { repo: 'demo/shop', tag: 'v1', version: 'v1' });
+const v2 = await buildTestImage(info, { repo: 'demo/shop', tag: 'v2', version: 'v2' });
+const broken = await buildTestImage(info, { repo: 'demo/shop', tag: 'v3-broken', version: 'v3', healthy: false });
+for (const i of [v1, v2, broken]) console.log(`  ${i.refByDigest}`);
+
+const port = await freePort();
+const workspace = mkdtempSync(join(tmpdir(), 'njord-demo-'));
+writeComposeApp(workspace, { port, withHealthcheck: true });
+const app = { name: 'demo-shop', port, workspace, root: `${info.homeDir}/njord/demo-shop` };
+removeApp(app);
+
+async function step(title: string, image: string): Promise<ActionRun> {
+  say(`${title}\n$ uses: njord/deploy (dist/deploy/index.js) with image ${image}`);
+  const run = await runAction(
+    '.',
+    {
+      hosts: info.hostSpec,
+      'ssh-key': info.privateKey,
+      'known-hosts': info.knownHosts,
+      app: app.name,
+      image,
+      secrets: 'APP_SECRET=demo-secret-never-printed',
+      'health-url': `http://127.0.0.1:${port}/health`,
+      'health-timeout': '10',
+    },
+    { workspace },
+  );
+  const log = run.stdout.split('\n').filter((l) => l && !l.startsWith('::add-mask::') && !l.startsWith('::debug::'));
+  console.log(log.map((l) => `  | ${l}`).join('\n'));
+  console.log(`\n  exit code ${run.exitCode}; outputs: ${JSON.stringify(run.outputs)}`);
+  console.log('\n  Job summary (markdown, as the run page renders it):');
+  console.log(
+    run.summary
+      .split('\n')
+      .map((l) => `    ${l}`)
+      .join('\n'),
+  );
+  console.log(`  The app now serves: ${await served(app)}`);
+  return run;
+}
+
+await step('1. First deploy of v1', v1.refByDigest);
+await step('2. Upgrade to v2', v2.refByDigest);
+await step('3. A broken release: its health check fails, so v2 is put back', broken.refByDigest);
+
+say('What the host holds now');
+console.log(
+  onHost(`cd ${app.root} && echo "current -> $(readlink current)" && ls releases && tail -n 3 history.jsonl`),
+);
+say(
+  `Done. The app keeps running at http://127.0.0.1:${port}/ (remove with: docker rm -f $(docker ps -aq --filter label=com.docker.compose.project=${app.name}))`,
+);
