@@ -66,9 +66,16 @@ export function withCanonicalMeta<T>(schema: T, draft: Draft): T {
 }
 
 /** Options shared by every ajv instance: every error, with the data and schema they came from. */
-export function newAjv(draft: Draft): Ajv {
+export function newAjv(draft: Draft, extra: ConstructorParameters<AjvClass>[0] = {}): Ajv {
   const Cls = draft === '2020-12' ? Ajv2020 : draft === '2019-09' ? Ajv2019 : AjvDraft7;
-  const ajv = new Cls({ allErrors: true, verbose: true, strict: false, allowUnionTypes: true, logger: false });
+  const ajv = new Cls({
+    allErrors: true,
+    verbose: true,
+    strict: false,
+    allowUnionTypes: true,
+    logger: false,
+    ...extra,
+  });
   addFormats(ajv);
   return ajv;
 }

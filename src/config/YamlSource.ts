@@ -66,6 +66,13 @@ export class LineIndex {
   }
 }
 
+/** No content at all: a file of comments, or what follows a final `---`. */
+function isEmptyDocument(d: Document.Parsed): boolean {
+  const c = d.contents;
+  if (c === null) return true;
+  return isScalar(c) && c.value === null && !!c.range && c.range[0] === c.range[1];
+}
+
 /** The text of a map key as a JSON path segment sees it. */
 function keyText(key: unknown): string | undefined {
   if (isScalar(key)) return typeof key.value === 'symbol' ? undefined : String(key.value);
@@ -108,7 +115,7 @@ export class YamlSource {
     const parsed = parseAllDocuments(text, { merge, prettyErrors: false, uniqueKeys: true });
     const all: Document.Parsed[] = Array.isArray(parsed) ? parsed : [];
     // A `---` at the very end (or a file of comments) makes an empty document: not a config.
-    this.docs = all.filter((d) => d.contents !== null || d.errors.length > 0);
+    this.docs = all.filter((d) => !isEmptyDocument(d) || d.errors.length > 0);
     for (const d of all) for (const e of d.errors) this.problems.push(this.describeError(d, e));
   }
 
@@ -134,8 +141,28 @@ export class YamlSource {
       }
       return { kind: 'duplicate-key', span, message: 'duplicate key: a key may appear once in a mapping' };
     }
+    if (e.code === 'MISSING_CHAR' && /quote/.test(e.message)) {
+      // The parser notices at the end of the text; the quote that never closed is more useful.
+      const open = this.unclosedQuote(e.pos[0], e.message.includes("'") ? "'" : '"');
+      if (open !== undefined)
+        return {
+          kind: 'syntax',
+          span: this.lines.at(open),
+          message: `YAML syntax error: this quoted string is never closed`,
+        };
+    }
     const msg = e.message.replace(/\s+at line \d+, column \d+.*$/s, '').trim();
     return { kind: 'syntax', span, message: `YAML syntax error: ${msg}` };
+  }
+
+  /** The last quote before `end` that opens a value (after `: `, `- `, `[`, `,` or at a line's start). */
+  private unclosedQuote(end: number, quote: string): number | undefined {
+    for (let i = this.text.lastIndexOf(quote, end - 1); i >= 0; i = this.text.lastIndexOf(quote, i - 1)) {
+      const before = this.text.slice(this.text.lastIndexOf('\n', i - 1) + 1, i);
+      if (/(?:^|[:\-[,{])\s*$/.test(before)) return i;
+      if (i === 0) break;
+    }
+    return undefined;
   }
 
   /** The duplicate key whose source starts at `offset`, and where its first occurrence is. */
@@ -212,7 +239,7 @@ export class YamlSource {
     const n = doc ? this.resolve(doc, loc.node) : null;
     const r = n && 'range' in n ? n.range : undefined;
     const direct = loc.node && 'range' in loc.node ? loc.node.range : undefined;
-    if (isScalar(n) && direct) return this.lines.span(direct[0], direct[1]);
+    if (isScalar(n) && direct && (direct[1] > direct[0] || !loc.pair)) return this.lines.span(direct[0], direct[1]);
     if (isCollection(n) && n.flow && direct) return this.lines.span(direct[0], direct[1]);
     if (loc.pair) return this.keySpan(loc.pair) ?? this.docStart(docIndex);
     if (r) return this.lines.at(r[0]);

@@ -1,0 +1,223 @@
+// actions/validate-config end to end: the bundled dist/validate-config/index.js run by the harness as
+// the runner runs it (INPUT_*, GITHUB_OUTPUT, GITHUB_STEP_SUMMARY, workflow commands), under the
+// machine's Node and Node 24. `docker` and `docker-compose` are stand-in scripts on PATH, so these
+// tests need no Docker.
+import { spawnSync } from 'node:child_process';
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parseFileCommand, repoRoot, runAction, type NodeChoice } from '../harness/runAction.js';
+import {
+  brokenProductionErrors,
+  brokenTradingCopy,
+  tradingExample,
+  tradingInputs,
+} from '../fixtures/config/tradingExample.js';
+
+const scratch = mkdtempSync(join(tmpdir(), 'njord-vc-it-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+/** A PATH dir with `docker` (and `docker-compose`) stand-ins; each call is appended to the log. */
+function fakeDocker(opts: { v2: boolean; configError?: string }): { path: string; log: string } {
+  const dir = mkdtempSync(join(scratch, 'bin-'));
+  const log = join(dir, 'calls.log');
+  const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+  writeFileSync(
+    join(dir, 'docker'),
+    [
+      '#!/bin/sh',
+      `echo "docker $*" >> ${q(log)}`,
+      opts.v2 ? '[ "$1 $2" = "compose version" ] && { echo "Docker Compose version v2.30.0"; exit 0; }' : '',
+      opts.v2 && opts.configError
+        ? `case " $* " in *" config --quiet "*) echo ${q(opts.configError)} >&2; exit 15;; esac`
+        : '',
+      opts.v2 ? 'case " $* " in *" config --quiet "*) exit 0;; esac' : '',
+      'echo "docker: unknown command" >&2; exit 1',
+      '',
+    ].join('\n'),
+  );
+  writeFileSync(join(dir, 'docker-compose'), `#!/bin/sh\necho "docker-compose $*" >> ${q(log)}\nexit 1\n`);
+  chmodSync(join(dir, 'docker'), 0o755);
+  chmodSync(join(dir, 'docker-compose'), 0o755);
+  return { path: `${dir}:${process.env.PATH ?? ''}`, log };
+}
+
+function copyOf(src: string): string {
+  const dir = mkdtempSync(join(scratch, 'ws-'));
+  cpSync(src, dir, { recursive: true });
+  return dir;
+}
+
+const fixtures = join(repoRoot, 'tests/fixtures/config');
+const secretsEnv = { DATABASE_URL: 'postgres://db/trader', DB_PASSWORD: 'not-a-real-password' };
+
+describe.each<NodeChoice>(['machine', 'node24'])('validate-config under %s', (node) => {
+  it('passes the trading example, running docker compose config over it', async () => {
+    const ws = copyOf(tradingExample);
+    const docker = fakeDocker({ v2: true });
+    const run = await runAction('actions/validate-config', tradingInputs, {
+      node,
+      workspace: ws,
+      env: { ...secretsEnv, PATH: docker.path },
+    });
+    expect(run.stderr).toBe('');
+    expect(run.exitCode).toBe(0);
+    expect(run.outputs).toEqual({ valid: 'true', 'error-count': '0', 'files-checked': '4' });
+    expect(run.annotations).toEqual([]);
+    expect(run.summary).toContain('## ✅ validate-config: 4 files valid');
+    expect(run.summary).toContain('| `config/production.yaml` | schema/trading-config.schema.json | ✅ valid | 0 |');
+    expect(run.summary).toContain('| `docker-compose.yml` | Compose Specification | ✅ valid | 0 |');
+    expect(readFileSync(docker.log, 'utf8')).toContain(
+      `docker compose --project-directory ${ws} -f ${ws}/docker-compose.yml config --quiet`,
+    );
+  });
+
+  it('fails a broken production.yaml with one annotation per error on its line', async () => {
+    const ws = brokenTradingCopy();
+    const run = await runAction('actions/validate-config', tradingInputs, {
+      node,
+      workspace: ws,
+      env: { ...secretsEnv, PATH: fakeDocker({ v2: false }).path },
+    });
+    rmSync(ws, { recursive: true, force: true });
+    expect(run.exitCode).toBe(1);
+    expect(run.outputs).toEqual({ valid: 'false', 'error-count': '7', 'files-checked': '4' });
+    const located = run.annotations.filter((a) => a.file);
+    expect(located.map((a) => [a.kind, a.file, a.line, a.col, a.message])).toEqual(
+      brokenProductionErrors.map(([line, col, message]) => ['error', 'config/production.yaml', line, col, message]),
+    );
+    expect(located.every((a) => a.title === 'config schema')).toBe(true);
+    expect(run.annotations.at(-1)).toMatchObject({
+      kind: 'error',
+      message: 'validate-config: 7 errors in the configs: see the annotations and the job summary',
+    });
+    expect(run.summary).toContain('## ❌ validate-config: 7 errors in 1 of 4 files');
+    expect(run.summary).toContain('| `config/production.yaml` | schema/trading-config.schema.json | ❌ invalid | 7 |');
+    expect(run.summary).toContain(
+      'config/production.yaml:8:21  [config schema] risk.max_position_pct must be <= 0.2 (found 0.5)',
+    );
+  });
+
+  it('reports every kind of problem as warnings in warn mode, and the step passes', async () => {
+    const ws = copyOf(join(fixtures, 'schema-errors'));
+    const run = await runAction(
+      'actions/validate-config',
+      {
+        files: 'configs/*.yaml',
+        schema: 'schemas/service.schema.yaml',
+        'schema-map': 'configs/*.json: schemas/settings.schema.json',
+        mode: 'warn',
+      },
+      { node, workspace: ws, env: { PATH: fakeDocker({ v2: false }).path } },
+    );
+    expect(run.exitCode).toBe(0);
+    expect(run.outputs).toEqual({ valid: 'false', 'error-count': '19', 'files-checked': '7' });
+    expect(new Set(run.annotations.map((a) => a.kind))).toEqual(new Set(['warning']));
+    const at = (file: string) => run.annotations.filter((a) => a.file === file).map((a) => [a.line, a.col, a.title]);
+    expect(at('configs/syntax.yaml')).toEqual([[3, 1, 'YAML syntax']]);
+    expect(at('configs/duplicate.yaml')).toEqual([[6, 1, 'duplicate key']]);
+    expect(at('configs/multi.yaml')).toEqual([
+      [6, 1, 'config schema'],
+      [8, 16, 'config schema'],
+    ]);
+    expect(at('configs/settings.json')).toEqual([
+      [4, 14, 'config schema'],
+      [6, 38, 'config schema'],
+    ]);
+    expect(at('configs/errors.yaml')).toHaveLength(12);
+    expect(run.summary).toContain('## ⚠️ validate-config: 19 problems in 7 files (mode: warn, the step passes)');
+  });
+
+  it('locates compose problems, and what docker compose config says', async () => {
+    const ws = copyOf(tradingExample);
+    writeFileSync(
+      join(ws, 'docker-compose.yml'),
+      readFileSync(join(ws, 'docker-compose.yml'), 'utf8').replace('interval: 10s', 'interval: ten seconds'),
+    );
+    const docker = fakeDocker({
+      v2: true,
+      configError: 'services.engine.healthcheck.interval: invalid duration ten seconds',
+    });
+    const run = await runAction(
+      'actions/validate-config',
+      { 'compose-files': 'docker-compose.yml', 'required-env': 'DATABASE_URL' },
+      { node, workspace: ws, env: { DATABASE_URL: 'x', PATH: docker.path } },
+    );
+    expect(run.exitCode).toBe(1);
+    expect(run.outputs).toEqual({ valid: 'false', 'error-count': '1', 'files-checked': '1' });
+    expect(run.annotations.filter((a) => a.file).map((a) => [a.file, a.line, a.col, a.title, a.message])).toEqual([
+      [
+        'docker-compose.yml',
+        20,
+        7,
+        'docker compose config',
+        'docker compose config rejects the compose project: services.engine.healthcheck.interval: invalid duration ten seconds',
+      ],
+    ]);
+  });
+
+  it('fails on a bad input, naming it', async () => {
+    const run = await runAction('actions/validate-config', { files: 'x.yml', mode: 'strict' }, { node });
+    expect(run.exitCode).toBe(1);
+    expect(run.annotations).toEqual([{ kind: 'error', message: "Input 'mode': 'strict' is not one of: fail, warn" }]);
+  });
+
+  it(`caps annotations at 50 and counts the rest`, async () => {
+    const ws = mkdtempSync(join(scratch, 'many-'));
+    mkdirSync(join(ws, 'c'));
+    writeFileSync(join(ws, 's.json'), JSON.stringify({ type: 'object', additionalProperties: { type: 'integer' } }));
+    writeFileSync(join(ws, 'c/many.yaml'), Array.from({ length: 60 }, (_, i) => `k${i}: x`).join('\n') + '\n');
+    const run = await runAction(
+      'actions/validate-config',
+      { files: 'c/*.yaml', schema: 's.json' },
+      { node, workspace: ws },
+    );
+    expect(run.outputs['error-count']).toBe('60');
+    const located = run.annotations.filter((a) => a.file);
+    expect(located).toHaveLength(50);
+    expect(located.at(-1)).toMatchObject({ file: 'c/many.yaml', line: 50, col: 6 });
+    expect(run.annotations).toContainEqual({
+      kind: 'error',
+      title: 'validate-config',
+      message: '10 more problems not annotated (the first 50 are): see the job summary for all 60',
+    });
+    expect(run.summary).toContain('c/many.yaml:60:6  [config schema] k59 must be a whole number');
+  });
+});
+
+describe('validate-config under the system Node (20: no fs.globSync)', () => {
+  const system = ['/usr/bin/node', '/usr/local/bin/node'].find((p) => {
+    const v = spawnSync(p, ['--version'], { encoding: 'utf8' });
+    return v.status === 0 && !v.stdout.startsWith('v24');
+  });
+
+  it.skipIf(!system)('finds the files with the small glob and reports the same', () => {
+    const ws = brokenTradingCopy();
+    const out = join(scratch, 'node20-output');
+    writeFileSync(out, '');
+    const env: NodeJS.ProcessEnv = {
+      PATH: fakeDocker({ v2: false }).path,
+      HOME: process.env.HOME,
+      GITHUB_WORKSPACE: ws,
+      GITHUB_OUTPUT: out,
+      ...secretsEnv,
+      INPUT_FILES: 'config/*.yaml',
+      INPUT_SCHEMA: tradingInputs.schema,
+      'INPUT_COMPOSE-FILES': tradingInputs['compose-files'],
+      'INPUT_REQUIRED-ENV': tradingInputs['required-env'],
+    };
+    const r = spawnSync(system!, [join(repoRoot, 'dist/validate-config/index.js')], { cwd: ws, env, encoding: 'utf8' });
+    rmSync(ws, { recursive: true, force: true });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(1);
+    expect(parseFileCommand(readFileSync(out, 'utf8'))).toEqual({
+      valid: 'false',
+      'error-count': '7',
+      'files-checked': '4',
+    });
+    expect(r.stdout).toContain(
+      '::error title=config schema,file=config/production.yaml,line=8,endLine=8,col=21,endColumn=24::',
+    );
+  });
+});
