@@ -1,0 +1,78 @@
+// The deploy logs each host in to a private registry (basic auth behind TLS here) before pulling:
+// password through stdin, credentials kept with the app. A refused login changes nothing.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { startAuthRegistry, type AuthRegistry } from '../sandbox/AuthRegistry.js';
+import { buildTestImage, sandboxUnavailableReason, sh, type SandboxInfo } from '../sandbox/Sandbox.js';
+import {
+  currentOnHost,
+  deploy,
+  newApp,
+  onHost,
+  releasesOnHost,
+  removeApp,
+  served,
+  visibleLog,
+  type TestApp,
+} from '../support/deployKit.js';
+
+const reason = sandboxUnavailableReason();
+
+describe.skipIf(!!reason)(`deploy from a private registry${reason ? ` (skipped: ${reason})` : ''}`, () => {
+  let info: SandboxInfo;
+  let registry: AuthRegistry;
+  let image: string;
+  let app: TestApp;
+
+  beforeAll(async () => {
+    info = inject('sandbox')!;
+    registry = await startAuthRegistry();
+    const local = await buildTestImage(info, { repo: 'njord-test/private', tag: 'v1', version: 'v1' });
+    image = `${registry.host}/njord-test/private:v1`;
+    // Push it with a throwaway Docker config of the test's own.
+    const cfg = mkdtempSync(join(tmpdir(), 'njord-docker-'));
+    sh(`docker --config ${cfg} login --username ${registry.username} --password-stdin ${registry.host}`, {
+      input: registry.password,
+    });
+    sh(
+      `docker tag ${local.ref} ${image} && docker --config ${cfg} push ${image} >/dev/null && docker rmi ${image} >/dev/null`,
+    );
+    rmSync(cfg, { recursive: true, force: true });
+    app = await newApp(info, 'private');
+  });
+
+  afterAll(async () => {
+    removeApp(app);
+    await registry?.stop();
+  });
+
+  const login = (password: string) => ({ 'registry-username': registry.username, 'registry-password': password });
+
+  it('logs in with the password on stdin, keeps the credentials with the app, pulls and deploys', async () => {
+    const run = await deploy(info, app, image, login(registry.password));
+    expect(run.exitCode, visibleLog(run)).toBe(0);
+    expect(await served(app)).toBe('v1');
+    expect(visibleLog(run)).not.toContain(registry.password);
+    // Credentials live in <remote-dir>/.docker (0700), not in the user's ~/.docker.
+    expect(onHost(`stat -c %a ${app.root}/.docker`)).toBe('700');
+    expect(onHost(`cat ${app.root}/.docker/config.json`)).toContain(registry.host);
+    expect(onHost(`cat ~/.docker/config.json 2>/dev/null || true`)).not.toContain(registry.host);
+  });
+
+  it('reports a refused login naming registry-password, and changes nothing', async () => {
+    const before = { releases: releasesOnHost(app), current: currentOnHost(app) };
+    const run = await deploy(info, app, image, login('not-the-password'));
+    expect(run.exitCode).toBe(1);
+    const error = run.annotations.find((a) => a.kind === 'error');
+    expect(error?.message).toMatch(
+      new RegExp(
+        `Input 'registry-password': ${registry.host.replace(/\./g, '\\.')} refused the login of '${registry.username}'`,
+      ),
+    );
+    expect({ releases: releasesOnHost(app), current: currentOnHost(app) }).toEqual(before);
+    expect(onHost(`ls -A ${app.root}`)).not.toContain('.lock');
+    expect(await served(app)).toBe('v1');
+  });
+});
