@@ -1,0 +1,39 @@
+// Entry of actions/backup: read inputs, back up every host, report. The post step undoes what a
+// killed run left: stopped services, throwaway containers, an unfinished backup, the app lock.
+import * as core from '@actions/core';
+import { backup } from '../../backup/Backup.js';
+import { readBackupConfig } from '../../backup/BackupConfig.js';
+import { backupAnnotations, backupSummary } from '../../backup/BackupReport.js';
+import { totalSize } from '../../backup/HostBackup.js';
+import { CLEANUP_STATE, postStep } from '../../backup/PostCleanup.js';
+import { InputReader, runnerInputs } from '../../inputs/InputReader.js';
+import { actionLog, maskSecrets, runLinks, setOutputs } from '../../report/Reporter.js';
+import { runAction } from '../../runtime/runAction.js';
+
+async function main(): Promise<void> {
+  const inputs = new InputReader(runnerInputs);
+  maskSecrets([inputs.raw('ssh-key')]);
+  const cfg = readBackupConfig(inputs, { runUrl: runLinks().runUrl, actor: process.env.GITHUB_ACTOR });
+  const outcome = await backup(cfg, actionLog, {
+    onState: (state) => core.saveState(CLEANUP_STATE, JSON.stringify(state)),
+    runnerRoot: process.env.RUNNER_TEMP || undefined,
+  });
+  const first = outcome.hosts[0];
+  setOutputs({
+    'backup-id': outcome.status === 'complete' ? outcome.id : '',
+    size: first?.status === 'complete' ? totalSize(first.archives) : '',
+    sha256: first?.manifestSha256 ?? '',
+    manifest: first?.manifest ? JSON.stringify(first.manifest) : '',
+    'artifact-id': outcome.artifacts[0]?.id ?? '',
+  });
+  backupAnnotations(cfg.app, outcome);
+  await backupSummary(cfg.app, outcome).write();
+  if (outcome.status !== 'complete')
+    core.setFailed(`Backup of ${cfg.app} failed: ${outcome.error ?? 'see the job summary'}`);
+}
+
+async function post(): Promise<void> {
+  await postStep(new InputReader(runnerInputs), actionLog);
+}
+
+void runAction(main, post);

@@ -1,0 +1,33 @@
+// destination: artifact. The archives (already on the runner's disk, streamed there) and the
+// manifest are uploaded as one workflow artifact through GitHub's artifact service.
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { DefaultArtifactClient } from '@actions/artifact';
+
+export interface UploadedArtifact {
+  name: string;
+  id?: number;
+  size?: number;
+}
+
+export async function uploadBackupArtifact(
+  name: string,
+  dir: string,
+  retentionDays?: number,
+): Promise<UploadedArtifact> {
+  if (!process.env.ACTIONS_RUNTIME_TOKEN || !process.env.ACTIONS_RESULTS_URL)
+    throw new Error(
+      'destination artifact needs the GitHub Actions runtime (ACTIONS_RUNTIME_TOKEN, ACTIONS_RESULTS_URL): run the backup on a GitHub-hosted or self-hosted runner',
+    );
+  // The client's default is 32 parallel 8 MiB chunks, 256 MiB in flight; 4 keeps the runner small.
+  process.env.ACTIONS_ARTIFACT_UPLOAD_CONCURRENCY ??= '4';
+  const files = readdirSync(dir)
+    .sort()
+    .map((f) => join(dir, f));
+  // Stored, not deflated: the archives are compressed (or encrypted) already.
+  const res = await new DefaultArtifactClient().uploadArtifact(name, files, dir, {
+    retentionDays,
+    compressionLevel: 0,
+  });
+  return { name, id: res.id, size: res.size };
+}

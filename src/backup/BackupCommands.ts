@@ -1,0 +1,387 @@
+// Every command line backup and restore run on a host, built by pure functions from argv arrays
+// (quoted once by Shell.ts). Volumes are read and written with `docker cp` on a container that is
+// created and never started, so no tool is needed inside any image; host paths use the host's tar.
+import type { ReleaseLayout } from '../release/ReleaseLayout.js';
+import { line, quote, stdinToFile, type Argv } from '../remote/Shell.js';
+import type { Compressor } from './Compression.js';
+import { MANIFEST_FILE } from './BackupManifest.js';
+import { failOnStatus, pipeline, type Stage } from './RemoteScript.js';
+
+/** Where a volume is mounted in the throwaway container. */
+export const MOUNT = '/njord-volume';
+/** Label on every container and scratch volume a run creates, valued with the run's token. */
+export const RUN_LABEL = 'dev.njord.backup';
+
+export const toolsProbe = [
+  'for t in gzip zstd age sha256sum mkfifo tar docker; do if command -v $t >/dev/null 2>&1; then echo "$t=1"; else echo "$t=0"; fi; done',
+  "if tar --version 2>/dev/null | head -1 | grep -q 'GNU tar'; then echo gnutar=1; else echo gnutar=0; fi",
+].join('; ');
+
+export interface HostTools {
+  gzip: boolean;
+  zstd: boolean;
+  age: boolean;
+  sha256sum: boolean;
+  mkfifo: boolean;
+  tar: boolean;
+  gnutar: boolean;
+}
+
+export function parseTools(stdout: string): HostTools {
+  const has = (k: string) => new RegExp(`^${k}=1$`, 'm').test(stdout);
+  return {
+    gzip: has('gzip'),
+    zstd: has('zstd'),
+    age: has('age'),
+    sha256sum: has('sha256sum'),
+    mkfifo: has('mkfifo'),
+    tar: has('tar'),
+    gnutar: has('gnutar'),
+  };
+}
+
+/** The project's named volumes as `docker volume inspect` JSON (empty output: none). */
+export function projectVolumesCommand(project: string): string {
+  const ls = line(['docker', 'volume', 'ls', '-q', '--filter', `label=com.docker.compose.project=${project}`]);
+  return `${ls} | ${line(['xargs', '-r', 'docker', 'volume', 'inspect'])}`;
+}
+
+/** Named volumes by name, for volumes listed by hand that carry no compose label. */
+export function volumesCommand(names: string[]): string {
+  return `${line(['docker', 'volume', 'inspect', ...names])} 2>/dev/null || true`;
+}
+
+export function existingPathsCommand(paths: string[]): string {
+  return paths
+    .map((p) => `if [ -d ${quote(p)} ] && [ -r ${quote(p)} ]; then echo ok; else echo missing; fi`)
+    .join('; ');
+}
+
+export function stopCommand(ids: string[]): Argv {
+  return ['docker', 'stop', ...ids];
+}
+
+export function startCommand(ids: string[]): Argv {
+  return ['docker', 'start', ...ids];
+}
+
+/** Removes what a killed run left: its throwaway containers and scratch volumes. */
+export function cleanupRunCommand(token: string): string {
+  const label = `label=${RUN_LABEL}=${token}`;
+  return [
+    `${line(['docker', 'ps', '-aq', '--filter', label])} | ${line(['xargs', '-r', 'docker', 'rm', '-f'])} >/dev/null 2>&1`,
+    `${line(['docker', 'volume', 'ls', '-q', '--filter', label])} | ${line(['xargs', '-r', 'docker', 'volume', 'rm', '-f'])} >/dev/null 2>&1`,
+    'true',
+  ].join('; ');
+}
+
+export class BackupCommands {
+  constructor(
+    private readonly layout: ReleaseLayout,
+    /** This run's token: labels what it creates, so a post step can remove it. */
+    private readonly token: string,
+  ) {}
+
+  dir(id: string): string {
+    return this.layout.backup(id);
+  }
+
+  createDir(id: string): string {
+    return `mkdir -p ${quote(this.layout.backupsDir)} && ${line(['mkdir', '-m', '700', this.dir(id)])}`;
+  }
+
+  removeDirs(ids: string[]): string {
+    return line(['rm', '-rf', '--', ...ids.map((id) => this.dir(id))]);
+  }
+
+  /** Removes a backup directory only while it has no manifest (a run's own unfinished backup). */
+  removeIfIncomplete(id: string): string {
+    const d = quote(this.dir(id));
+    return `if [ -d ${d} ] && [ ! -e ${d}/${MANIFEST_FILE} ]; then rm -rf -- ${d}; fi`;
+  }
+
+  /** Each backup directory, a tab, and its manifest on one line (nothing after the tab: incomplete). */
+  list(): string {
+    return `cd ${quote(this.layout.backupsDir)} 2>/dev/null || exit 0; for d in */; do [ -d "$d" ] || continue; d=\${d%/}; printf '%s\\t' "$d"; tr -d '\\n' < "$d/${MANIFEST_FILE}" 2>/dev/null; echo; done`;
+  }
+
+  /** The manifest goes in last, through a temp file and a rename: it exists whole or not at all. */
+  writeManifest(id: string): string {
+    return stdinToFile(`${this.dir(id)}/${MANIFEST_FILE}`, '644');
+  }
+
+  readManifest(id: string): string {
+    return line(['cat', `${this.dir(id)}/${MANIFEST_FILE}`]);
+  }
+
+  /** Created, never started: `docker cp` reads and writes its volume with no tool in the image. */
+  private createContainer(volume: string, image: string, readOnly: boolean): string {
+    return `cid=$(${line([
+      'docker',
+      'create',
+      '--label',
+      `${RUN_LABEL}=${this.token}`,
+      '--network',
+      'none',
+      '-v',
+      `${volume}:${MOUNT}${readOnly ? ':ro' : ''}`,
+      image,
+      '/njord-never-runs',
+    ])}) || exit 1`;
+  }
+
+  private static readonly removeContainer = 'docker rm -f "$cid" >/dev/null 2>&1';
+
+  volumeSource(volume: string, image: string): ArchiveSource {
+    return {
+      setup: this.createContainer(volume, image, true),
+      stage: { name: 'docker cp (reading the volume)', cmd: `docker cp "$cid":${MOUNT}/. -` },
+      teardown: BackupCommands.removeContainer,
+    };
+  }
+
+  pathSource(path: string): ArchiveSource {
+    return { stage: { name: 'tar', cmd: line(['tar', '-C', path, '-cf', '-', '.']) } };
+  }
+
+  databaseSource(containerId: string, dumpScript: string, target: string): ArchiveSource {
+    return {
+      stage: {
+        name: 'the dump',
+        cmd: line(['docker', 'exec', containerId, 'sh', '-c', dumpScript, 'njord-dump', target]),
+      },
+    };
+  }
+
+  /**
+   * One archive: source → count raw bytes → compress → [age] → the host file and/or stdout (the
+   * runner). Host-only archives are hashed on the host as they are written; streamed ones on the
+   * runner. Ends with `njord-result raw=… size=… sha256=…` on stderr.
+   */
+  archive(o: {
+    id: string;
+    file: string;
+    source: ArchiveSource;
+    compressor: Compressor;
+    encryptTo: string[];
+    toHost: boolean;
+    toRunner: boolean;
+  }): string {
+    const d = this.dir(o.id);
+    const f = `${d}/${o.file}`;
+    const tmp = `${d}/.${o.file}`;
+    const st = `${tmp}.status`;
+    const hashOnHost = o.toHost && !o.toRunner;
+    const stages: Stage[] = [
+      o.source.stage,
+      { name: 'counting', cmd: line(['tee', `${tmp}.rawfifo`]) },
+      { name: o.compressor.compress[0]!, cmd: line(o.compressor.compress) },
+    ];
+    if (o.encryptTo.length) stages.push({ name: 'age', cmd: line(['age', ...o.encryptTo.flatMap((r) => ['-r', r])]) });
+    if (hashOnHost)
+      stages.push({ name: 'writing', cmd: `${line(['tee', `${tmp}.hashfifo`])} > ${quote(`${f}.part`)}` });
+    else if (o.toHost) stages.push({ name: 'writing', cmd: line(['tee', `${f}.part`]) });
+    const fifos = [`${tmp}.rawfifo`, ...(hashOnHost ? [`${tmp}.hashfifo`] : [])];
+    const tmpFiles = [...fifos, `${tmp}.raw`, `${tmp}.sha`];
+    const size = hashOnHost ? `$(wc -c < ${quote(f)} | tr -d ' ')` : '';
+    const sha = hashOnHost ? `$(cut -c1-64 < ${quote(`${tmp}.sha`)})` : '';
+    return [
+      `: > ${quote(st)}`,
+      ...(o.source.setup ? [o.source.setup] : []),
+      `${line(['mkfifo', ...fifos])} || exit 1`,
+      `wc -c < ${quote(`${tmp}.rawfifo`)} > ${quote(`${tmp}.raw`)} & r=$!`,
+      ...(hashOnHost ? [`sha256sum < ${quote(`${tmp}.hashfifo`)} > ${quote(`${tmp}.sha`)} & h=$!`] : []),
+      pipeline(stages, st),
+      `wait $r${hashOnHost ? ' $h' : ''}`,
+      ...(o.source.teardown ? [o.source.teardown] : []),
+      failOnStatus(st, line(['rm', '-f', `${f}.part`, ...tmpFiles])),
+      ...(o.toHost ? [line(['mv', '-f', `${f}.part`, f])] : []),
+      `printf 'njord-result raw=%s size=%s sha256=%s\\n' "$(tr -d ' ' < ${quote(`${tmp}.raw`)})" "${size}" "${sha}" >&2`,
+      line(['rm', '-f', ...tmpFiles]),
+    ].join('\n');
+  }
+
+  sha256(id: string, file: string): string {
+    return `sha256sum < ${quote(`${this.dir(id)}/${file}`)} | cut -c1-64`;
+  }
+
+  /** Decompresses the whole archive; tar archives are listed entry by entry. Prints the entry count. */
+  listArchive(id: string, file: string, compressor: Compressor, isTar: boolean): string {
+    const f = `${this.dir(id)}/${file}`;
+    const st = `${this.dir(id)}/.${file}.verify`;
+    const list = `${this.dir(id)}/.${file}.list`;
+    const stages: Stage[] = [{ name: compressor.decompress[0]!, cmd: `${line(compressor.decompress)} < ${quote(f)}` }];
+    stages.push(
+      isTar
+        ? { name: 'tar (listing)', cmd: `{ tar -tf - > ${quote(list)} && cat > /dev/null; }` }
+        : { name: 'reading', cmd: 'cat > /dev/null' },
+    );
+    return [
+      `: > ${quote(st)}`,
+      pipeline(stages, st),
+      failOnStatus(st, line(['rm', '-f', list])),
+      isTar ? `wc -l < ${quote(list)} | tr -d ' '; rm -f ${quote(list)}` : 'echo 0',
+    ].join('\n');
+  }
+
+  /** Reads an archive for a restore: decrypted with the identities in $NJORD_SECRET when needed. */
+  private readStages(id: string, file: string, compressor: Compressor, encrypted: boolean): Stage[] {
+    const f = `${this.dir(id)}/${file}`;
+    const read: Stage = encrypted
+      ? {
+          name: 'age (decrypting)',
+          cmd: `printf '%s\\n' $NJORD_SECRET | ${line(['age', '-d', '-i', '/dev/stdin', '--', f])}`,
+        }
+      : { name: 'reading', cmd: line(['cat', '--', f]) };
+    return [read, { name: compressor.decompress[0]!, cmd: line(compressor.decompress) }];
+  }
+
+  /** Full decryption to nowhere: a wrong identity or a damaged archive is caught before any change. */
+  checkDecrypt(id: string, file: string): string {
+    return `printf '%s\\n' $NJORD_SECRET | ${line(['age', '-d', '-i', '/dev/stdin', '-o', '/dev/null', '--', `${this.dir(id)}/${file}`])}`;
+  }
+
+  /**
+   * Puts a volume back exactly: creates it (with its compose labels) when missing, empties it from
+   * a throwaway container of `image` (which needs sh and rm), then extracts the archive into it.
+   */
+  restoreVolume(o: {
+    id: string;
+    file: string;
+    volume: string;
+    labels: Record<string, string>;
+    image: string;
+    compressor: Compressor;
+    encrypted: boolean;
+  }): string {
+    const st = `${this.dir(o.id)}/.${o.file}.restore`;
+    const labels = Object.entries(o.labels).flatMap(([k, v]) => ['--label', `${k}=${v}`]);
+    const wipe = line([
+      'docker',
+      'run',
+      '--rm',
+      '--label',
+      `${RUN_LABEL}=${this.token}`,
+      '--network',
+      'none',
+      '-v',
+      `${o.volume}:${MOUNT}`,
+      '--entrypoint',
+      'sh',
+      o.image,
+      '-c',
+      `rm -rf ${MOUNT}/..?* ${MOUNT}/.[!.]* ${MOUNT}/*`,
+    ]);
+    return [
+      `${line(['docker', 'volume', 'inspect', o.volume])} >/dev/null 2>&1 || ${line(['docker', 'volume', 'create', ...labels, o.volume])} >/dev/null || exit 1`,
+      `${wipe} || { echo "could not empty volume ${o.volume} with image ${o.image} (it needs sh and rm; set helper-image)" >&2; exit 1; }`,
+      `: > ${quote(st)}`,
+      this.createContainer(o.volume, o.image, false),
+      pipeline(
+        [
+          ...this.readStages(o.id, o.file, o.compressor, o.encrypted),
+          { name: 'docker cp (writing the volume)', cmd: `docker cp -a - "$cid":${MOUNT}` },
+        ],
+        st,
+      ),
+      BackupCommands.removeContainer,
+      failOnStatus(st),
+    ].join('\n');
+  }
+
+  restorePath(o: { id: string; file: string; path: string; compressor: Compressor; encrypted: boolean }): string {
+    const st = `${this.dir(o.id)}/.${o.file}.restore`;
+    return [
+      `mkdir -p ${quote(o.path)} && cd ${quote(o.path)} && rm -rf ./..?* ./.[!.]* ./* || exit 1`,
+      `: > ${quote(st)}`,
+      pipeline(
+        [
+          ...this.readStages(o.id, o.file, o.compressor, o.encrypted),
+          { name: 'tar (extracting)', cmd: line(['tar', '-C', o.path, '-xpf', '-']) },
+        ],
+        st,
+      ),
+      failOnStatus(st),
+    ].join('\n');
+  }
+
+  restoreDatabase(o: {
+    id: string;
+    file: string;
+    containerId: string;
+    restoreScript: string;
+    target: string;
+    compressor: Compressor;
+    encrypted: boolean;
+  }): string {
+    const st = `${this.dir(o.id)}/.${o.file}.restore`;
+    return [
+      `: > ${quote(st)}`,
+      pipeline(
+        [
+          ...this.readStages(o.id, o.file, o.compressor, o.encrypted),
+          {
+            name: 'loading the dump',
+            cmd: line(['docker', 'exec', '-i', o.containerId, 'sh', '-c', o.restoreScript, 'njord-restore', o.target]),
+          },
+        ],
+        st,
+      ),
+      failOnStatus(st),
+    ].join('\n');
+  }
+
+  /**
+   * verify: restore. Extracts the archive into a scratch volume, reads it back, and compares every
+   * file's sha256 and every entry's type, mode, owner and size with the archive's own. Needs GNU tar.
+   */
+  verifyByRestore(o: { id: string; file: string; image: string; compressor: Compressor; scratch: string }): string {
+    const d = this.dir(o.id);
+    const f = `${d}/${o.file}`;
+    const a = `${d}/.${o.file}.want`;
+    const b = `${d}/.${o.file}.got`;
+    const st = `${d}/.${o.file}.vstatus`;
+    // GNU tar runs this per regular file, with the file on stdin.
+    const hashes = `--to-command=printf "%s %s\\n" "$(sha256sum | cut -c1-64)" "$TAR_FILENAME"`;
+    // Type+mode, owner, size and name; times are left out (the volume's root is touched by mounting).
+    const listing = 'awk \'{ $4 = ""; $5 = ""; print }\' | sort';
+    const decompress = `${line(o.compressor.decompress)} < ${quote(f)}`;
+    return [
+      `: > ${quote(st)}`,
+      `${line(['docker', 'volume', 'create', '--label', `${RUN_LABEL}=${this.token}`, o.scratch])} >/dev/null || exit 1`,
+      this.createContainer(o.scratch, o.image, false),
+      pipeline(
+        [
+          { name: 'reading', cmd: decompress },
+          { name: 'docker cp (into the scratch volume)', cmd: `docker cp -a - "$cid":${MOUNT}` },
+        ],
+        st,
+      ),
+      `{ ${decompress} | tar -xf - ${quote(hashes)} | sort; ${decompress} | tar -tvf - | ${listing}; } > ${quote(a)}`,
+      `{ docker cp "$cid":${MOUNT}/. - | tar -xf - ${quote(hashes)} | sort; docker cp "$cid":${MOUNT}/. - | tar -tvf - | ${listing}; } > ${quote(b)}`,
+      BackupCommands.removeContainer,
+      `${line(['docker', 'volume', 'rm', '-f', o.scratch])} >/dev/null 2>&1`,
+      failOnStatus(st, line(['rm', '-f', a, b])),
+      `if cmp -s ${quote(a)} ${quote(b)}; then n=$(wc -l < ${quote(a)} | tr -d ' '); rm -f ${quote(a)} ${quote(b)}; echo "$n"; else diff ${quote(a)} ${quote(b)} | head -20 >&2; rm -f ${quote(a)} ${quote(b)}; exit 1; fi`,
+    ].join('\n');
+  }
+}
+
+export interface ArchiveSource {
+  /** Runs first; may set shell variables the stage uses ($cid). */
+  setup?: string;
+  stage: Stage;
+  /** Runs after the pipeline, whatever happened. */
+  teardown?: string;
+}
+
+/** The `njord-result` line an archive script ends with. */
+export function parseArchiveResult(stderr: string): { raw?: number; size?: number; sha256?: string } {
+  const m = /njord-result raw=(\d*) size=(\d*) sha256=([0-9a-f]*)/.exec(stderr);
+  if (!m) return {};
+  return {
+    raw: m[1] ? Number(m[1]) : undefined,
+    size: m[2] ? Number(m[2]) : undefined,
+    sha256: m[3] || undefined,
+  };
+}

@@ -1,0 +1,46 @@
+// What runs inside a database container (through `docker exec`) to dump it to stdout and to load
+// a dump from stdin. Credentials come from the container's own environment (the variables the
+// official images use), so none pass through the runner or a command line.
+import type { DatabaseEngine } from './DatabaseSpec.js';
+
+export interface Dumper {
+  /** Extension of the uncompressed dump. */
+  ext: string;
+  /** sh script run in the container: $1 is the target (database name or file path). Dump to stdout. */
+  dump: string;
+  /** sh script loading the dump from stdin, or undefined when a running server cannot load one. */
+  restore?: string;
+  /** sh script that prints the target when the spec named none (postgres: the database). */
+  resolveTarget?: string;
+}
+
+const PG_ENV = 'U="${POSTGRES_USER:-postgres}"; export PGPASSWORD="${PGPASSWORD:-${POSTGRES_PASSWORD:-}}"';
+const MYSQL_ENV = 'export MYSQL_PWD="${MYSQL_ROOT_PASSWORD:-${MARIADB_ROOT_PASSWORD:-}}"';
+
+export const dumpers: Record<DatabaseEngine, Dumper> = {
+  postgres: {
+    ext: 'sql',
+    resolveTarget: 'printf "%s\\n" "${POSTGRES_DB:-${POSTGRES_USER:-postgres}}"',
+    // --create --clean: the dump drops and recreates its database, so a restore is exact.
+    dump: `${PG_ENV}; exec pg_dump -U "$U" --no-password --clean --if-exists --create -d "$1"`,
+    // Connected to template1, after ending the sessions on the database the dump drops.
+    restore:
+      `${PG_ENV}; { printf "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '%s' AND pid <> pg_backend_pid();\\n" "$1"; cat; }` +
+      ' | psql -X -q -v ON_ERROR_STOP=1 -U "$U" --no-password -d template1 >/dev/null',
+  },
+  mysql: {
+    ext: 'sql',
+    dump: `${MYSQL_ENV}; if command -v mariadb-dump >/dev/null 2>&1; then d=mariadb-dump; else d=mysqldump; fi; exec "$d" -uroot --single-transaction --routines --events --triggers --all-databases`,
+    restore: `${MYSQL_ENV}; if command -v mariadb >/dev/null 2>&1; then c=mariadb; else c=mysql; fi; exec "$c" -uroot`,
+  },
+  redis: {
+    ext: 'rdb',
+    dump: 'if [ -n "${REDIS_PASSWORD:-}" ]; then export REDISCLI_AUTH="$REDIS_PASSWORD"; fi; f=/tmp/njord-backup-$$.rdb; redis-cli --rdb "$f" >/dev/null && cat "$f"; rc=$?; rm -f "$f"; exit $rc',
+  },
+  sqlite: {
+    ext: 'db',
+    // .backup is SQLite's online backup: a consistent copy while the app keeps writing.
+    dump: 'f=/tmp/njord-backup-$$.db; sqlite3 "$1" ".backup \'$f\'" && cat "$f"; rc=$?; rm -f "$f"; exit $rc',
+    restore: 'f=/tmp/njord-restore-$$.db; cat > "$f" && sqlite3 "$1" ".restore \'$f\'"; rc=$?; rm -f "$f"; exit $rc',
+  },
+};

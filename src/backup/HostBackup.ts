@@ -1,0 +1,431 @@
+// One host's backup: find what the app keeps, stop what must be still, write one archive per
+// volume, path and database (streamed, never held whole anywhere), start the services again
+// whatever happened, verify, then write the manifest last and apply retention.
+import { createHash } from 'node:crypto';
+import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
+import { join, posix } from 'node:path';
+import type { HostSession } from '../connection/HostSession.js';
+import { InputError } from '../inputs/InputError.js';
+import type { Log } from '../log/Log.js';
+import { ReleaseStore } from '../release/ReleaseStore.js';
+import { parseReleaseList } from '../remote/ReleaseCommands.js';
+import { line } from '../remote/Shell.js';
+import {
+  BackupCommands,
+  existingPathsCommand,
+  parseArchiveResult,
+  parseTools,
+  toolsProbe,
+  type ArchiveSource,
+  type HostTools,
+} from './BackupCommands.js';
+import {
+  archiveFileName,
+  parseManifest,
+  type ArchiveEntry,
+  type BackupManifest,
+  type BackupReason,
+  type VerifyLevel,
+} from './BackupManifest.js';
+import { compressors, pickCompression, type Compression, type CompressionChoice } from './Compression.js';
+import { dumpers } from './DatabaseDumpers.js';
+import type { DatabaseSpec } from './DatabaseSpec.js';
+import {
+  helperImage,
+  readInventory,
+  resolveVolumes,
+  runningContainer,
+  servicesUsing,
+  type Inventory,
+} from './HostInventory.js';
+import { guarded } from './RemoteScript.js';
+import { backupsToPrune, type BackupListing } from './Retention.js';
+import { HashingCounter, listOnRunner, sha256File } from './RunnerFiles.js';
+import { containersOf, ServiceControl } from './ServiceControl.js';
+
+/** The app has no volumes on the host and no paths or databases were named. */
+export class NothingToBackUp extends InputError {}
+
+export interface BackupSpec {
+  /** Volume names; undefined: every named volume of the app's compose project. */
+  volumes?: string[];
+  paths: string[];
+  databases: DatabaseSpec[];
+  stopServices: string[];
+  compression: CompressionChoice;
+  /** age recipients; empty: not encrypted. */
+  encryptTo: string[];
+  toHost: boolean;
+  toRunner: boolean;
+  verify: VerifyLevel;
+  /** Complete backups kept on the host; 0: no count limit. */
+  keep: number;
+  keepDays?: number;
+  helperImage?: string;
+  reason: BackupReason;
+  meta?: { runUrl?: string; actor?: string };
+}
+
+export interface ArchiveResult extends ArchiveEntry {
+  ms: number;
+}
+
+export interface HostBackupResult {
+  host: string;
+  id: string;
+  status: 'complete' | 'failed';
+  manifest?: BackupManifest;
+  /** sha256 of manifest.json as written: one fingerprint for the whole backup. */
+  manifestSha256?: string;
+  archives: ArchiveResult[];
+  totalMs: number;
+  pruned: string[];
+  /** Backup directories without a manifest (left by runs that never finished). */
+  incomplete: string[];
+  stopped: string[];
+  /** Where the archives are on the runner (destination artifact). */
+  runnerDir?: string;
+  error?: string;
+}
+
+export interface BackupHooks {
+  /** Told the container ids before they are stopped, so a post step can start them. */
+  onStopping?: (ids: string[]) => void;
+}
+
+interface PlannedArchive {
+  entry: Omit<ArchiveEntry, 'size' | 'sha256'>;
+  source: ArchiveSource;
+}
+
+export class HostBackup {
+  readonly cmd: BackupCommands;
+  readonly result: HostBackupResult;
+  private readonly services: ServiceControl;
+  private tools!: HostTools;
+  private compression!: Compression;
+  private inv!: Inventory;
+  private plan: PlannedArchive[] = [];
+  private stopList: ReturnType<typeof containersOf> = [];
+  private createdDir = false;
+
+  constructor(
+    readonly session: HostSession,
+    private readonly app: string,
+    private readonly spec: BackupSpec,
+    readonly id: string,
+    token: string,
+    private readonly log: Log,
+    private readonly hooks: BackupHooks = {},
+  ) {
+    this.cmd = new BackupCommands(session.layout, token);
+    this.services = new ServiceControl(session, log);
+    this.result = {
+      host: session.spec.label,
+      id,
+      status: 'failed',
+      archives: [],
+      totalMs: 0,
+      pruned: [],
+      incomplete: [],
+      stopped: [],
+    };
+  }
+
+  private get host(): string {
+    return this.session.spec.label;
+  }
+
+  private say(m: string): void {
+    this.log.info(`${this.host}: ${m}`);
+  }
+
+  /** Reads the host and decides every archive; changes nothing. Bad input throws here. */
+  async prepare(): Promise<void> {
+    const { ssh } = this.session;
+    this.tools = parseTools((await ssh.run('check the backup tools', toolsProbe)).stdout);
+    for (const t of ['sha256sum', 'mkfifo', 'tar'] as const)
+      if (!this.tools[t]) throw new Error(`${this.host}: ${t} is missing; install coreutils and tar`);
+    this.compression = pickCompression(this.spec.compression, this.tools, this.host);
+    if (this.spec.encryptTo.length && !this.tools.age)
+      throw new InputError(
+        'encrypt-to',
+        `${this.host} has no age; install it (apt-get install age) so archives are encrypted before they leave the host`,
+      );
+    if (this.spec.verify === 'restore' && !this.tools.gnutar)
+      throw new InputError('verify', `restore needs GNU tar on ${this.host} to compare files; use verify: list`);
+
+    this.inv = await readInventory(this.session, this.app, this.spec.volumes ?? []);
+    const volumes = resolveVolumes(this.inv, this.app, this.spec.volumes, this.host);
+    const home = this.session.facts.home;
+    const paths = this.spec.paths.map((p) => (p.startsWith('~/') ? posix.join(home, p.slice(2)) : p));
+    if (paths.length) {
+      const found = (await ssh.run('check the paths', existingPathsCommand(paths))).stdout.split('\n');
+      paths.forEach((p, i) => {
+        if (found[i] !== 'ok')
+          throw new InputError('paths', `${p} is not a directory the SSH user can read on ${this.host}`);
+      });
+    }
+    this.stopList = containersOf(this.inv, this.spec.stopServices, 'stop-services', this.host);
+    const ext = compressors[this.compression].ext + (this.spec.encryptTo.length ? '.age' : '');
+    const taken = new Set<string>();
+    const base = { compression: this.compression, encrypted: this.spec.encryptTo.length > 0 };
+
+    for (const v of volumes) {
+      const image = helperImage(this.inv, v.name, this.spec.helperImage);
+      if (!image)
+        throw new InputError(
+          'helper-image',
+          `${this.host} has no container of ${this.app} to take an image from for reading volume ${v.name}; set helper-image to any image present there`,
+        );
+      this.plan.push({
+        entry: {
+          ...base,
+          file: archiveFileName('volume', v.name, `tar.${ext}`, taken),
+          kind: 'volume',
+          name: v.name,
+          volume: { name: v.name, labels: v.labels },
+          services: servicesUsing(this.inv, v.name),
+        },
+        source: this.cmd.volumeSource(v.name, image),
+      });
+    }
+    for (const p of paths)
+      this.plan.push({
+        entry: { ...base, file: archiveFileName('path', p, `tar.${ext}`, taken), kind: 'path', name: p, path: p },
+        source: this.cmd.pathSource(p),
+      });
+    for (const db of this.spec.databases) {
+      if (this.spec.stopServices.includes(db.service))
+        throw new InputError(
+          'stop-services',
+          `${db.service} is dumped through its running container; take it out of stop-services`,
+        );
+      const c = runningContainer(this.inv, db.service);
+      if (!c) throw new InputError('databases', `${db.service} has no running container on ${this.host} to dump from`);
+      const dumper = dumpers[db.engine];
+      let target = db.arg ?? '';
+      if (!target && dumper.resolveTarget)
+        target = (
+          await ssh.run(
+            `read ${db.service}'s database name`,
+            line(['docker', 'exec', c.id, 'sh', '-c', dumper.resolveTarget]),
+          )
+        ).stdout.trim();
+      this.plan.push({
+        entry: {
+          ...base,
+          file: archiveFileName('database', `${db.service}-${db.engine}`, `${dumper.ext}.${ext}`, taken),
+          kind: 'database',
+          name: db.service,
+          database: { service: db.service, engine: db.engine, target: target || undefined },
+          services: [db.service],
+        },
+        source: this.cmd.databaseSource(c.id, dumper.dump, target),
+      });
+    }
+    if (!this.plan.length)
+      throw new NothingToBackUp(
+        'volumes',
+        `nothing to back up on ${this.host}: ${this.app} has no named volumes there, and no paths or databases were given`,
+      );
+  }
+
+  /** prepare() first. Stops, archives, restarts, verifies, writes the manifest, prunes. */
+  async run(runnerRoot?: string): Promise<HostBackupResult> {
+    const started = performance.now();
+    const r = this.result;
+    const createdAt = new Date().toISOString();
+    try {
+      const store = new ReleaseStore(this.session);
+      const release = await store.current().catch(() => undefined);
+      const image = release
+        ? (await store.list().catch(() => [])).find((e) => e.id === release)?.manifest?.image || undefined
+        : undefined;
+      await this.session.ssh.run('create the backup directory', this.cmd.createDir(this.id));
+      this.createdDir = true;
+      if (this.spec.toRunner && runnerRoot) {
+        r.runnerDir = join(runnerRoot, `${this.app}-${safeName(this.host)}-${this.id}`);
+        mkdirSync(r.runnerDir, { recursive: true, mode: 0o700 });
+      }
+      try {
+        await this.services.stop(this.stopList, this.hooks.onStopping);
+        r.stopped = this.services.stoppedServices;
+        for (const p of this.plan) r.archives.push(await this.archive(p));
+      } finally {
+        await this.services.start();
+      }
+      await this.verify();
+      const manifest: BackupManifest = {
+        format: 1,
+        id: this.id,
+        app: this.app,
+        host: this.host,
+        reason: this.spec.reason,
+        createdAt,
+        completedAt: new Date().toISOString(),
+        release,
+        image,
+        compression: this.compression,
+        encryptedTo: this.spec.encryptTo.length ? this.spec.encryptTo : undefined,
+        archives: r.archives.map(({ ms: _ms, ...a }) => a),
+        stoppedServices: r.stopped,
+        verified: this.spec.verify,
+        durationMs: Math.round(performance.now() - started),
+        runUrl: this.spec.meta?.runUrl,
+        actor: this.spec.meta?.actor,
+      };
+      const text = JSON.stringify(manifest, null, 2) + '\n';
+      if (r.runnerDir) writeFileSync(join(r.runnerDir, 'manifest.json'), text);
+      if (this.spec.toHost)
+        await this.session.ssh.run('write the manifest', this.cmd.writeManifest(this.id), { stdin: text });
+      else await this.session.ssh.run('remove the work directory', this.cmd.removeDirs([this.id]));
+      r.manifest = manifest;
+      r.manifestSha256 = createHash('sha256').update(text).digest('hex');
+      r.status = 'complete';
+      this.say(`backup ${this.id} is complete: ${r.archives.length} archive(s), ${bytes(totalSize(r.archives))}`);
+      if (this.spec.toHost) await this.retention();
+      return r;
+    } catch (err) {
+      r.error = (err as Error).message;
+      if (this.createdDir) await this.session.ssh.exec(this.cmd.removeIfIncomplete(this.id)).catch(() => undefined);
+      throw err;
+    } finally {
+      r.totalMs = performance.now() - started;
+    }
+  }
+
+  private async archive(p: PlannedArchive): Promise<ArchiveResult> {
+    const t0 = performance.now();
+    const script = guarded(
+      this.cmd.archive({
+        id: this.id,
+        file: p.entry.file,
+        source: p.source,
+        compressor: compressors[this.compression],
+        encryptTo: this.spec.encryptTo,
+        toHost: this.spec.toHost,
+        toRunner: this.spec.toRunner,
+      }),
+    );
+    this.say(`archiving ${p.entry.kind} ${p.entry.name} → ${p.entry.file}`);
+    let counter: HashingCounter | undefined;
+    let res;
+    if (this.result.runnerDir) {
+      counter = new HashingCounter();
+      const file = createWriteStream(join(this.result.runnerDir, p.entry.file), { mode: 0o600 });
+      counter.pipe(file);
+      const written = new Promise<void>((resolve, reject) => {
+        file.once('finish', resolve);
+        file.once('error', reject);
+      });
+      res = await this.session.ssh.stream(script, { holdStdin: true, stdout: counter });
+      await written;
+    } else {
+      res = await this.session.ssh.stream(script, { holdStdin: true });
+    }
+    if (res.code !== 0)
+      throw new Error(
+        `${this.host}: archiving ${p.entry.kind} ${p.entry.name} failed (exit ${res.code}): ${
+          res.stderr
+            .replace(/njord-result.*\n?/, '')
+            .trim()
+            .split('\n')
+            .slice(-6)
+            .join('; ') || 'no output'
+        }`,
+      );
+    const out = parseArchiveResult(res.stderr);
+    const size = counter ? counter.bytes : out.size;
+    const sha256 = counter ? counter.digest() : out.sha256;
+    if (size === undefined || !sha256)
+      throw new Error(`${this.host}: archiving ${p.entry.name} gave no size or checksum`);
+    const ms = performance.now() - t0;
+    this.say(`${p.entry.file}: ${bytes(size)} from ${bytes(out.raw ?? 0)} in ${(ms / 1000).toFixed(1)} s`);
+    return { ...p.entry, size, sha256, rawSize: out.raw, ms };
+  }
+
+  /** Checksums re-read where the archives are, then each listed or extracted end to end. */
+  private async verify(): Promise<void> {
+    const { ssh } = this.session;
+    for (const a of this.result.archives) {
+      const comp = compressors[a.compression];
+      const isTar = a.kind !== 'database';
+      if (this.spec.toHost) {
+        const sum = (await ssh.run(`re-read ${a.file}`, this.cmd.sha256(this.id, a.file))).stdout.trim();
+        if (sum !== a.sha256)
+          throw new Error(`${this.host}: ${a.file} reads back as sha256 ${sum}, but ${a.sha256} was written`);
+      }
+      if (this.result.runnerDir) {
+        const sum = await sha256File(join(this.result.runnerDir, a.file));
+        if (sum !== a.sha256) throw new Error(`runner copy of ${a.file} reads back as ${sum}, not ${a.sha256}`);
+      }
+      if (a.encrypted || this.spec.verify === 'checksum') continue;
+      if (this.spec.toHost) {
+        const out = await ssh.run(`list ${a.file}`, this.cmd.listArchive(this.id, a.file, comp, isTar));
+        if (isTar) a.entries = Number(out.stdout.trim()) || 0;
+      } else if (this.result.runnerDir) {
+        const n = await listOnRunner(join(this.result.runnerDir, a.file), comp, isTar);
+        if (isTar) a.entries = n;
+      }
+      if (this.spec.verify === 'restore' && a.kind === 'volume' && this.spec.toHost) {
+        const image = helperImage(this.inv, a.name, this.spec.helperImage)!;
+        const scratch = `njord-verify-${this.id}-${this.result.archives.indexOf(a)}`;
+        const res = await ssh.stream(
+          guarded(this.cmd.verifyByRestore({ id: this.id, file: a.file, image, compressor: comp, scratch })),
+          { holdStdin: true },
+        );
+        if (res.code !== 0)
+          throw new Error(
+            `${this.host}: ${a.file} restored into a scratch volume does not match the archive: ${res.stderr.trim().split('\n').slice(-6).join('; ')}`,
+          );
+        this.say(`${a.file}: restored into a scratch volume, every file matches`);
+      }
+    }
+  }
+
+  private async retention(): Promise<void> {
+    const listed = await this.listBackups();
+    this.result.incomplete = listed.filter((b) => !b.complete && b.id !== this.id).map((b) => b.id);
+    if (!this.spec.keep && this.spec.keepDays === undefined) return;
+    const doomed = backupsToPrune(listed, { keep: this.spec.keep, keepDays: this.spec.keepDays }, new Date());
+    if (doomed.length) await this.session.ssh.run(`remove backups ${doomed.join(', ')}`, this.cmd.removeDirs(doomed));
+    this.result.pruned = doomed;
+    if (doomed.length) this.say(`pruned ${doomed.join(', ')}`);
+  }
+
+  async listBackups(): Promise<(BackupListing & { manifest?: BackupManifest })[]> {
+    return listBackups(this.session, this.cmd);
+  }
+}
+
+export async function listBackups(
+  s: HostSession,
+  cmd: BackupCommands,
+): Promise<(BackupListing & { manifest?: BackupManifest })[]> {
+  const out = (await s.ssh.run('list backups', cmd.list())).stdout;
+  return parseReleaseList(out).map(({ id, json }) => {
+    const manifest = json ? parseManifest(json) : undefined;
+    return { id, complete: !!manifest, createdAt: manifest?.createdAt, manifest };
+  });
+}
+
+export function safeName(s: string): string {
+  return s.replace(/[^A-Za-z0-9_.-]+/g, '-').replace(/^-+|-+$/g, '');
+}
+
+export function totalSize(archives: { size: number }[]): number {
+  return archives.reduce((n, a) => n + a.size, 0);
+}
+
+export function bytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n / 1024;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${v.toFixed(v < 10 ? 2 : 1)} ${units[i]}`;
+}

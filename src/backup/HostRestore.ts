@@ -1,0 +1,346 @@
+// One host's restore: pick the backup, refuse it unless every archive's checksum matches (and an
+// encrypted one decrypts), stop the services that use what is restored, take a safety backup of
+// what is there, put the archives back, and start the services again however it ends. If putting
+// an archive back fails, what was there is put back from the safety backup.
+import type { HostSession } from '../connection/HostSession.js';
+import { InputError } from '../inputs/InputError.js';
+import type { Log } from '../log/Log.js';
+import { BackupCommands } from './BackupCommands.js';
+import { newBackupId, type ArchiveEntry, type BackupManifest } from './BackupManifest.js';
+import { compressors } from './Compression.js';
+import { dumpers } from './DatabaseDumpers.js';
+import type { DatabaseSpec } from './DatabaseSpec.js';
+import { HostBackup, listBackups, type BackupSpec } from './HostBackup.js';
+import {
+  findVolume,
+  helperImage,
+  readInventory,
+  runningContainer,
+  servicesUsing,
+  type Inventory,
+} from './HostInventory.js';
+import { guarded } from './RemoteScript.js';
+import { containersOf, ServiceControl } from './ServiceControl.js';
+
+export interface RestoreSpec {
+  /** A backup id, or 'latest' (the newest complete backup on each host). */
+  backupId: string;
+  /** Subsets by kind; all undefined: everything in the backup. */
+  volumes?: string[];
+  paths?: string[];
+  databases?: string[];
+  /** age identities (AGE-SECRET-KEY-1…), for encrypted backups. */
+  identities: string[];
+  /** undefined: the services whose containers use the restored volumes. */
+  stopServices?: string[];
+  safetyBackup: boolean;
+  helperImage?: string;
+  meta?: { runUrl?: string; actor?: string };
+}
+
+export interface RestoredItem {
+  file: string;
+  kind: ArchiveEntry['kind'];
+  name: string;
+  size: number;
+  ms: number;
+}
+
+export interface HostRestoreResult {
+  host: string;
+  backupId?: string;
+  status: 'restored' | 'failed';
+  restored: RestoredItem[];
+  safetyBackupId?: string;
+  /** Set when a failed restore put the safety backup's copy back. */
+  recovered?: string;
+  stopped: string[];
+  totalMs: number;
+  error?: string;
+}
+
+export interface RestoreHooks {
+  onStopping?: (ids: string[]) => void;
+  onSafetyBackup?: (id: string) => void;
+}
+
+export class HostRestore {
+  readonly result: HostRestoreResult;
+  private readonly cmd: BackupCommands;
+  private readonly services: ServiceControl;
+  private manifest!: BackupManifest;
+  private selected: ArchiveEntry[] = [];
+  private inv!: Inventory;
+  private stopList: ReturnType<typeof containersOf> = [];
+
+  constructor(
+    readonly session: HostSession,
+    private readonly app: string,
+    private readonly spec: RestoreSpec,
+    private readonly token: string,
+    private readonly log: Log,
+    private readonly hooks: RestoreHooks = {},
+  ) {
+    this.cmd = new BackupCommands(session.layout, token);
+    this.services = new ServiceControl(session, log);
+    this.result = { host: session.spec.label, status: 'failed', restored: [], stopped: [], totalMs: 0 };
+  }
+
+  private get host(): string {
+    return this.session.spec.label;
+  }
+
+  private say(m: string): void {
+    this.log.info(`${this.host}: ${m}`);
+  }
+
+  /** Picks the backup and checks it whole; changes nothing. A bad backup or input throws here. */
+  async prepare(): Promise<void> {
+    const listed = await listBackups(this.session, this.cmd);
+    const complete = listed.filter((b) => b.complete).sort((a, b) => (a.id < b.id ? 1 : -1));
+    const wanted = this.spec.backupId;
+    const pick = wanted === 'latest' ? complete[0] : listed.find((b) => b.id === wanted);
+    if (!pick)
+      throw new InputError(
+        'backup-id',
+        `${this.host} has no ${wanted === 'latest' ? 'complete backup' : `backup '${wanted}'`} of ${this.app} in ${this.session.layout.backupsDir}; complete ones: ${complete.map((b) => b.id).join(', ') || 'none'}`,
+      );
+    if (!pick.manifest)
+      throw new InputError(
+        'backup-id',
+        `${pick.id} on ${this.host} never finished (it has no manifest): it cannot be restored`,
+      );
+    this.manifest = pick.manifest;
+    this.result.backupId = pick.id;
+    if (this.manifest.app !== this.app)
+      throw new InputError('app', `backup ${pick.id} is of app '${this.manifest.app}', not '${this.app}'`);
+    this.selected = this.select();
+    this.inv = await readInventory(
+      this.session,
+      this.app,
+      this.selected.filter((a) => a.volume).map((a) => a.volume!.name),
+    );
+
+    for (const a of this.selected) {
+      if (a.kind === 'database') {
+        const db = a.database!;
+        if (!dumpers[db.engine].restore)
+          throw new InputError(
+            'databases',
+            `${db.service}: a ${db.engine} dump cannot be loaded into a running server; restore the volume that holds its data instead`,
+          );
+        if (!runningContainer(this.inv, db.service))
+          throw new InputError(
+            'databases',
+            `${db.service} has no running container on ${this.host} to load the dump into`,
+          );
+      }
+      if (a.kind === 'volume' && !helperImage(this.inv, a.volume!.name, this.spec.helperImage))
+        throw new InputError(
+          'helper-image',
+          `${this.host} has no container of ${this.app} to take an image from; set helper-image`,
+        );
+    }
+
+    // Refuse a damaged backup before anything changes.
+    for (const a of this.selected) {
+      const sum = (await this.session.ssh.run(`checksum ${a.file}`, this.cmd.sha256(pick.id, a.file))).stdout.trim();
+      if (sum !== a.sha256)
+        throw new Error(
+          `${this.host}: refusing to restore backup ${pick.id}: ${a.file} has sha256 ${sum || '(unreadable)'}, but its manifest says ${a.sha256}. Nothing was changed.`,
+        );
+    }
+    const encrypted = this.selected.filter((a) => a.encrypted);
+    if (encrypted.length && !this.spec.identities.length)
+      throw new InputError(
+        'decrypt-key',
+        `backup ${pick.id} is encrypted (age); give the identity (AGE-SECRET-KEY-1…) that opens it`,
+      );
+    for (const a of encrypted) {
+      const r = await this.session.ssh.stream(guarded(this.cmd.checkDecrypt(pick.id, a.file), { secretLine: true }), {
+        holdStdin: true,
+        stdinText: this.spec.identities.join(' ') + '\n',
+      });
+      if (r.code !== 0)
+        throw new InputError(
+          'decrypt-key',
+          `does not open ${a.file} of backup ${pick.id}: ${r.stderr.trim().split('\n').slice(-2).join(' ')}`,
+        );
+    }
+
+    const restoredDbServices = this.selected.filter((a) => a.database).map((a) => a.database!.service);
+    let stop = this.spec.stopServices;
+    if (!stop) {
+      const users = this.selected.flatMap((a) => (a.volume ? servicesUsing(this.inv, a.volume.name) : []));
+      stop = [...new Set(users)].filter((s) => !restoredDbServices.includes(s)).sort();
+    }
+    for (const s of stop)
+      if (restoredDbServices.includes(s))
+        throw new InputError(
+          'stop-services',
+          `${s} loads its dump through its running container; take it out of stop-services`,
+        );
+    this.stopList = containersOf(this.inv, stop, 'stop-services', this.host);
+  }
+
+  private select(): ArchiveEntry[] {
+    const all = this.manifest.archives;
+    const { volumes, paths, databases } = this.spec;
+    if (!volumes && !paths && !databases) return all;
+    const out: ArchiveEntry[] = [];
+    const pickEach = (
+      input: string,
+      names: string[] | undefined,
+      kind: ArchiveEntry['kind'],
+      match: (a: ArchiveEntry, n: string) => boolean,
+    ) => {
+      for (const n of names ?? []) {
+        const hit = all.find((a) => a.kind === kind && match(a, n));
+        if (!hit)
+          throw new InputError(
+            input,
+            `backup ${this.manifest.id} has no ${kind} '${n}'; it has: ${
+              all
+                .filter((a) => a.kind === kind)
+                .map((a) => a.name)
+                .join(', ') || 'none'
+            }`,
+          );
+        if (!out.includes(hit)) out.push(hit);
+      }
+    };
+    pickEach('volumes', volumes, 'volume', (a, n) => {
+      const labels = a.volume?.labels ?? {};
+      return a.name === n || a.name === `${this.app}_${n}` || labels['com.docker.compose.volume'] === n;
+    });
+    pickEach('paths', paths, 'path', (a, n) => a.path === n || a.path === n.replace(/\/+$/, ''));
+    pickEach('databases', databases, 'database', (a, n) => a.database?.service === n);
+    return out;
+  }
+
+  /** prepare() first. */
+  async run(): Promise<HostRestoreResult> {
+    const started = performance.now();
+    const r = this.result;
+    const touched: ArchiveEntry[] = [];
+    try {
+      try {
+        await this.services.stop(this.stopList, this.hooks.onStopping);
+        r.stopped = this.services.stoppedServices;
+        if (this.spec.safetyBackup) r.safetyBackupId = await this.safetyBackup();
+        for (const a of this.selected) {
+          touched.push(a);
+          const t0 = performance.now();
+          this.say(`restoring ${a.kind} ${a.name} from ${a.file}`);
+          await this.restoreArchive(this.manifest.id, a);
+          r.restored.push({ file: a.file, kind: a.kind, name: a.name, size: a.size, ms: performance.now() - t0 });
+        }
+      } catch (err) {
+        r.error = (err as Error).message;
+        if (r.safetyBackupId && touched.length) await this.recover(r.safetyBackupId, touched);
+        throw err;
+      } finally {
+        await this.services.start();
+      }
+      r.status = 'restored';
+      this.say(`backup ${this.manifest.id} is restored (${r.restored.length} archive(s))`);
+      return r;
+    } finally {
+      r.totalMs = performance.now() - started;
+    }
+  }
+
+  private async restoreArchive(backupId: string, a: ArchiveEntry): Promise<void> {
+    const compressor = compressors[a.compression];
+    let script: string;
+    if (a.kind === 'volume') {
+      script = this.cmd.restoreVolume({
+        id: backupId,
+        file: a.file,
+        volume: a.volume!.name,
+        labels: a.volume!.labels,
+        image: helperImage(this.inv, a.volume!.name, this.spec.helperImage)!,
+        compressor,
+        encrypted: a.encrypted,
+      });
+    } else if (a.kind === 'path') {
+      script = this.cmd.restorePath({ id: backupId, file: a.file, path: a.path!, compressor, encrypted: a.encrypted });
+    } else {
+      const db = a.database!;
+      script = this.cmd.restoreDatabase({
+        id: backupId,
+        file: a.file,
+        containerId: runningContainer(this.inv, db.service)!.id,
+        restoreScript: dumpers[db.engine].restore!,
+        target: db.target ?? '',
+        compressor,
+        encrypted: a.encrypted,
+      });
+    }
+    const res = await this.session.ssh.stream(guarded(script, { secretLine: a.encrypted }), {
+      holdStdin: true,
+      stdinText: a.encrypted ? this.spec.identities.join(' ') + '\n' : undefined,
+    });
+    if (res.code !== 0)
+      throw new Error(
+        `${this.host}: restoring ${a.kind} ${a.name} from ${a.file} failed (exit ${res.code}): ${res.stderr.trim().split('\n').slice(-6).join('; ') || 'no output'}`,
+      );
+  }
+
+  /** What is there now, into a backup of its own (encrypted to the same recipients). */
+  private async safetyBackup(): Promise<string> {
+    const vols = this.selected
+      .filter((a) => a.volume && findVolume(this.inv, this.app, a.volume.name))
+      .map((a) => a.volume!.name);
+    const databases: DatabaseSpec[] = this.selected
+      .filter((a) => a.database)
+      .map((a) => ({ service: a.database!.service, engine: a.database!.engine, arg: a.database!.target }));
+    const spec: BackupSpec = {
+      volumes: vols,
+      paths: this.selected.filter((a) => a.path).map((a) => a.path!),
+      databases,
+      stopServices: [],
+      compression: this.manifest.compression,
+      encryptTo: this.manifest.encryptedTo ?? [],
+      toHost: true,
+      toRunner: false,
+      verify: 'list',
+      keep: 0,
+      helperImage: this.spec.helperImage,
+      reason: 'pre-restore',
+      meta: this.spec.meta,
+    };
+    const id = newBackupId(new Date(), 'pre-restore');
+    this.hooks.onSafetyBackup?.(id);
+    this.say(`taking a safety backup (${id}) of what is there now`);
+    const b = new HostBackup(this.session, this.app, spec, id, this.token, this.log);
+    await b.prepare();
+    await b.run();
+    return id;
+  }
+
+  /** After a failed restore: puts back what the safety backup holds for what was touched. */
+  private async recover(safetyId: string, touched: ArchiveEntry[]): Promise<void> {
+    const safety = (await listBackups(this.session, this.cmd)).find((b) => b.id === safetyId)?.manifest;
+    if (!safety) return;
+    const back: string[] = [];
+    for (const a of touched) {
+      const copy = safety.archives.find((s) => s.kind === a.kind && s.name === a.name);
+      if (!copy) continue;
+      try {
+        await this.restoreArchive(safetyId, copy);
+        back.push(`${a.kind} ${a.name}`);
+      } catch (err) {
+        this.log.error(
+          `${this.host}: could not put ${a.kind} ${a.name} back from ${safetyId}: ${(err as Error).message}`,
+        );
+      }
+    }
+    if (back.length) {
+      this.result.recovered = safetyId;
+      this.log.warn(
+        `${this.host}: the restore failed; put ${back.join(', ')} back as it was, from safety backup ${safetyId}`,
+      );
+    }
+  }
+}

@@ -1,0 +1,49 @@
+// The post step of backup and restore: after a run that was killed (or cancelled) mid-way, start
+// the services it stopped, remove its throwaway containers and unfinished backup, free its lock.
+import * as core from '@actions/core';
+import { readConnection } from '../connection/ConnectionConfig.js';
+import { closeHosts, openHosts } from '../connection/HostSession.js';
+import type { InputReader } from '../inputs/InputReader.js';
+import type { Log } from '../log/Log.js';
+import { releaseByToken } from '../release/HostLock.js';
+import { line } from '../remote/Shell.js';
+import type { CleanupState } from './Backup.js';
+import { BackupCommands, cleanupRunCommand, startCommand } from './BackupCommands.js';
+
+/** State key both actions save their CleanupState under. */
+export const CLEANUP_STATE = 'cleanup';
+
+export function needsCleanup(state: CleanupState | undefined): state is CleanupState {
+  return !!state && (!!state.backupId || state.hosts.some((h) => h.stopped.length > 0) || !!state.locked);
+}
+
+/** The whole post step: nothing to do after a run that ended by itself. */
+export async function postStep(inputs: InputReader, log: Log): Promise<void> {
+  const state = JSON.parse(core.getState(CLEANUP_STATE) || 'null') as CleanupState | null;
+  if (needsCleanup(state ?? undefined)) await cleanupAfterKill(inputs, state!, log);
+}
+
+export async function cleanupAfterKill(inputs: InputReader, state: CleanupState, log: Log): Promise<void> {
+  const cfg = readConnection(inputs);
+  cfg.hosts = cfg.hosts.filter((h) => state.hosts.some((s) => s.host === h.label));
+  const sessions = await openHosts(cfg, log);
+  try {
+    for (const s of sessions) {
+      const label = s.spec.label;
+      const stopped = state.hosts.find((h) => h.host === label)?.stopped ?? [];
+      if (stopped.length) {
+        const r = await s.ssh.exec(line(startCommand(stopped)));
+        if (r.code === 0) log.info(`${label}: started the services the run had stopped`);
+        else log.error(`${label}: could not start the stopped containers ${stopped.join(', ')}: ${r.stderr.trim()}`);
+      }
+      await s.ssh.exec(cleanupRunCommand(state.token));
+      if (state.backupId) {
+        await s.ssh.exec(new BackupCommands(s.layout, state.token).removeIfIncomplete(state.backupId));
+        log.info(`${label}: removed the unfinished backup ${state.backupId} (it had no manifest)`);
+      }
+      await releaseByToken(s, state.token);
+    }
+  } finally {
+    closeHosts(sessions);
+  }
+}

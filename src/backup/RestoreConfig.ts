@@ -1,0 +1,56 @@
+// The restore action's inputs, read and checked into one typed object before any host is touched.
+import { readConnection, type ConnectionConfig } from '../connection/ConnectionConfig.js';
+import { InputError } from '../inputs/InputError.js';
+import type { InputReader } from '../inputs/InputReader.js';
+import { BACKUP_ID } from './BackupManifest.js';
+import { readPaths, readVolumeNames } from './BackupConfig.js';
+import type { RestoreSpec } from './HostRestore.js';
+
+export interface RestoreConfig extends ConnectionConfig {
+  spec: RestoreSpec;
+  lockTimeoutMs: number;
+}
+
+const IDENTITY = /^AGE-SECRET-KEY-1[0-9A-Z]+$/;
+
+/** The AGE-SECRET-KEY-1… lines of an identity file; comments and blank lines are skipped. */
+export function readIdentities(text: string, input = 'decrypt-key'): string[] {
+  const lines = text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'));
+  for (const l of lines)
+    if (!IDENTITY.test(l))
+      throw new InputError(
+        input,
+        'is not an age identity: give the AGE-SECRET-KEY-1… line(s) age-keygen wrote (ssh identities are not supported)',
+      );
+  return lines;
+}
+
+export function readRestoreConfig(inputs: InputReader, meta: { runUrl?: string; actor?: string } = {}): RestoreConfig {
+  const connection = readConnection(inputs);
+  const backupId = inputs.string('backup-id', 'latest');
+  if (backupId !== 'latest' && !BACKUP_ID.test(backupId))
+    throw new InputError('backup-id', `'${backupId}' is not a backup id (like 20261123-181652-123) or latest`);
+  const volumes = readVolumeNames(inputs, 'volumes');
+  const paths = inputs.list('paths', { commas: false }).length ? readPaths(inputs, 'paths') : undefined;
+  const databases = inputs.list('databases');
+  const stopText = inputs.list('stop-services');
+  const stopServices = !stopText.length ? undefined : stopText.length === 1 && stopText[0] === 'none' ? [] : stopText;
+  return {
+    ...connection,
+    spec: {
+      backupId,
+      volumes,
+      paths,
+      databases: databases.length ? databases : undefined,
+      identities: readIdentities(inputs.raw('decrypt-key')),
+      stopServices,
+      safetyBackup: inputs.bool('safety-backup', true),
+      helperImage: inputs.string('helper-image') || undefined,
+      meta,
+    },
+    lockTimeoutMs: inputs.seconds('lock-timeout', 300, { min: 0, max: 86_400 }) * 1000,
+  };
+}

@@ -1,0 +1,71 @@
+// The runner's side of a streamed archive: bytes from the SSH channel are hashed as they pass and
+// written to a file, so memory holds one chunk at a time whatever the archive's size; then the
+// file is re-read for its checksum and listed end to end with the runner's own tools.
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { Transform, type TransformCallback } from 'node:stream';
+import type { Compressor } from './Compression.js';
+
+/** Passes bytes through, counting and hashing them. */
+export class HashingCounter extends Transform {
+  private readonly hash = createHash('sha256');
+  bytes = 0;
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
+    this.hash.update(chunk);
+    this.bytes += chunk.length;
+    done(null, chunk);
+  }
+
+  digest(): string {
+    return this.hash.digest('hex');
+  }
+}
+
+export async function sha256File(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+function exitOf(child: ReturnType<typeof spawn>, what: string, stderr: () => string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    child.once('error', (e) => reject(new Error(`${what}: ${e.message}`)));
+    child.once('close', (code) =>
+      code === 0 ? resolve() : reject(new Error(`${what} failed (exit ${code}): ${stderr().trim().slice(-300)}`)),
+    );
+  });
+}
+
+/** Decompresses the whole file (checking its frame checksums); counts tar entries when isTar. */
+export async function listOnRunner(path: string, compressor: Compressor, isTar: boolean): Promise<number> {
+  const [bin, ...args] = compressor.decompress;
+  const dec = spawn(bin!, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+  let decErr = '';
+  dec.stderr!.on('data', (d: Buffer) => (decErr += d.toString()));
+  createReadStream(path).pipe(dec.stdin!);
+  const done = [exitOf(dec, `${bin} on the runner`, () => decErr)];
+  let entries = 0;
+  if (isTar) {
+    const tar = spawn('tar', ['-tf', '-'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let tarErr = '';
+    let partial = '';
+    tar.stderr!.on('data', (d: Buffer) => (tarErr += d.toString()));
+    tar.stdout!.on('data', (d: Buffer) => {
+      const text = partial + d.toString('utf8');
+      const lines = text.split('\n');
+      partial = lines.pop() ?? '';
+      entries += lines.length;
+    });
+    dec.stdout!.pipe(tar.stdin!);
+    tar.stdin!.on('error', () => undefined);
+    // tar may stop at the end-of-archive blocks: drain what follows so the decompressor ends cleanly.
+    tar.once('close', () => dec.stdout!.resume());
+    done.push(exitOf(tar, 'tar (listing) on the runner', () => tarErr));
+  } else {
+    dec.stdout!.resume();
+  }
+  await Promise.all(done);
+  return entries;
+}
