@@ -4,7 +4,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { RELEASE_ID } from '../../src/release/ReleaseManifest.js';
-import { buildTestImage, sandboxUnavailableReason, type SandboxInfo, type TestImage } from '../sandbox/Sandbox.js';
+import { buildTestImage, sandboxUnavailableReason, sh, type SandboxInfo, type TestImage } from '../sandbox/Sandbox.js';
 import {
   currentOnHost,
   deploy,
@@ -28,7 +28,7 @@ describe.skipIf(!!reason)(`deploy action${reason ? ` (skipped: ${reason})` : ''}
   let v2: TestImage;
   let broken: TestImage;
   const apps: TestApp[] = [];
-  const app = async (prefix: string, opts = {}) => {
+  const app = async (prefix: string, opts: { withHealthcheck?: boolean; composeV2?: boolean } = {}) => {
     const a = await newApp(info, prefix, opts);
     apps.push(a);
     return a;
@@ -87,6 +87,27 @@ describe.skipIf(!!reason)(`deploy action${reason ? ` (skipped: ${reason})` : ''}
       expect(logins).toBe(1);
     });
   }
+
+  it('deploys, upgrades and rolls back on a host whose Docker has Compose v2', async () => {
+    // Same sshd and engine, another user: its `docker compose` is the v2 plugin, detected per host.
+    const a = await app('composev2', { composeV2: true, withHealthcheck: true });
+    const first = await deploy(info, a, v1.refByDigest);
+    expect(first.exitCode, visibleLog(first)).toBe(0);
+    expect(first.stdout).toContain('Compose v2');
+    expect(await served(a)).toBe('v1');
+    const second = await deploy(info, a, v2.refByDigest);
+    expect(second.exitCode, visibleLog(second)).toBe(0);
+    expect(await served(a)).toBe('v2');
+    // Compose v2 labels what it creates with its own version: v2 really ran the release.
+    const versions = sh(
+      `docker ps --filter label=com.docker.compose.project=${a.name} --format '{{.Label "com.docker.compose.version"}}'`,
+    );
+    expect(versions.trim()).toMatch(/^2\./);
+    const bad = await deploy(info, a, broken.ref, { 'health-timeout': '4' });
+    expect(bad.outputs.status).toBe('rolled-back');
+    expect(await served(a)).toBe('v2');
+    expect(sh(`readlink ${a.root}/current`).trim()).toBe(`releases/${second.outputs.release}`);
+  });
 
   it('rolls back a release that fails its health gate, still serving the old one with its data', async () => {
     const a = await app('rollback');

@@ -10,6 +10,7 @@ import {
   chownSync,
   closeSync,
   copyFileSync,
+  readdirSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -38,11 +39,20 @@ export interface SandboxInfo {
   /** host:port of the sandbox registry (plain HTTP, loopback only). */
   registry: string;
   homeDir: string;
+  /**
+   * A second user on the same sshd whose Docker CLI has the Compose v2 plugin (Debian's
+   * docker-compose 2.x, fetched with apt), so the same host runs v2 for it and v1 for sshUser.
+   * Undefined where the plugin could not be fetched (reason in composeV2Missing).
+   */
+  composeV2?: { user: string; hostSpec: string; homeDir: string };
+  composeV2Missing?: string;
 }
 
 /** Where the sandbox keeps its config, keys, logs, pid files, registry storage and info.json. */
 export const SANDBOX_STATE_DIR = process.env.NJORD_SANDBOX_DIR || '/var/lib/njord-sandbox';
 export const SANDBOX_USER = 'njord';
+/** The user whose `docker compose` is v2 (see SandboxInfo.composeV2). */
+export const SANDBOX_USER_V2 = 'njordv2';
 const SSH_PORT = Number(process.env.NJORD_SANDBOX_SSH_PORT || 2222);
 const REGISTRY_PORT = Number(process.env.NJORD_SANDBOX_REGISTRY_PORT || 5000);
 const HOST = '127.0.0.1';
@@ -222,6 +232,69 @@ function writeIfChanged(file: string, content: string, mode: number): boolean {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Compose v2 for the second user
+
+/**
+ * Debian bookworm ships only Compose v1. Debian trixie's docker-compose package carries the v2 CLI
+ * plugin (a static binary): fetch that .deb with apt into a private apt state (the system's sources
+ * stay untouched), cache the plugin under the state dir, and give it to the v2 user only.
+ */
+function ensureComposeV2Plugin(
+  user: { homeDir: string; uid: number; gid: number },
+  log: string[],
+): { ok: true } | { ok: false; reason: string } {
+  const cache = join(SANDBOX_STATE_DIR, 'compose-v2');
+  const plugin = join(cache, 'docker-compose');
+  if (!existsSync(plugin)) {
+    const apt = join(cache, 'apt');
+    for (const d of ['lists/partial', 'archives/partial']) mkdirSync(join(apt, d), { recursive: true });
+    writeFileSync(join(apt, 'sources.list'), 'deb http://deb.debian.org/debian trixie main\n');
+    const opts = [
+      '-o',
+      `Dir::Etc::sourcelist=${join(apt, 'sources.list')}`,
+      '-o',
+      'Dir::Etc::sourceparts=-',
+      '-o',
+      `Dir::State::Lists=${join(apt, 'lists')}`,
+      '-o',
+      `Dir::Cache::Archives=${join(apt, 'archives')}`,
+      '-o',
+      'APT::Sandbox::User=root',
+    ];
+    try {
+      run('apt-get', [...opts, 'update', '-q'], { timeoutMs: 5 * 60_000 }, 'apt-get update (trixie lists)');
+      run(
+        'apt-get',
+        [...opts, 'download', 'docker-compose'],
+        { cwd: apt, timeoutMs: 5 * 60_000 },
+        'apt-get download docker-compose',
+      );
+    } catch (err) {
+      return {
+        ok: false,
+        reason: `could not fetch Compose v2 from Debian trixie: ${(err as Error).message.split('\n').slice(-1)[0]}`,
+      };
+    }
+    const deb = readdirSync(apt).find((f) => /^docker-compose_2\..*\.deb$/.test(f));
+    if (!deb) return { ok: false, reason: 'trixie docker-compose is not a 2.x package' };
+    const x = join(apt, 'x');
+    rmSync(x, { recursive: true, force: true });
+    run('dpkg', ['-x', join(apt, deb), x], {}, 'dpkg -x docker-compose');
+    copyFileSync(join(x, 'usr/libexec/docker/cli-plugins/docker-compose'), plugin);
+    chmodSync(plugin, 0o755);
+    rmSync(x, { recursive: true, force: true });
+    log.push(`fetched Compose v2 (${deb})`);
+  }
+  const dir = join(user.homeDir, '.docker', 'cli-plugins');
+  mkdirSync(dir, { recursive: true });
+  const dest = join(dir, 'docker-compose');
+  if (!existsSync(dest) || statSync(dest).size !== statSync(plugin).size) copyFileSync(plugin, dest);
+  chmodSync(dest, 0o755);
+  for (const p of [join(user.homeDir, '.docker'), dir, dest]) chownSync(p, user.uid, user.gid);
+  return { ok: true };
+}
+
+// ---------------------------------------------------------------------------------------------
 // availability
 
 /** Why the sandbox cannot run here (tests skip with this message), or undefined. As root it never skips. */
@@ -354,7 +427,7 @@ async function ensureDockerd(log: string[]): Promise<void> {
 // ---------------------------------------------------------------------------------------------
 // user
 
-function ensureUser(clientPub: string): { homeDir: string } {
+function ensureUser(clientPub: string, SANDBOX_USER: string): { homeDir: string; uid: number; gid: number } {
   const hasDockerGroup = tryRun('getent', ['group', 'docker']).ok;
   if (!hasDockerGroup) run('groupadd', ['--system', 'docker'], {}, 'groupadd docker');
   const pw = tryRun('getent', ['passwd', SANDBOX_USER]);
@@ -396,7 +469,7 @@ function ensureUser(clientPub: string): { homeDir: string } {
     if (st.gid !== dockerGid) chownSync(sock, 0, dockerGid);
     if ((st.mode & 0o060) !== 0o060) chmodSync(sock, 0o660);
   }
-  return { homeDir };
+  return { homeDir, uid, gid };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -431,7 +504,7 @@ function sshdConfig(): string {
     'PasswordAuthentication no',
     'KbdInteractiveAuthentication no',
     'PermitRootLogin no',
-    `AllowUsers ${SANDBOX_USER}`,
+    `AllowUsers ${SANDBOX_USER} ${SANDBOX_USER_V2}`,
     'UsePAM no',
     'StrictModes yes',
     'PermitUserEnvironment no',
@@ -672,7 +745,9 @@ export async function startSandbox(): Promise<SandboxInfo> {
     await ensureDockerd(log);
     mkdirSync(join(SANDBOX_STATE_DIR, 'client'), { recursive: true, mode: 0o700 });
     const clientPub = ensureKey(sandboxFiles.clientKey, 'njord-sandbox-client');
-    const { homeDir } = ensureUser(clientPub);
+    const { homeDir } = ensureUser(clientPub, SANDBOX_USER);
+    const v2User = ensureUser(clientPub, SANDBOX_USER_V2);
+    const v2 = ensureComposeV2Plugin(v2User, log);
     await ensureRegistry(log);
     await ensureSshd(log);
 
@@ -688,6 +763,15 @@ export async function startSandbox(): Promise<SandboxInfo> {
       hostSpec: `${SANDBOX_USER}@${HOST}:${SSH_PORT}`,
       registry: `${HOST}:${REGISTRY_PORT}`,
       homeDir,
+      ...(v2.ok
+        ? {
+            composeV2: {
+              user: SANDBOX_USER_V2,
+              hostSpec: `${SANDBOX_USER_V2}@${HOST}:${SSH_PORT}`,
+              homeDir: v2User.homeDir,
+            },
+          }
+        : { composeV2Missing: v2.reason }),
     };
     writeIfChanged(sandboxFiles.info, JSON.stringify(info, null, 2) + '\n', 0o600);
     lastStartLog = log;

@@ -11,6 +11,8 @@ export interface TestApp {
   port: number;
   workspace: string;
   root: string;
+  /** user@host:port the app deploys to (the v1 user unless made for Compose v2). */
+  hostSpec?: string;
 }
 
 let counter = 0;
@@ -18,12 +20,22 @@ let counter = 0;
 export async function newApp(
   info: SandboxInfo,
   prefix: string,
-  opts: { withHealthcheck?: boolean } = {},
+  opts: { withHealthcheck?: boolean; composeV2?: boolean } = {},
 ): Promise<TestApp> {
   const name = `${prefix}-${process.pid}-${++counter}`;
   const port = await freePort();
   const workspace = mkdtempSync(join(tmpdir(), `njord-ws-${prefix}-`));
   writeComposeApp(workspace, { port, withHealthcheck: opts.withHealthcheck });
+  if (opts.composeV2) {
+    if (!info.composeV2) throw new Error(`the sandbox has no Compose v2 user: ${info.composeV2Missing}`);
+    return {
+      name,
+      port,
+      workspace,
+      root: `${info.composeV2.homeDir}/njord/${name}`,
+      hostSpec: info.composeV2.hostSpec,
+    };
+  }
   return { name, port, workspace, root: `${info.homeDir}/njord/${name}` };
 }
 
@@ -42,6 +54,7 @@ export function deployInputs(
 ): Record<string, string> {
   return {
     ...connectionInputs(info),
+    ...(app.hostSpec ? { hosts: app.hostSpec } : {}),
     app: app.name,
     image,
     'health-url': `http://127.0.0.1:${app.port}/health`,
