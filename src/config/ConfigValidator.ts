@@ -12,7 +12,9 @@ import { expandGlobs, globToRegExp } from './Glob.js';
 import { dotenvNames } from './Interpolation.js';
 import { explainErrors, type Explained } from './SchemaErrors.js';
 import { SchemaFileError, SchemaLoader } from './SchemaLoader.js';
+import { quickValue } from './QuickParse.js';
 import {
+  hasKeyedSecret,
   isEncrypted,
   isSecretFileName,
   plaintextSecretFile,
@@ -237,6 +239,7 @@ export class ConfigValidator {
       return result;
     }
     if (this.spec.forbidPlaintextSecrets && isSecretFileName(file)) result.findings.push(plaintextSecretFile(file));
+    if (this.quickCheck(file, text, schemaPath, alsoCompose, result)) return result;
     const src = new YamlSource(text);
     result.documents = src.docs.length;
     result.findings.push(...parseFindings(file, src));
@@ -267,6 +270,37 @@ export class ConfigValidator {
       ),
     );
     return result;
+  }
+
+  /**
+   * The fast path: a plain single-document file that passes its schema and holds no secret-looking
+   * value is done without building a document with positions. Returns false to take the full path.
+   */
+  private quickCheck(
+    file: string,
+    text: string,
+    schemaPath: string,
+    alsoCompose: boolean,
+    result: FileResult,
+  ): boolean {
+    const quick = quickValue(text);
+    if (!quick) return false;
+    let validate: ((v: unknown) => boolean) | undefined;
+    if (schemaPath) {
+      try {
+        validate = this.schemas.load(schemaPath).validate;
+      } catch {
+        return false; // the full path reports the schema's problem
+      }
+    }
+    if (validate && !validate(quick.value)) return false;
+    if (this.spec.forbidPlaintextSecrets && !alsoCompose) {
+      const tokens = scanTokens(file, text, new LineIndex(text));
+      if (hasKeyedSecret(quick.value)) return false;
+      result.findings.push(...tokens);
+    }
+    result.documents = 1;
+    return true;
   }
 
   private cliChecked = false;

@@ -162,6 +162,20 @@ export function scanTokens(file: string, text: string, lines: LineIndex): Findin
   return out;
 }
 
+/** Whether a plain value has a secret-looking string under a secret-looking key (to locate it then). */
+export function hasKeyedSecret(value: unknown, key?: string): boolean {
+  if (typeof value === 'string') {
+    if (key === undefined) {
+      const m = /^([A-Za-z_][\w.-]*)=(.*)$/s.exec(value);
+      return !!m && hasKeyedSecret(m[2], m[1]);
+    }
+    return SECRET_KEY.test(key) && !REFERENCE_KEY.test(key) && looksLikeSecretValue(value);
+  }
+  if (Array.isArray(value)) return value.some((v) => hasKeyedSecret(v));
+  if (value && typeof value === 'object') return Object.entries(value).some(([k, v]) => hasKeyedSecret(v, k));
+  return false;
+}
+
 /** High-entropy values under password/token/secret keys in a parsed YAML or JSON file. */
 export function scanKeyedValues(file: string, src: YamlSource, skipLines: Set<number>): Finding[] {
   if (!SECRET_KEY.test(src.text)) return [];
