@@ -6,7 +6,7 @@ import { containerStatesCommand, loginCommand, repoDigestsCommand } from '../rem
 import { LockCommands } from '../remote/LockCommands.js';
 import type { ComposeVariant } from '../remote/ProbeCommands.js';
 import { ReleaseCommands } from '../remote/ReleaseCommands.js';
-import { line } from '../remote/Shell.js';
+import { all, line } from '../remote/Shell.js';
 
 export interface PlanContext {
   app: string;
@@ -30,9 +30,8 @@ export interface DeployPlan {
   login?: string;
   createRelease: string;
   writeFiles: PlannedWrite[];
-  validate: string;
+  /** Pulls, then prints the image's RepoDigests JSON as the last line. */
   pull: string;
-  resolveDigest?: string;
   up: string;
   containerStates: string;
   activate: string;
@@ -75,9 +74,10 @@ export function planDeploy(ctx: PlanContext): DeployPlan {
     login: ctx.registry ? loginCommand(ctx.layout.dockerConfig, ctx.registry.server, ctx.registry.username) : undefined,
     createRelease: releases.createRelease(ctx.releaseId),
     writeFiles: writes,
-    validate: line(compose.config()),
-    pull: line(compose.pull()),
-    resolveDigest: ctx.image ? line(repoDigestsCommand(ctx.image)) : undefined,
+    // The inspect may find nothing (a compose file that does not use ${IMAGE}): no digest then.
+    pull: ctx.image
+      ? all(compose.pull(), `(${line(repoDigestsCommand(ctx.image))} || echo '[]')`)
+      : line(compose.pull()),
     up: line(compose.up()),
     containerStates: containerStatesCommand(ctx.app),
     activate: releases.activate(ctx.releaseId),
@@ -96,9 +96,7 @@ export function describePlan(plan: DeployPlan): string[] {
   if (plan.login) add('log in to the registry (stdin: the password)', plan.login);
   add('create the release directory', plan.createRelease);
   for (const w of plan.writeFiles) add(`write ${w.name}${w.secret ? ' (0600; stdin: the values)' : ''}`, w.command);
-  add('check the compose files with the release variables', plan.validate);
-  add('pull the images', plan.pull);
-  if (plan.resolveDigest) add('resolve the image digest', plan.resolveDigest);
+  add('pull the images (this checks the compose files) and resolve the image digest', plan.pull);
   add('start the release', plan.up);
   add('health gate: probe the URLs through the SSH tunnel, and read container states', plan.containerStates);
   add('when healthy: point current at the release', plan.activate);

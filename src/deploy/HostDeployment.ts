@@ -7,7 +7,7 @@ import { InputError } from '../inputs/InputError.js';
 import type { Log } from '../log/Log.js';
 import { renderEnvFile } from '../release/EnvFile.js';
 import { HostLock } from '../release/HostLock.js';
-import type { ReleaseManifest } from '../release/ReleaseManifest.js';
+import { releasesToPrune, type ReleaseManifest } from '../release/ReleaseManifest.js';
 import { ReleaseStore } from '../release/ReleaseStore.js';
 import type { LockOwner } from '../remote/LockCommands.js';
 import { pickDigest } from '../remote/DockerCommands.js';
@@ -50,6 +50,8 @@ export class HostDeployment {
   private plan!: DeployPlan;
   private manifest!: ReleaseManifest;
   private created = false;
+  /** Release ids on the host when the plan was made, for pruning without listing again. */
+  private existing: string[] = [];
 
   constructor(
     readonly session: HostSession,
@@ -76,10 +78,11 @@ export class HostDeployment {
 
   /** Reads what runs now and builds the plan; changes nothing. */
   async makePlan(): Promise<DeployPlan> {
-    const current = await this.store.current();
+    const [current, releases] = await Promise.all([this.store.current(), this.store.list()]);
+    this.existing = releases.map((r) => r.id);
     let previous: { id: string; composeFiles: string[] } | undefined;
     if (current) {
-      const entry = (await this.store.list()).find((r) => r.id === current);
+      const entry = releases.find((r) => r.id === current);
       previous = {
         id: current,
         composeFiles: entry?.manifest?.composeFiles ?? this.cfg.composeFiles.map((f) => f.name),
@@ -141,14 +144,13 @@ export class HostDeployment {
     await Promise.all(
       this.plan.writeFiles.map((w) => ssh.run(`write ${w.name}`, w.command, { stdin: contents[w.name] ?? '' })),
     );
-    await ssh.run('check the compose files (compose config)', this.plan.validate);
+    // Pulling reads and checks the compose files too: a bad file fails here, before any change.
     this.say('pulling images');
     const pullStart = performance.now();
-    await ssh.run('pull the images', this.plan.pull, { timeoutMs: 30 * 60_000 });
+    const pulled = await ssh.run('pull the images', this.plan.pull, { timeoutMs: 30 * 60_000 });
     this.result.timings.pullMs = performance.now() - pullStart;
-    if (this.plan.resolveDigest && this.cfg.image) {
-      const r = await ssh.exec(this.plan.resolveDigest);
-      this.manifest.digest = pickDigest(this.cfg.image, r.stdout);
+    if (this.cfg.image) {
+      this.manifest.digest = pickDigest(this.cfg.image, pulled.stdout.trim().split('\n').pop() ?? '');
       this.result.digest = this.manifest.digest;
     }
   }
@@ -178,15 +180,22 @@ export class HostDeployment {
         r.gate = await this.gate();
         r.timings.gateMs = performance.now() - gateStart;
         if (r.gate.healthy) {
-          await this.store.activate(this.releaseId);
-          await this.store.writeManifest({ ...this.manifest, status: 'active' });
           r.status = 'deployed';
           r.release = this.releaseId;
-          r.pruned = await this.store.prune(this.cfg.keepReleases, [this.releaseId, r.previous]);
+          // Independent writes, each on its own channel of the one connection.
+          r.pruned = releasesToPrune([...this.existing, this.releaseId], this.cfg.keepReleases, [
+            this.releaseId,
+            r.previous,
+          ]);
+          await Promise.all([
+            this.store.activate(this.releaseId),
+            this.store.writeManifest({ ...this.manifest, status: 'active' }),
+            this.store.remove(r.pruned),
+            this.history('deployed'),
+          ]);
           this.say(
             `release ${this.releaseId} is healthy and current${r.pruned.length ? `; pruned ${r.pruned.join(', ')}` : ''}`,
           );
-          await this.history('deployed');
           return r;
         }
         r.reason = r.gate.reason;
