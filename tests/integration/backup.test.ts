@@ -3,61 +3,19 @@
 // refused; retention; stop-services on failure; a killed backup; age encryption.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { BACKUP_ID } from '../../src/backup/BackupManifest.js';
-import { runAction, type ActionRun, type RunActionOptions } from '../harness/runAction.js';
-import { buildTestImage, sandboxUnavailableReason, type SandboxInfo, type TestImage } from '../sandbox/Sandbox.js';
+import { buildTestImage, sandboxUnavailableReason, sh, type SandboxInfo, type TestImage } from '../sandbox/Sandbox.js';
 import {
-  connectionInputs,
-  deploy,
-  newApp,
-  onHost,
-  removeApp,
-  served,
-  visibleLog,
-  type TestApp,
-} from '../support/deployKit.js';
+  backupAction,
+  backupsOnHost,
+  inVolume,
+  killWhen,
+  restoreAction,
+  volumeFingerprint,
+  webRunning,
+} from './backupKit.js';
+import { deploy, newApp, onHost, removeApp, served, visibleLog, type TestApp } from '../support/deployKit.js';
 
 const reason = sandboxUnavailableReason();
-
-export function backupAction(
-  info: SandboxInfo,
-  app: TestApp,
-  inputs: Record<string, string> = {},
-  opts: RunActionOptions = {},
-): Promise<ActionRun> {
-  return runAction('actions/backup', { ...connectionInputs(info), app: app.name, ...inputs }, opts);
-}
-
-export function restoreAction(
-  info: SandboxInfo,
-  app: TestApp,
-  inputs: Record<string, string> = {},
-  opts: RunActionOptions = {},
-): Promise<ActionRun> {
-  return runAction('actions/restore', { ...connectionInputs(info), app: app.name, ...inputs }, opts);
-}
-
-/** Runs a shell script in a throwaway container of `image` with the app's volume at /data. */
-export function inVolume(app: TestApp, image: string, script: string): string {
-  return onHost(`docker run --rm -v ${app.name}_data:/data --entrypoint /bin/sh ${image} -c '${script}'`);
-}
-
-/** Every entry of the volume: type, mode, owner, size, link target and content hash, sorted. */
-export function volumeFingerprint(app: TestApp, image: string, skip = 'boots'): string {
-  return inVolume(
-    app,
-    image,
-    `cd /data && find . ! -name ${skip} | sort | while IFS= read -r f; do stat -c "%n %F %a %u:%g %s" "$f"; if [ -L "$f" ]; then readlink "$f"; elif [ -f "$f" ]; then sha256sum < "$f"; fi; done`,
-  );
-}
-
-export function backupsOnHost(app: TestApp): { id: string; complete: boolean }[] {
-  return onHost(
-    `cd ${app.root}/backups 2>/dev/null && for d in */; do d=\${d%/}; [ -e "$d/manifest.json" ] && echo "$d 1" || echo "$d 0"; done || true`,
-  )
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => ({ id: l.split(' ')[0]!, complete: l.endsWith(' 1') }));
-}
 
 describe.skipIf(!!reason)(`backup and restore actions${reason ? ` (skipped: ${reason})` : ''}`, () => {
   let info: SandboxInfo;
@@ -129,5 +87,167 @@ describe.skipIf(!!reason)(`backup and restore actions${reason ? ` (skipped: ${re
     const safety = `${a.root}/backups/${r.outputs['safety-backup-id']}`;
     expect(onHost(`zcat ${safety}/volume-*.tar.gz | tar -tf - | sort`)).toContain('./junk');
     expect(onHost(`ls -A ${a.root}`)).not.toContain('.lock');
+  });
+
+  it('refuses an archive whose checksum does not match, changing nothing', async () => {
+    const a = await deployedApp('bk-corrupt');
+    const b = await backupAction(info, a, { compression: 'zstd' });
+    expect(b.exitCode, visibleLog(b)).toBe(0);
+    const id = b.outputs['backup-id']!;
+    const file = JSON.parse(b.outputs.manifest!).archives[0].file;
+    // One byte changed in the middle of the stored archive.
+    onHost(`printf X | dd of=${a.root}/backups/${id}/${file} bs=1 seek=4000 conv=notrunc 2>/dev/null`);
+    inVolume(a, v1.ref, 'echo newer > /data/newer');
+    const before = volumeFingerprint(a, v1.ref);
+    const startedAt = onHost(
+      `docker ps -q --filter label=com.docker.compose.project=${a.name} | xargs docker inspect -f '{{.State.StartedAt}}'`,
+    );
+
+    const r = await restoreAction(info, a, { 'backup-id': id });
+    expect(r.exitCode).toBe(1);
+    expect(visibleLog(r)).toMatch(
+      new RegExp(
+        `refusing to restore backup ${id}: ${file} has sha256 [0-9a-f]{64}, but its manifest says ${JSON.parse(b.outputs.manifest!).archives[0].sha256}`,
+      ),
+    );
+    expect(volumeFingerprint(a, v1.ref)).toBe(before);
+    // Nothing stopped, no safety backup taken, the lock free.
+    expect(
+      onHost(
+        `docker ps -q --filter label=com.docker.compose.project=${a.name} | xargs docker inspect -f '{{.State.StartedAt}}'`,
+      ),
+    ).toBe(startedAt);
+    expect(backupsOnHost(a).map((x) => x.id)).toEqual([id]);
+    expect(onHost(`ls -A ${a.root}`)).not.toContain('.lock');
+  });
+
+  it('keeps exactly `keep` complete backups, never touching an unfinished one', async () => {
+    const a = await deployedApp('bk-keep');
+    onHost(
+      `mkdir -p ${a.root}/backups/20200101-000000-000 && echo partial > ${a.root}/backups/20200101-000000-000/volume-x.tar.gz`,
+    );
+    const ids: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      const b = await backupAction(info, a, { keep: '2', verify: 'checksum' });
+      expect(b.exitCode, visibleLog(b)).toBe(0);
+      ids.push(b.outputs['backup-id']!);
+      if (i === 3) {
+        expect(b.summary).toContain(ids[1]);
+        expect(b.summary).toContain('never finished (no manifest)');
+      }
+    }
+    expect(backupsOnHost(a)).toEqual([
+      { id: '20200101-000000-000', complete: false },
+      { id: ids[2], complete: true },
+      { id: ids[3], complete: true },
+    ]);
+  });
+
+  it('starts the stopped services again when the backup fails', async () => {
+    const a = await deployedApp('bk-stopfail');
+    // A file the SSH user cannot read makes tar fail half-way, after web was stopped.
+    const dir = `${info.homeDir}/bk-stopfail-${process.pid}`;
+    onHost(`mkdir -p ${dir} && echo ok > ${dir}/a && echo secret > ${dir}/b && chmod 000 ${dir}/b`);
+    try {
+      const b = await backupAction(info, a, { paths: dir, 'stop-services': 'web' });
+      expect(b.exitCode).toBe(1);
+      const log = visibleLog(b);
+      expect(log).toContain('stopping web');
+      expect(log).toMatch(/archiving path .* failed .*tar failed/);
+      expect(log).toContain('started web again');
+      expect(webRunning(a)).toBe(true);
+      expect(await served(a)).toBe('v1');
+      expect(b.outputs['backup-id']).toBe('');
+      // The half-made backup is gone, not left looking complete.
+      expect(backupsOnHost(a)).toEqual([]);
+      expect(onHost(`ls -A ${a.root}`)).not.toContain('.lock');
+    } finally {
+      onHost(`rm -rf ${dir}`);
+    }
+  });
+
+  it('leaves no complete-looking backup when the run is killed mid-stream; the post step restarts the services', async () => {
+    const a = await deployedApp('bk-kill');
+    inVolume(a, v1.ref, 'dd if=/dev/urandom of=/data/big bs=1M count=400 2>/dev/null');
+    const b = await backupAction(
+      info,
+      a,
+      { compression: 'gzip', 'stop-services': 'web' },
+      { onSpawn: killWhen('archiving volume', 1500) },
+    );
+    expect(b.signal).toBe('SIGKILL');
+    expect(b.post?.exitCode, visibleLog(b)).toBe(0);
+    expect(visibleLog(b)).toContain('started the services the run had stopped');
+    expect(backupsOnHost(a)).toEqual([]);
+    expect(webRunning(a)).toBe(true);
+    expect(onHost(`ls -A ${a.root}`)).not.toContain('.lock');
+    const token = JSON.parse(b.state.cleanup!).token;
+    expect(onHost(`docker ps -aq --filter label=dev.njord.backup=${token}`)).toBe('');
+    // The watchdog ended the host side with the connection: nothing of this app's backup still runs.
+    expect(onHost(`pgrep -u njord -f '${a.root}/[b]ackups' || true`)).toBe('');
+  });
+
+  it('without the post step, a killed backup stays unfinished and is never restored', async () => {
+    const a = await deployedApp('bk-kill-nopost');
+    inVolume(a, v1.ref, 'dd if=/dev/urandom of=/data/big bs=1M count=400 2>/dev/null');
+    const b = await backupAction(
+      info,
+      a,
+      { compression: 'gzip' },
+      { onSpawn: killWhen('archiving volume', 1500), skipPost: true },
+    );
+    expect(b.signal).toBe('SIGKILL');
+    const left = backupsOnHost(a);
+    expect(left).toHaveLength(1);
+    expect(left[0]!.complete).toBe(false);
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(onHost(`pgrep -u njord -f '${a.root}/[b]ackups' || true`)).toBe('');
+    // What the post step would have done: the lock and the throwaway container go.
+    onHost(`rm -rf ${a.root}/.lock`);
+    onHost(
+      `docker ps -aq --filter label=dev.njord.backup=${JSON.parse(b.state.cleanup!).token} | xargs -r docker rm -f`,
+    );
+    const r = await restoreAction(info, a, {});
+    expect(r.exitCode).toBe(1);
+    expect(visibleLog(r)).toContain(`Input 'backup-id': ${info.hostSpec} has no complete backup of ${a.name}`);
+    const named = await restoreAction(info, a, { 'backup-id': left[0]!.id });
+    expect(visibleLog(named)).toContain(`${left[0]!.id} on ${info.hostSpec} never finished (it has no manifest)`);
+  });
+
+  it('encrypts with age on the host: the stored archive is not plaintext, and the identity restores it', async () => {
+    sh(
+      'command -v age >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -q age >/dev/null',
+      { timeoutMs: 10 * 60_000 },
+    );
+    const identity = sh('age-keygen 2>/dev/null');
+    const recipient = sh('age-keygen -y', { input: identity }).trim();
+    const secretLine = identity.split('\n').find((l) => l.startsWith('AGE-SECRET-KEY-'))!;
+    const a = await deployedApp('bk-age');
+    const before = volumeFingerprint(a, v1.ref);
+    const b = await backupAction(info, a, { 'encrypt-to': recipient, compression: 'gzip' });
+    expect(b.exitCode, visibleLog(b)).toBe(0);
+    const id = b.outputs['backup-id']!;
+    const m = JSON.parse(b.outputs.manifest!);
+    expect(m.encryptedTo).toEqual([recipient]);
+    const file = `${a.root}/backups/${id}/${m.archives[0].file}`;
+    expect(file).toMatch(/\.tar\.gz\.age$/);
+    expect(onHost(`head -c 21 ${file}`)).toBe('age-encryption.org/v1');
+    expect(onHost(`gzip -t < ${file} 2>/dev/null && echo gzip || echo not-gzip`)).toBe('not-gzip');
+    expect(onHost(`grep -c order-1 ${file} || true`)).toBe('0');
+
+    inVolume(a, v1.ref, 'rm -rf /data/* && echo junk > /data/junk');
+    const wrong = sh('age-keygen 2>/dev/null');
+    const bad = await restoreAction(info, a, { 'backup-id': id, 'decrypt-key': wrong });
+    expect(bad.exitCode).toBe(1);
+    expect(visibleLog(bad)).toMatch(/Input 'decrypt-key': does not open/);
+    expect(inVolume(a, v1.ref, 'cat /data/junk')).toBe('junk');
+
+    const r = await restoreAction(info, a, { 'backup-id': id, 'decrypt-key': identity });
+    expect(r.exitCode, visibleLog(r)).toBe(0);
+    expect(volumeFingerprint(a, v1.ref)).toBe(before);
+    for (const run of [r, bad]) expect(visibleLog(run)).not.toContain(secretLine.slice(15));
+    // The safety backup of the junk is encrypted to the same recipient.
+    const safety = `${a.root}/backups/${r.outputs['safety-backup-id']}`;
+    expect(onHost(`head -c 21 ${safety}/volume-*.age`)).toBe('age-encryption.org/v1');
   });
 });

@@ -46,7 +46,7 @@ function debianMirror(): string {
   const dir = '/etc/apt/sources.list.d';
   if (existsSync(dir)) for (const f of readdirSync(dir)) if (/\.(list|sources)$/.test(f)) files.push(join(dir, f));
   for (const f of files) {
-    let text = '';
+    let text: string;
     try {
       text = readFileSync(f, 'utf8');
     } catch {
