@@ -1,0 +1,115 @@
+// A real PostgreSQL 15 service (image built from Debian's packages, tests/sandbox/PostgresImage.ts)
+// is dumped by actions/backup, its table dropped, and actions/restore puts the rows back.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { ensurePostgresImage } from '../sandbox/PostgresImage.js';
+import {
+  asSandboxUser,
+  buildTestImage,
+  sandboxUnavailableReason,
+  type SandboxInfo,
+  type TestImage,
+} from '../sandbox/Sandbox.js';
+import { deploy, newApp, onHost, removeApp, visibleLog, type TestApp } from '../support/deployKit.js';
+import { backupAction, restoreAction } from './backupKit.js';
+
+const reason = sandboxUnavailableReason();
+
+describe.skipIf(!!reason)(`backup and restore of PostgreSQL${reason ? ` (skipped: ${reason})` : ''}`, () => {
+  let info: SandboxInfo;
+  let web: TestImage;
+  let pg: string;
+  let app: TestApp;
+
+  const psql = (sql: string) =>
+    asSandboxUser(
+      `docker exec -i $(docker ps -q --filter label=com.docker.compose.project=${app.name} --filter label=com.docker.compose.service=db) psql -X -q -t -A -v ON_ERROR_STOP=1 -U shop -d shop`,
+      { input: sql },
+    ).trim();
+
+  /** Every row of orders, in one hash, with the count. */
+  const ordersFingerprint = () =>
+    psql(`SELECT count(*) || ' ' || md5(string_agg(o::text, '|' ORDER BY id)) FROM orders o;`);
+
+  beforeAll(async () => {
+    info = inject('sandbox')!;
+    web = await buildTestImage(info, { repo: 'njord-test/backup', tag: 'v1', version: 'v1' });
+    pg = await ensurePostgresImage(info);
+    app = await newApp(info, 'bk-pg');
+    writeFileSync(
+      join(app.workspace, 'docker-compose.yml'),
+      [
+        'version: "3.8"',
+        'services:',
+        '  web:',
+        '    image: ${IMAGE}',
+        '    ports:',
+        `      - "127.0.0.1:${app.port}:8080"`,
+        '  db:',
+        `    image: ${pg}`,
+        '    environment:',
+        '      POSTGRES_USER: shop',
+        '      POSTGRES_DB: shop',
+        '    volumes:',
+        '      - pgdata:/var/lib/postgresql/data',
+        'volumes:',
+        '  pgdata: {}',
+        '',
+      ].join('\n'),
+    );
+    const d = await deploy(info, app, web.ref);
+    expect(d.exitCode, visibleLog(d)).toBe(0);
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      try {
+        if (psql('SELECT 1;') === '1') break;
+      } catch (err) {
+        if (Date.now() > deadline) throw err;
+      }
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  });
+
+  afterAll(() => app && removeApp(app));
+
+  it('dumps the database, and restores its rows after the table was dropped', async () => {
+    psql(
+      [
+        'CREATE TABLE orders (id int PRIMARY KEY, item text NOT NULL, amount numeric(10,2), placed timestamptz);',
+        "INSERT INTO orders SELECT g, 'item ' || g, g * 1.25, '2026-01-01'::timestamptz + g * interval '1 hour' FROM generate_series(1, 5000) g;",
+        "INSERT INTO orders VALUES (9999, 'quotes '' \" and unicode ✓ €', 0.01, now());",
+      ].join('\n'),
+    );
+    const before = ordersFingerprint();
+    expect(before).toMatch(/^5001 [0-9a-f]{32}$/);
+
+    const b = await backupAction(info, app, { volumes: 'none', databases: 'db: postgres', compression: 'zstd' });
+    expect(b.exitCode, visibleLog(b)).toBe(0);
+    const m = JSON.parse(b.outputs.manifest!);
+    expect(m.archives).toHaveLength(1);
+    expect(m.archives[0]).toMatchObject({
+      kind: 'database',
+      name: 'db',
+      database: { service: 'db', engine: 'postgres', target: 'shop' },
+      compression: 'zstd',
+    });
+    const dump = `${app.root}/backups/${b.outputs['backup-id']}/${m.archives[0].file}`;
+    expect(dump).toMatch(/database-db-postgres\.sql\.zst$/);
+    expect(onHost(`zstd -dc < ${dump} | grep -c 'CREATE DATABASE shop'`)).toBe('1');
+
+    psql('DROP TABLE orders; CREATE TABLE junk (x int); INSERT INTO junk VALUES (1);');
+    expect(() => ordersFingerprint()).toThrow(/relation "orders" does not exist/);
+
+    const r = await restoreAction(info, app, { 'backup-id': b.outputs['backup-id']!, databases: 'db' });
+    expect(r.exitCode, visibleLog(r)).toBe(0);
+    expect(ordersFingerprint()).toBe(before);
+    expect(() => psql('SELECT * FROM junk;')).toThrow(/relation "junk" does not exist/);
+    // web does not use the database's volume, and the database loads its dump running: none stopped.
+    expect(JSON.parse(r.outputs.restored!)).toEqual([{ kind: 'database', name: 'db', file: m.archives[0].file }]);
+    expect(r.summary).toMatch(/\| restored \| .* \| database db \| .*-pre-restore \| – \|/);
+    // The safety backup holds the state it replaced: the junk table.
+    const safety = `${app.root}/backups/${r.outputs['safety-backup-id']}`;
+    expect(onHost(`zstd -dc < ${safety}/database-db-postgres.sql.zst | grep -c 'CREATE TABLE public.junk'`)).toBe('1');
+  });
+});
