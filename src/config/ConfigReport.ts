@@ -53,9 +53,13 @@ export function configSummary(report: ValidationReport, mode: Mode): RunSummary 
   let outcome: Outcome = 'success';
   let head = `${files} valid`;
   if (report.errorCount && mode === 'fail') {
-    const bad = new Set(report.findings.filter((f) => f.severity === 'error').map((f) => f.file ?? '(inputs)')).size;
+    const errors = report.findings.filter((f) => f.severity === 'error');
+    const bad = new Set(errors.filter((f) => f.file).map((f) => f.file)).size;
+    const where = [bad ? `${bad} file${bad === 1 ? '' : 's'}` : '', errors.some((f) => !f.file) ? 'the inputs' : '']
+      .filter(Boolean)
+      .join(' and ');
     outcome = 'failure';
-    head = `${report.errorCount} error${report.errorCount === 1 ? '' : 's'} in ${bad} of ${files}`;
+    head = `${report.errorCount} error${report.errorCount === 1 ? '' : 's'} in ${where} (${n} checked)`;
   } else if (problems) {
     outcome = 'warning';
     head = `${problems} problem${problems === 1 ? '' : 's'} in ${files}${mode === 'warn' ? ' (mode: warn, the step passes)' : ''}`;

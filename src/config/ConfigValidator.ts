@@ -10,6 +10,7 @@ import { composeConfig, findComposeCli, type ComposeCli, type Runner } from './D
 import { byPosition, type Finding } from './Finding.js';
 import { expandGlobs, globToRegExp } from './Glob.js';
 import { dotenvNames } from './Interpolation.js';
+import { jsonSyntaxError } from './JsonSyntax.js';
 import { explainErrors, type Explained } from './SchemaErrors.js';
 import { SchemaFileError, SchemaLoader } from './SchemaLoader.js';
 import { quickValue } from './QuickParse.js';
@@ -239,12 +240,23 @@ export class ConfigValidator {
       return result;
     }
     if (this.spec.forbidPlaintextSecrets && isSecretFileName(file)) result.findings.push(plaintextSecretFile(file));
-    if (this.quickCheck(file, text, schemaPath, alsoCompose, result)) return result;
+    const json = /\.json$/i.test(file) ? jsonSyntaxError(text) : undefined;
+    if (!json && this.quickCheck(file, text, schemaPath, alsoCompose, result)) return result;
     const src = new YamlSource(text);
     result.documents = src.docs.length;
     result.findings.push(...parseFindings(file, src));
+    if (json && !src.problems.length) {
+      const span = json.offset !== undefined ? src.lines.at(json.offset) : { line: 1, column: 1 };
+      result.findings.push({
+        rule: 'syntax',
+        severity: 'error',
+        file,
+        span,
+        message: `JSON syntax error: ${json.message}`,
+      });
+    }
     if (!alsoCompose) result.findings.push(...this.scanSecrets(file, text, src));
-    if (src.problems.length || !schemaPath) return result;
+    if (json || src.problems.length || !schemaPath) return result;
     let schema;
     try {
       schema = this.schemas.load(schemaPath);

@@ -77,7 +77,8 @@ export function composeConfig(
   argv.push('config', '--quiet');
   const r = run(argv, { cwd: projectDir, env: composeEnv(provided, env) });
   if (r.code === 0) return [];
-  const message = cleanMessage(r.output) || `exited with code ${r.code}`;
+  // Paths as the annotations give them: relative to the workspace.
+  const message = (cleanMessage(r.output) || `exited with code ${r.code}`).split(`${resolve(workspace)}/`).join('');
   const where = locate(message, workspace, files);
   const who = cli.variant === 'v2' ? 'docker compose config' : 'docker-compose (v1) config';
   return [

@@ -92,7 +92,7 @@ describe.each<NodeChoice>(['machine', 'node24'])('validate-config under %s', (no
       kind: 'error',
       message: 'validate-config: 7 errors in the configs: see the annotations and the job summary',
     });
-    expect(run.summary).toContain('## ❌ validate-config: 7 errors in 1 of 4 files');
+    expect(run.summary).toContain('## ❌ validate-config: 7 errors in 1 file (4 checked)');
     expect(run.summary).toContain('| `config/production.yaml` | schema/trading-config.schema.json | ❌ invalid | 7 |');
     expect(run.summary).toContain(
       'config/production.yaml:8:21  [config schema] risk.max_position_pct must be <= 0.2 (found 0.5)',

@@ -218,7 +218,7 @@ describe('docker compose config', () => {
         file,
         span: { line: 5, column: 9, endLine: 5, endColumn: 16 },
         message:
-          'docker compose config rejects the compose project: validating /ws/docker-compose.yml: services.web.ports.0 invalid port',
+          'docker compose config rejects the compose project: validating docker-compose.yml: services.web.ports.0 invalid port',
       },
     ]);
   });
@@ -252,3 +252,39 @@ function run_(workspace: string, runner: Runner, requiredEnv: string[] = []) {
   const env = Object.fromEntries(requiredEnv.map((n) => [n, 'x']));
   return run(workspace, { dockerCompose: 'auto', run: runner, requiredEnv, env });
 }
+
+describe('the docker compose on this machine, if any', () => {
+  const cli = findComposeCli();
+
+  it.skipIf(!cli)('runs it for real and locates what it says', () => {
+    const dir = mkdtempSync(join(scratch, 'real-'));
+    // Valid for the Compose Specification (and v2); v1 does not know the top-level `name`.
+    writeFileSync(join(dir, 'docker-compose.yml'), 'name: shop\nservices:\n  web:\n    image: ${IMAGE}\n');
+    const r = validateConfigs(
+      {
+        workspace: dir,
+        files: [],
+        schemaMap: [],
+        composeFiles: ['docker-compose.yml'],
+        requiredEnv: [],
+        forbidPlaintextSecrets: false,
+        env: process.env,
+        dockerCompose: 'auto',
+      },
+      silentLog,
+    );
+    expect(r.composeCli).toBe(cli!.variant);
+    if (cli!.variant === 'v2') expect(r.findings).toEqual([]);
+    else {
+      expect(r.findings).toHaveLength(1);
+      expect(r.findings[0]).toMatchObject({
+        rule: 'compose-config',
+        severity: 'warning',
+        file: 'docker-compose.yml',
+        span: { line: 1, column: 1 },
+      });
+      expect(r.findings[0]!.message).toMatch(/^docker-compose \(v1\) config rejects the compose project: .*'name'/);
+      expect(r.errorCount).toBe(0);
+    }
+  });
+});

@@ -122,7 +122,7 @@ describe('job summary', () => {
       report([finding(0), finding(1), { rule: 'input', severity: 'error', message: "files: 'x' matches no file" }]),
       'fail',
     ).markdown();
-    expect(md).toContain('## ❌ validate-config: 3 errors in 2 of 3 files');
+    expect(md).toContain('## ❌ validate-config: 3 errors in 1 file and the inputs (3 checked)');
     expect(md).toContain("- files: 'x' matches no file");
     expect(md).toContain('| File | Schema | Result | Errors |');
     expect(md).toContain('| `config/f0.yaml` | schema.json | ❌ invalid | 2 |');

@@ -166,3 +166,35 @@ describe('schema files that cannot be used', () => {
     expect(report.errorCount).toBe(1);
   });
 });
+
+describe('JSON files are held to JSON', () => {
+  it('reports what YAML would accept but JSON.parse rejects, on its line, without quoting the file', async () => {
+    const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const ws = mkdtempSync(join(tmpdir(), 'njord-json-'));
+    writeFileSync(join(ws, 'trailing.json'), '{\n  "service": { "name": "a" },\n  "limits": {},\n}\n');
+    writeFileSync(join(ws, 'comment.json'), '{\n  // the service\n  "service": { "name": "a" }\n}\n');
+    writeFileSync(join(ws, 'ok.json'), '{ "service": { "name": "a", "owner": "o@example.com" }, "limits": {} }\n');
+    const r = validateConfigs(
+      {
+        workspace: ws,
+        files: ['*.json'],
+        schema: join(workspace, 'schemas/service.schema.yaml'),
+        schemaMap: [],
+        composeFiles: [],
+        requiredEnv: [],
+        forbidPlaintextSecrets: false,
+        env: {},
+        dockerCompose: 'off',
+      },
+      silentLog,
+    );
+    rmSync(ws, { recursive: true, force: true });
+    const json = r.findings.filter((f) => f.file !== undefined && !f.file.startsWith('..'));
+    expect(json.map((f) => [f.file, f.span?.line, f.rule])).toEqual([
+      ['comment.json', 2, 'syntax'],
+      ['trailing.json', 4, 'syntax'],
+    ]);
+    expect(json.every((f) => f.message.startsWith('JSON syntax error: ') && !f.message.includes('service'))).toBe(true);
+  });
+});
