@@ -1,8 +1,9 @@
 // The docker commands of a build (pure: argv arrays, checked by unit tests without a docker).
 //   buildx:  one `docker buildx build --push` with gha or registry cache and --metadata-file for the digest;
 //            a docker-container builder is created for it when the default one cannot export a cache.
-//   classic: `docker build` (DOCKER_BUILDKIT=0), then `docker push` of every tag; a cache becomes a
-//            registry tag (<image>:buildcache) pulled before the build and pushed after it.
+//   classic: `docker build` (DOCKER_BUILDKIT=0), then `docker push` of every tag (BuildPush pushes the
+//            first and tags the rest through the registry API, falling back to these pushes); a cache
+//            becomes a registry tag (<image>:buildcache) pulled before the build and pushed after the tags.
 import { InputError } from '../inputs/InputError.js';
 import type { CacheMode } from './BuildPushConfig.js';
 
@@ -94,9 +95,10 @@ export function buildxPlan(
 export interface ClassicPlan {
   pullCache?: Step;
   build: Step;
-  /** One push per tag; the first uploads the layers, the rest only add a manifest reference. */
+  /** Puts the cache tag on the built image, before the pushes. */
+  tagCache?: Step;
+  /** One push per tag, then the cache tag's; after the first, each only adds a manifest reference. */
   push: Step[];
-  pushCache: Step[];
 }
 
 export function classicPlan(spec: BuildSpec, opts: { iidFile: string }): ClassicPlan {
@@ -111,19 +113,19 @@ export function classicPlan(spec: BuildSpec, opts: { iidFile: string }): Classic
   if (cacheRef) args.push('--cache-from', cacheRef);
   args.push(spec.context);
   const first = spec.tags[0];
+  const pushCache = spec.push && cacheRef && first;
   return {
     pullCache: cacheRef
       ? { argv: ['pull', '--quiet', cacheRef], why: 'pull the cache image', mayFail: true }
       : undefined,
     // The legacy builder: the CLI would refuse BuildKit without buildx.
     build: { argv: args, why: 'build', env: { DOCKER_BUILDKIT: '0' } },
-    push: spec.push ? spec.tags.map((t) => ({ argv: ['push', refOf(spec.image, t)], why: `push ${t}` })) : [],
-    pushCache:
-      spec.push && cacheRef && first
-        ? [
-            { argv: ['tag', refOf(spec.image, first), cacheRef], why: 'tag the cache image' },
-            { argv: ['push', cacheRef], why: 'push the cache image' },
-          ]
-        : [],
+    tagCache: pushCache ? { argv: ['tag', refOf(spec.image, first), cacheRef], why: 'tag the cache image' } : undefined,
+    push: spec.push
+      ? [
+          ...spec.tags.map((t) => ({ argv: ['push', refOf(spec.image, t)], why: `push ${t}` })),
+          ...(pushCache ? [{ argv: ['push', cacheRef], why: 'push the cache image' }] : []),
+        ]
+      : [],
   };
 }

@@ -4,7 +4,15 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../inputs/InputError.js';
 import type { Log } from '../log/Log.js';
-import { buildxPlan, classicPlan, refOf, type BuildSpec, type Step } from './BuildPlan.js';
+import {
+  buildxPlan,
+  classicPlan,
+  refOf,
+  type BuildSpec,
+  type BuildxPlan,
+  type ClassicPlan,
+  type Step,
+} from './BuildPlan.js';
 import type { BuildPushConfig } from './BuildPushConfig.js';
 import { detectBuilder, type Builder } from './BuilderDetection.js';
 import { lastLines, type DockerCli } from './DockerCli.js';
@@ -41,7 +49,7 @@ export interface BuildPushDeps {
   log: Log;
   /** RUNNER_TEMP: the private docker config and build metadata live here. */
   tempDir: string;
-  /** Keeps what post must clean up if this step is killed. */
+  /** Keeps what post must clean up if this step is killed ('' once cleaned up here). */
   saveState: (key: 'docker-config' | 'registry' | 'builder', value: string) => void;
   now?: () => Date;
   /** Docker's per-registry CA folder, for the registry check (default /etc/docker/certs.d). */
@@ -81,7 +89,7 @@ export async function buildPush(
   log.info(
     builder.kind === 'buildx'
       ? `Builder: buildx ${builder.version} ('${builder.name}', ${builder.driver} driver)`
-      : `Builder: classic docker build on engine ${builder.version} (${builder.why})`,
+      : `Builder: classic docker build (${builder.why})`,
   );
   const work = mkdtempSync(join(deps.tempDir, 'njord-build-'));
   let docker = deps.docker;
@@ -105,50 +113,26 @@ export async function buildPush(
       log.info(`Logged in to ${cfg.registry} as ${cfg.login.username} (private DOCKER_CONFIG)`);
     }
 
-    let digest = '';
-    let buildMs: number;
-    let pushMs: number | undefined;
-    if ('setup' in plan) {
-      if (plan.builder) deps.saveState('builder', plan.builder);
-      try {
-        for (const s of plan.setup) await step(docker, s, cfg, log);
-        const t0 = Date.now();
-        await step(docker, plan.build, cfg, log, { live: true });
-        buildMs = Date.now() - t0;
-        if (cfg.push) digest = buildxDigest(readFileSync(join(work, 'metadata.json'), 'utf8'));
-      } finally {
-        for (const s of plan.cleanup) await step(docker, s, cfg, log);
-      }
-    } else {
-      const t0 = Date.now();
-      if (plan.pullCache) await step(docker, plan.pullCache, cfg, log);
-      await step(docker, plan.build, cfg, log, { live: true });
-      buildMs = Date.now() - t0;
-      if (cfg.push) {
-        const t1 = Date.now();
-        const [first, ...rest] = plan.push;
-        // The first push uploads the layers; the other tags then only add a manifest reference each.
-        const digests = [await step(docker, first!, cfg, log, { live: true })];
-        digests.push(...(await Promise.all(rest.map((s) => step(docker, s, cfg, log)))));
-        for (const s of plan.pushCache) await step(docker, s, cfg, log);
-        pushMs = Date.now() - t1;
-        const found = new Set(digests.map((out) => pushDigest(out)));
-        if (found.size !== 1 || found.has(undefined))
-          throw new Error(`docker push reported no single digest for ${cfg.image.name}: ${[...found].join(', ')}`);
-        digest = [...found][0]!;
-      }
-    }
+    const registry = new RegistryClient(
+      cfg.image.registry,
+      cfg.registry === cfg.image.registry ? cfg.login : undefined,
+      { certsDir: deps.certsDir },
+    );
+    const runner: Runner = { docker, cfg, log, saveState: deps.saveState };
+    const { digest, buildMs, pushMs } =
+      'setup' in plan
+        ? await runBuildx(plan, runner, join(work, 'metadata.json'))
+        : await runClassic(plan, runner, registry);
 
     let verified = false;
     let sizes: PlatformSize[] = [];
     if (cfg.push) {
-      const registry = new RegistryClient(
-        cfg.image.registry,
-        cfg.registry === cfg.image.registry ? cfg.login : undefined,
-        { certsDir: deps.certsDir },
-      );
-      verified = await verifyTags(registry, cfg.image.path, tagSet.tags, digest, log);
-      sizes = verified ? await registry.sizes(cfg.image.path, digest).catch(() => []) : [];
+      const [ok, found] = await Promise.all([
+        verifyTags(registry, cfg.image.path, tagSet.tags, digest, log),
+        registry.sizes(cfg.image.path, digest).catch(() => []),
+      ]);
+      verified = ok;
+      sizes = ok ? found : [];
     } else {
       const ref =
         builder.kind === 'classic' ? readFileSync(join(work, 'iid'), 'utf8').trim() : refOf(spec.image, spec.tags[0]!);
@@ -173,19 +157,83 @@ export async function buildPush(
     };
   } finally {
     rmSync(work, { recursive: true, force: true });
-    if (configDir && (await logoutAndRemove(deps.docker, cfg.registry, configDir)))
+    if (configDir && (await logoutAndRemove(deps.docker, cfg.registry, configDir))) {
+      deps.saveState('docker-config', '');
       log.info(`Logged out of ${cfg.registry}; removed the private docker config`);
+    }
+  }
+}
+
+interface Ran {
+  digest: string;
+  buildMs: number;
+  pushMs?: number;
+}
+
+interface Runner {
+  docker: DockerCli;
+  cfg: BuildPushConfig;
+  log: Log;
+  saveState: BuildPushDeps['saveState'];
+}
+
+/** buildx builds and pushes in one command; the digest is in its metadata file. */
+async function runBuildx(plan: BuildxPlan, r: Runner, metadataFile: string): Promise<Ran> {
+  if (plan.builder) r.saveState('builder', plan.builder);
+  try {
+    for (const s of plan.setup) await step(r, s);
+    const t0 = Date.now();
+    await step(r, plan.build, { live: true });
+    const buildMs = Date.now() - t0;
+    return { digest: r.cfg.push ? buildxDigest(readFileSync(metadataFile, 'utf8')) : '', buildMs };
+  } finally {
+    for (const s of plan.cleanup) await step(r, s);
+    if (plan.builder) r.saveState('builder', '');
+  }
+}
+
+/**
+ * The classic builder: build, `docker push` the first tag (it uploads the layers and prints the
+ * digest), then put the same manifest under the other tags through the registry's API, one request
+ * each. Where the API refuses (a login docker has and this action has not), `docker push` each.
+ */
+async function runClassic(plan: ClassicPlan, r: Runner, registry: RegistryClient): Promise<Ran> {
+  const t0 = Date.now();
+  if (plan.pullCache) await step(r, plan.pullCache);
+  await step(r, plan.build, { live: true });
+  const buildMs = Date.now() - t0;
+  if (!r.cfg.push) return { digest: '', buildMs };
+
+  const t1 = Date.now();
+  const [first, ...rest] = plan.push;
+  const digest = pushDigest(await step(r, first!, { live: true }));
+  if (!digest) throw new Error(`docker push ${first!.argv[1]} printed no digest`);
+  if (rest.length && !(await tagThroughApi(r, registry, digest, rest))) {
+    if (plan.tagCache) await step(r, plan.tagCache);
+    // One after the other: a registry on plain files can fail (500) when pushes write the same blobs at once.
+    for (const s of rest) {
+      const other = pushDigest(await step(r, s));
+      if (other !== digest) throw new Error(`docker push ${s.argv[1]} gave ${other ?? 'no digest'}, not ${digest}`);
+    }
+  }
+  return { digest, buildMs, pushMs: Date.now() - t1 };
+}
+
+/** The pushes' tags put on `digest` through the registry API; false when it refuses (then push them). */
+async function tagThroughApi(r: Runner, registry: RegistryClient, digest: string, pushes: Step[]): Promise<boolean> {
+  const tags = pushes.map((s) => s.argv[1]!.slice(r.cfg.image.name.length + 1));
+  try {
+    await registry.tag(r.cfg.image.path, digest, tags);
+    r.log.info(`Tagged ${tags.join(', ')} in the registry: the same manifest, ${digest}`);
+    return true;
+  } catch (err) {
+    r.log.info(`(tagging through the registry API: ${(err as Error).message}; pushing each tag instead)`);
+    return false;
   }
 }
 
 /** Runs one planned docker command; returns its output, or throws what a failure means. */
-async function step(
-  docker: DockerCli,
-  s: Step,
-  cfg: BuildPushConfig,
-  log: Log,
-  opts: { live?: boolean } = {},
-): Promise<string> {
+async function step({ docker, cfg, log }: Runner, s: Step, opts: { live?: boolean } = {}): Promise<string> {
   log.info(`[${s.why}] docker ${s.argv.join(' ')}`);
   const r = await docker.run(s.argv, { env: s.env, live: opts.live });
   const out = `${r.stdout}\n${r.stderr}`;

@@ -1,9 +1,9 @@
 // Which builder the runner has: buildx (GitHub's runners, Docker Desktop) or only the classic
-// `docker build` (older engines, this project's sandbox). Two quick CLI calls, parsed here.
+// `docker build` (older engines, this project's sandbox). Quick CLI calls, parsed here.
 import type { DockerCli } from './DockerCli.js';
 
 export type Builder =
-  { kind: 'buildx'; version: string; name: string; driver: string } | { kind: 'classic'; version: string; why: string };
+  { kind: 'buildx'; version: string; name: string; driver: string } | { kind: 'classic'; why: string };
 
 /** `docker buildx inspect` (any buildx version): the builder's name and driver, before its nodes. */
 export function parseBuildxInspect(stdout: string): { name: string; driver: string } | undefined {
@@ -19,18 +19,10 @@ export function parseBuildxVersion(stdout: string): string | undefined {
 }
 
 export async function detectBuilder(docker: DockerCli): Promise<Builder> {
-  const [version, engine] = await Promise.all([
-    docker.run(['buildx', 'version']),
-    docker.run(['version', '--format', '{{.Server.Version}}']),
-  ]);
-  const engineVersion = engine.stdout.trim();
-  if (engine.code !== 0)
-    throw new Error(`docker cannot reach its engine on this runner: ${(engine.stderr || engine.stdout).trim()}`);
-  if (version.code !== 0)
-    return { kind: 'classic', version: engineVersion, why: 'the docker CLI has no buildx plugin' };
+  const version = await docker.run(['buildx', 'version']);
+  if (version.code !== 0) return { kind: 'classic', why: 'the docker CLI has no buildx plugin' };
   const inspect = await docker.run(['buildx', 'inspect']);
   const builder = inspect.code === 0 ? parseBuildxInspect(inspect.stdout) : undefined;
-  if (!builder)
-    return { kind: 'classic', version: engineVersion, why: `buildx has no usable builder: ${inspect.stderr.trim()}` };
+  if (!builder) return { kind: 'classic', why: `buildx has no usable builder: ${inspect.stderr.trim()}` };
   return { kind: 'buildx', version: parseBuildxVersion(version.stdout) ?? 'unknown', ...builder };
 }

@@ -82,6 +82,27 @@ export class RegistryClient {
     return { digest, mediaType, body: r.body };
   }
 
+  /**
+   * Puts the manifest `digest` (already in the repository) under more tags: one request each, the
+   * same bytes, so the same digest. In order, as a registry on plain files wants it.
+   */
+  async tag(path: string, digest: string, tags: readonly string[]): Promise<void> {
+    const m = await this.manifest(path, digest, 'GET');
+    if (!m?.body) throw new Error(`${this.host} has no manifest ${digest} in ${path}`);
+    for (const tag of tags) {
+      const r = await this.authed(
+        'PUT',
+        `/v2/${path}/manifests/${tag}`,
+        `repository:${path}:pull,push`,
+        { 'Content-Type': m.mediaType },
+        m.body,
+      );
+      if (r.status !== 201) throw new Error(`${this.host} answered ${r.status} to tagging ${path}:${tag}${detail(r)}`);
+      const put = String(r.headers['docker-content-digest'] ?? digest);
+      if (put !== digest) throw new Error(`${this.host} stored ${path}:${tag} as ${put}, not ${digest}`);
+    }
+  }
+
   /** Compressed size per platform of the image `digest` (attestation manifests left out). */
   async sizes(path: string, digest: string): Promise<PlatformSize[]> {
     const m = await this.manifest(path, digest, 'GET');
@@ -101,9 +122,15 @@ export class RegistryClient {
     return out;
   }
 
-  private async authed(method: string, path: string, scope: string, headers: Record<string, string>): Promise<Reply> {
+  private async authed(
+    method: string,
+    path: string,
+    scope: string,
+    headers: Record<string, string>,
+    body?: Buffer,
+  ): Promise<Reply> {
     const send = () =>
-      this.send(method, path, this.authorization ? { ...headers, Authorization: this.authorization } : headers);
+      this.send(method, path, this.authorization ? { ...headers, Authorization: this.authorization } : headers, body);
     let r = await send();
     if (r.status !== 401) return r;
     const challenge = parseChallenge(String(r.headers['www-authenticate'] ?? ''));
@@ -135,21 +162,21 @@ export class RegistryClient {
     return token;
   }
 
-  private async send(method: string, path: string, headers: Record<string, string>): Promise<Reply> {
+  private async send(method: string, path: string, headers: Record<string, string>, body?: Buffer): Promise<Reply> {
     const scheme = this.scheme;
     try {
-      return await this.fetch(new URL(`${scheme}://${this.host}${path}`), method, headers);
+      return await this.fetch(new URL(`${scheme}://${this.host}${path}`), method, headers, body);
     } catch (err) {
       // Docker talks plain HTTP to a loopback registry that has no TLS; so does this check.
       if (scheme === 'https' && isLoopback(this.host) && isTlsMismatch(err)) {
         this.scheme = 'http';
-        return this.fetch(new URL(`http://${this.host}${path}`), method, headers);
+        return this.fetch(new URL(`http://${this.host}${path}`), method, headers, body);
       }
       throw err;
     }
   }
 
-  private fetch(url: URL, method: string, headers: Record<string, string>): Promise<Reply> {
+  private fetch(url: URL, method: string, headers: Record<string, string>, body?: Buffer): Promise<Reply> {
     // Credentials go only over TLS, or to this machine itself.
     if (url.protocol === 'http:' && headers.Authorization && !isLoopback(url.host))
       throw new Error(`refusing to send credentials over plain HTTP to ${url.host}`);
@@ -174,7 +201,7 @@ export class RegistryClient {
       );
       req.on('timeout', () => req.destroy(new Error(`${url.host} did not answer in time`)));
       req.on('error', reject);
-      req.end();
+      req.end(body);
     });
   }
 }
