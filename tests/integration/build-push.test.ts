@@ -207,6 +207,9 @@ describe.skipIf(!!reason)(`build-push action${reason ? ` (skipped: ${reason})` :
     // cache: gha (the default) falls back to a registry cache tag on the classic builder.
     expect(await tagsInRegistry(info.registry, repo)).toEqual(['buildcache', 'latest', 'main', `sha-${short}`]);
     expect(r.stdout).toContain('Builder: classic docker build');
+    // The first tag is pushed by docker; the others get the same manifest through the registry API.
+    expect(r.stdout).toContain(`[push main] docker push ${image}:main`);
+    expect(r.stdout).toContain(`Tagged latest, sha-${short}, buildcache in the registry: the same manifest, ${digest}`);
 
     // What a user pulls: the labels, and the image runs with the build arg baked in.
     sh(`docker rmi -f ${image}:main ${image}:latest ${image}:sha-${short} ${image}:buildcache >/dev/null`);
@@ -323,6 +326,64 @@ describe.skipIf(!!reason)(`build-push action${reason ? ` (skipped: ${reason})` :
       expect(readdirSync(runnerTemp)).toEqual([]);
       const userConfig = join(homedir(), '.docker', 'config.json');
       if (existsSync(userConfig)) expect(readFileSync(userConfig, 'utf8')).not.toContain(auth.host);
+    });
+
+    it('logged in by an earlier step (docker config, no password): docker pushes each tag, the digest stands', async () => {
+      const repo = repoName('outside');
+      const image = `${auth.host}/${repo}`;
+      const config = mkdtempSync(join(scratch, 'docker-config-'));
+      sh(`docker login --username ${auth.username} --password-stdin ${auth.host} >/dev/null 2>&1`, {
+        env: { ...process.env, DOCKER_CONFIG: config },
+        input: auth.password,
+      });
+      const r = await run(buildContext('outside'), { image, cache: 'none' }, {}, { env: { DOCKER_CONFIG: config } });
+      expect(r.exitCode, visibleLog(r)).toBe(0);
+      const digest = r.outputs.digest!;
+      expect(r.stdout).toMatch(/\(tagging through the registry API: .*401.*; pushing each tag instead\)/);
+      expect(r.stdout).toMatch(/\[push sha-[0-9a-f]{7}\] docker push/);
+      for (const tag of r.outputs.tags!.split('\n').map((t) => t.split(':').pop()!))
+        expect(await digestInRegistry(auth.host, repo, tag, auth), tag).toBe(digest);
+      // This action holds no credentials to read the registry with: it says so rather than guess.
+      expect(r.annotations).toContainEqual(
+        expect.objectContaining({
+          kind: 'warning',
+          message: expect.stringMatching(/^Could not read the tags back from the registry/),
+        }),
+      );
+      expect(r.summary).toContain('the digest is the one docker push reported');
+      // The earlier step's login is the user's: still there.
+      expect(readFileSync(join(config, 'config.json'), 'utf8')).toContain(auth.host);
+    });
+
+    it('a killed build: the post step logs out and removes the private docker config', async () => {
+      const image = `${auth.host}/${repoName('killed')}`;
+      const runnerTemp = mkdtempSync(join(scratch, 'runner-temp-'));
+      let killed = false;
+      const r = await run(
+        buildContext('killed'),
+        { image, username: auth.username, password: auth.password },
+        {},
+        {
+          env: { RUNNER_TEMP: runnerTemp },
+          onSpawn: (child, step) => {
+            if (step !== 'main') return;
+            child.stdout!.on('data', (b: Buffer) => {
+              if (!killed && b.toString().includes('[build]')) {
+                killed = true;
+                process.kill(-child.pid!, 'SIGKILL');
+              }
+            });
+          },
+        },
+      );
+      expect(killed).toBe(true);
+      expect(r.exitCode).not.toBe(0);
+      expect(r.state['docker-config']).toMatch(new RegExp(`^${runnerTemp}/njord-docker-`));
+      expect(r.post?.exitCode).toBe(0);
+      expect(r.post?.stdout).toContain(
+        `Logged out of ${auth.host} and removed the private docker config the build step left`,
+      );
+      expect(readdirSync(runnerTemp).filter((f) => f.startsWith('njord-docker-'))).toEqual([]);
     });
 
     it('a wrong password fails with a clear error before anything is built or pushed', async () => {
