@@ -2,6 +2,7 @@
 // point at. Rules written as `if`/`then` read as "X is required when Y is Z"; `oneOf`/`anyOf` failures
 // show the branch that came closest instead of every branch's complaint.
 import type { ErrorObject } from 'ajv';
+import { looksLikeSecretValue } from './SecretScan.js';
 import { formatPath, pointerToPath } from './YamlSource.js';
 
 export interface Explained {
@@ -59,10 +60,11 @@ function subject(path: string[]): string {
   return path.length ? formatPath(path) : 'the document';
 }
 
-/** The value found, when it is short, plain and not under a key that holds secrets. */
+/** The value found, when it is short, plain, not under a key that holds secrets and not secret-looking. */
 function found(path: string[], data: unknown): string {
   if (path.some((p) => SECRET_KEY.test(p))) return '';
   if (data === null || typeof data === 'object') return '';
+  if (typeof data === 'string' && (looksLikeSecretValue(data) || /:\/\/[^/\s@]+:[^/\s@]*@/.test(data))) return '';
   const s = fmt(data);
   return s.length <= 40 ? ` (found ${s})` : '';
 }

@@ -198,3 +198,27 @@ describe('JSON files are held to JSON', () => {
     expect(json.every((f) => f.message.startsWith('JSON syntax error: ') && !f.message.includes('service'))).toBe(true);
   });
 });
+
+describe('values in messages', () => {
+  it('are shown when plain, and never when they look secret or sit under a secret key', async () => {
+    const { explainErrors } = await import('../../src/config/SchemaErrors.js');
+    const { newAjv } = await import('../../src/config/SchemaLoader.js');
+    const validate = newAjv('2020-12').compile({
+      type: 'object',
+      properties: {
+        url: { type: 'string', pattern: '^https://' },
+        level: { type: 'string', maxLength: 3 },
+        db: { type: 'object', properties: { password: { type: 'string', minLength: 40 } } },
+        key: { type: 'string', pattern: '^[a-z]+$' },
+      },
+    });
+    validate({ url: 'http://app:hunter2@db/x', level: 'debug', db: { password: 'short' }, key: 'Zq8#vN2!xR5tL9wK' });
+    const messages = explainErrors(validate.errors ?? []).map((x) => x.message);
+    expect(messages).toEqual([
+      'url must match the pattern ^https://',
+      'level must be at most 3 characters long',
+      'db.password must be at least 40 characters long',
+      'key must match the pattern ^[a-z]+$',
+    ]);
+  });
+});
