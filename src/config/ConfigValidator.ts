@@ -1,7 +1,7 @@
 // The core of validate-config: finds the files, parses each with positions, validates configs against
 // their schema and compose files against the Compose Specification and the project checks, looks for
 // plaintext secrets, and returns every problem located on its file, line and column.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, posix } from 'node:path';
 import type { Log } from '../log/Log.js';
 import { checkImage, checkReferences, checkVariables, type ComposeFile, type Provided } from './ComposeChecks.js';
@@ -73,6 +73,14 @@ export interface ValidationReport {
 }
 
 const COMPOSE_SCHEMA = 'Compose Specification';
+
+function isFolder(p: string): boolean {
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}
 
 function readText(workspace: string, file: string): { text?: string; finding?: Finding } {
   try {
@@ -162,7 +170,11 @@ export class ConfigValidator {
     const mapPatterns = new Set(spec.schemaMap.map((m) => m.pattern));
     for (const p of [...configGlobs.unmatched.filter((u) => !mapPatterns.has(u)), ...composeGlobs.unmatched]) {
       const input = spec.composeFiles.includes(p) ? 'compose-files' : 'files';
-      general.push({ rule: 'input', severity: 'error', message: `${input}: '${p}' matches no file in the workspace` });
+      const folder = isFolder(join(spec.workspace, p));
+      const message = folder
+        ? `${input}: '${p}' is a folder: give a glob such as ${p.replace(/\/+$/, '')}/**/*.yaml`
+        : `${input}: '${p}' matches no file in the workspace`;
+      general.push({ rule: 'input', severity: 'error', message });
     }
 
     for (const name of spec.requiredEnv) {

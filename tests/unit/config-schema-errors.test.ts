@@ -164,6 +164,10 @@ describe('schema files that cannot be used', () => {
     const report = run({ files: ['configs/*.yml'], schema: 'schemas/service.schema.yaml' });
     expect(report.general.map((f) => f.message)).toEqual(["files: 'configs/*.yml' matches no file in the workspace"]);
     expect(report.errorCount).toBe(1);
+    const folder = run({ files: ['configs/'], schema: 'schemas/service.schema.yaml' });
+    expect(folder.general.map((f) => f.message)).toEqual([
+      "files: 'configs/' is a folder: give a glob such as configs/**/*.yaml",
+    ]);
   });
 });
 
