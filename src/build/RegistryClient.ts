@@ -51,6 +51,8 @@ export class RegistryClient {
   private scheme: 'https' | 'http' = 'https';
   private authorization?: string;
   private readonly ca?: string[];
+  /** Manifests by digest: content-addressed, so read once (tagging, then sizes). */
+  private readonly byDigest = new Map<string, Manifest>();
 
   constructor(
     registry: string,
@@ -64,6 +66,8 @@ export class RegistryClient {
 
   /** The manifest `reference` (tag or digest) of repository `path`, or undefined when there is none. */
   async manifest(path: string, reference: string, method: 'HEAD' | 'GET' = 'HEAD'): Promise<Manifest | undefined> {
+    const known = method === 'GET' ? this.byDigest.get(`${path}@${reference}`) : undefined;
+    if (known) return known;
     const r = await this.authed(method, `/v2/${path}/manifests/${reference}`, `repository:${path}:pull`, {
       Accept: MANIFEST_TYPES.join(', '),
     });
@@ -79,7 +83,9 @@ export class RegistryClient {
     const digest = `sha256:${createHash('sha256').update(r.body).digest('hex')}`;
     if (header && header !== digest)
       throw new Error(`${this.host} sent ${path}:${reference} with digest ${header} but its bytes hash to ${digest}`);
-    return { digest, mediaType, body: r.body };
+    const m = { digest, mediaType, body: r.body };
+    this.byDigest.set(`${path}@${digest}`, m);
+    return m;
   }
 
   /**

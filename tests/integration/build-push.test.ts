@@ -242,24 +242,16 @@ describe.skipIf(!!reason)(`build-push action${reason ? ` (skipped: ${reason})` :
   it('a v1.2.3 tag under node24: 1.2.3, 1.2, 1, latest; a pre-release after it moves none of them', async () => {
     const repo = repoName('semver');
     const image = `${info.registry}/${repo}`;
-    const release = await run(
-      buildContext('release'),
-      { image, cache: 'none' },
-      { ref: 'refs/tags/v1.2.3' },
-      { node: 'node24' },
-    );
+    const pushTag = (ref: string) =>
+      run(buildContext(ref), { image, cache: 'none' }, { ref: `refs/tags/${ref}` }, { node: 'node24' });
+    const release = await pushTag('v1.2.3');
     expect(release.exitCode, visibleLog(release)).toBe(0);
     expect(release.outputs.version).toBe('1.2.3');
     const d1 = release.outputs.digest!;
     for (const tag of ['1.2.3', '1.2', '1', 'latest'])
       expect(await digestInRegistry(info.registry, repo, tag), tag).toBe(d1);
 
-    const rc = await run(
-      buildContext('rc'),
-      { image, cache: 'none' },
-      { ref: 'refs/tags/v2.0.0-rc.1' },
-      { node: 'node24' },
-    );
+    const rc = await pushTag('v2.0.0-rc.1');
     expect(rc.exitCode, visibleLog(rc)).toBe(0);
     expect(rc.outputs.version).toBe('2.0.0-rc.1');
     const d2 = rc.outputs.digest!;

@@ -1,7 +1,7 @@
 // The docker commands build-push runs, as argv, for buildx (GitHub's runners) and the classic builder.
 import { describe, expect, it } from 'vitest';
 import { buildxPlan, classicPlan, type BuildSpec } from '../../src/build/BuildPlan.js';
-import { parseBuildxInspect, parseBuildxVersion } from '../../src/build/BuilderDetection.js';
+import { parseBuildxInspect, parseBuildxVersion, pluginDirs } from '../../src/build/BuilderDetection.js';
 import { buildxDigest, pushDigest, verifyTags } from '../../src/build/BuildPush.js';
 import { InputError } from '../../src/inputs/InputError.js';
 
@@ -230,5 +230,20 @@ describe('reading the tags back from the registry', () => {
     const l = log();
     expect(await verifyTags(registry({}, true), 'acme/shop', ['main'], d('a'), l.log)).toBe(false);
     expect(l.warnings[0]).toMatch(/Could not read the tags back from the registry \(connect ECONNREFUSED\)/);
+  });
+});
+
+describe('buildx plugin folders', () => {
+  it("the user's folder, the config's extra folders, then the system's", () => {
+    expect(pluginDirs('/home/runner/.docker', '{"cliPluginsExtraDirs": ["/opt/docker-plugins"]}')).toEqual([
+      '/home/runner/.docker/cli-plugins',
+      '/opt/docker-plugins',
+      '/usr/local/lib/docker/cli-plugins',
+      '/usr/local/libexec/docker/cli-plugins',
+      '/usr/lib/docker/cli-plugins',
+      '/usr/libexec/docker/cli-plugins',
+    ]);
+    expect(pluginDirs('/cfg', 'not json')[0]).toBe('/cfg/cli-plugins');
+    expect(pluginDirs('/cfg', '')).toHaveLength(5);
   });
 });
