@@ -28,7 +28,9 @@ export interface PlannedWrite {
 export interface DeployPlan {
   acquireLock: string;
   login?: string;
-  createRelease: string;
+  /** Run with the lock taken, in the same round trip: what runs now and which releases exist. */
+  readState: string;
+  /** Each write makes the release directory (0700) if it is not there yet. */
   writeFiles: PlannedWrite[];
   /** Pulls, then prints the image's RepoDigests JSON as the last line. */
   pull: string;
@@ -63,16 +65,19 @@ export function planDeploy(ctx: PlanContext): DeployPlan {
   const lock = new LockCommands(ctx.layout);
   const loggedIn = !!ctx.registry;
   const compose = composeFor(ctx, ctx.releaseId, ctx.composeFiles, loggedIn);
-  const dir = ctx.layout.release(ctx.releaseId);
   const writes: PlannedWrite[] = [
-    ...ctx.composeFiles.map((name) => ({ name, command: releases.writeFile(`${dir}/${name}`, false), secret: false })),
-    { name: 'release.env', command: releases.writeFile(ctx.layout.envFile(ctx.releaseId), true), secret: true },
-    { name: 'release.json', command: releases.writeFile(ctx.layout.manifest(ctx.releaseId), false), secret: false },
+    ...ctx.composeFiles.map((name) => ({
+      name,
+      command: releases.writeReleaseFile(ctx.releaseId, name, false),
+      secret: false,
+    })),
+    { name: 'release.env', command: releases.writeReleaseFile(ctx.releaseId, 'release.env', true), secret: true },
+    { name: 'release.json', command: releases.writeReleaseFile(ctx.releaseId, 'release.json', false), secret: false },
   ];
   return {
     acquireLock: lock.acquire(),
     login: ctx.registry ? loginCommand(ctx.layout.dockerConfig, ctx.registry.server, ctx.registry.username) : undefined,
-    createRelease: releases.createRelease(ctx.releaseId),
+    readState: releases.state(),
     writeFiles: writes,
     // The inspect may find nothing (a compose file that does not use ${IMAGE}): no digest then.
     pull: ctx.image
@@ -92,9 +97,11 @@ export function planDeploy(ctx: PlanContext): DeployPlan {
 export function describePlan(plan: DeployPlan): string[] {
   const steps: string[] = [];
   const add = (what: string, cmd: string) => steps.push(`${steps.length + 1}. ${what}\n     $ ${cmd}`);
-  add('take the app lock (stdin: who and which run)', plan.acquireLock);
+  add(
+    'take the app lock (stdin: who and which run), then read the releases',
+    `${plan.acquireLock} && ${plan.readState}`,
+  );
   if (plan.login) add('log in to the registry (stdin: the password)', plan.login);
-  add('create the release directory', plan.createRelease);
   for (const w of plan.writeFiles) add(`write ${w.name}${w.secret ? ' (0600; stdin: the values)' : ''}`, w.command);
   add('pull the images (this checks the compose files) and resolve the image digest', plan.pull);
   add('start the release', plan.up);

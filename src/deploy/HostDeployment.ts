@@ -7,8 +7,9 @@ import { InputError } from '../inputs/InputError.js';
 import type { Log } from '../log/Log.js';
 import { renderEnvFile } from '../release/EnvFile.js';
 import { HostLock } from '../release/HostLock.js';
-import { releasesToPrune, type ReleaseManifest } from '../release/ReleaseManifest.js';
-import { ReleaseStore } from '../release/ReleaseStore.js';
+import { releasesToPrune, type ReleaseEntry, type ReleaseManifest } from '../release/ReleaseManifest.js';
+import { parseStoreState, ReleaseStore } from '../release/ReleaseStore.js';
+import { ReleaseCommands } from '../remote/ReleaseCommands.js';
 import type { LockOwner } from '../remote/LockCommands.js';
 import { pickDigest } from '../remote/DockerCommands.js';
 import type { DeployConfig } from './DeployConfig.js';
@@ -52,6 +53,7 @@ export class HostDeployment {
   private created = false;
   /** Release ids on the host when the plan was made, for pruning without listing again. */
   private existing: string[] = [];
+  private readonly readState: string;
 
   constructor(
     readonly session: HostSession,
@@ -63,6 +65,7 @@ export class HostDeployment {
     this.store = new ReleaseStore(session);
     this.lock = new HostLock(session, owner);
     this.containers = new ContainerHealth(session.ssh, cfg.app);
+    this.readState = new ReleaseCommands(session.layout).state();
     this.result = {
       host: session.spec.label,
       status: 'failed',
@@ -76,9 +79,12 @@ export class HostDeployment {
     this.log.info(`${this.session.spec.label}: ${m}`);
   }
 
-  /** Reads what runs now and builds the plan; changes nothing. */
+  /** Reads what runs now and builds the plan; changes nothing (the dry run). */
   async makePlan(): Promise<DeployPlan> {
-    const [current, releases] = await Promise.all([this.store.current(), this.store.list()]);
+    return this.planFrom(await this.store.state());
+  }
+
+  private planFrom({ current, releases }: { current?: string; releases: ReleaseEntry[] }): DeployPlan {
     this.existing = releases.map((r) => r.id);
     let previous: { id: string; composeFiles: string[] } | undefined;
     if (current) {
@@ -106,17 +112,9 @@ export class HostDeployment {
   /** Phase 1: everything that can fail before a container changes. */
   async prepare(): Promise<void> {
     const { ssh } = this.session;
-    await this.lock.acquire(this.cfg.lockTimeoutMs, this.log);
-    // What runs may have changed while we waited: read it again under the lock.
-    await this.makePlan();
-    if (this.plan.login && this.cfg.registry) {
-      const r = await ssh.exec(this.plan.login, { stdin: this.cfg.registry.password + '\n' });
-      if (r.code !== 0)
-        throw new InputError(
-          'registry-password',
-          `${this.cfg.registry.server} refused the login of '${this.cfg.registry.username}' from ${this.session.spec.label}: ${lastLine(r.stderr)}`,
-        );
-    }
+    // What runs is read under the lock, in the same round trip that takes it.
+    const state = await this.lock.acquire(this.cfg.lockTimeoutMs, this.log, 1000, this.readState);
+    this.planFrom(parseStoreState(state));
     const vars: [string, string][] = [];
     if (this.cfg.image) vars.push(['IMAGE', this.cfg.image]);
     vars.push(...this.cfg.env, ...this.cfg.secrets);
@@ -134,16 +132,17 @@ export class HostDeployment {
       status: 'pending',
     };
     this.say(`uploading release ${this.releaseId}`);
-    await ssh.run(`create release ${this.releaseId}`, this.plan.createRelease);
     this.created = true;
     const contents: Record<string, string> = {
       'release.env': renderEnvFile(vars),
       'release.json': JSON.stringify(this.manifest, null, 2) + '\n',
     };
     for (const f of this.cfg.composeFiles) contents[f.name] = f.content;
-    await Promise.all(
-      this.plan.writeFiles.map((w) => ssh.run(`write ${w.name}`, w.command, { stdin: contents[w.name] ?? '' })),
-    );
+    // The login and the writes are independent: one round trip for all of them.
+    await Promise.all([
+      this.login(),
+      ...this.plan.writeFiles.map((w) => ssh.run(`write ${w.name}`, w.command, { stdin: contents[w.name] ?? '' })),
+    ]);
     // Pulling reads and checks the compose files too: a bad file fails here, before any change.
     this.say('pulling images');
     const pullStart = performance.now();
@@ -153,6 +152,16 @@ export class HostDeployment {
       this.manifest.digest = pickDigest(this.cfg.image, pulled.stdout.trim().split('\n').pop() ?? '');
       this.result.digest = this.manifest.digest;
     }
+  }
+
+  private async login(): Promise<void> {
+    if (!this.plan.login || !this.cfg.registry) return;
+    const r = await this.session.ssh.exec(this.plan.login, { stdin: this.cfg.registry.password + '\n' });
+    if (r.code !== 0)
+      throw new InputError(
+        'registry-password',
+        `${this.cfg.registry.server} refused the login of '${this.cfg.registry.username}' from ${this.session.spec.label}: ${lastLine(r.stderr)}`,
+      );
   }
 
   /** Undoes phase 1 after a failure on any host: drops the unused release, frees the lock. */

@@ -30,15 +30,20 @@ export class HostLock {
     this.cmd = new LockCommands(s.layout);
   }
 
-  /** Waits up to `timeoutMs` for the lock, polling; fails naming who holds it. */
-  async acquire(timeoutMs: number, log: Log, pollMs = 1000): Promise<void> {
+  /**
+   * Waits up to `timeoutMs` for the lock, polling; fails naming who holds it. `andThen` runs right
+   * after the lock is taken, in the same round trip (its failure is not the lock's); its stdout is
+   * returned.
+   */
+  async acquire(timeoutMs: number, log: Log, pollMs = 1000, andThen?: string): Promise<string> {
     const deadline = Date.now() + timeoutMs;
     let told = false;
+    const command = andThen ? `${this.cmd.acquire()} && { ${andThen}; true; }` : this.cmd.acquire();
     for (;;) {
-      const r = await this.s.ssh.exec(this.cmd.acquire(), { stdin: JSON.stringify(this.owner) + '\n' });
+      const r = await this.s.ssh.exec(command, { stdin: JSON.stringify(this.owner) + '\n' });
       if (r.code === 0) {
         this.held = true;
-        return;
+        return r.stdout;
       }
       const holder = describeOwner((await this.s.ssh.exec(this.cmd.readOwner())).stdout);
       if (Date.now() + pollMs > deadline)

@@ -1,15 +1,8 @@
 // The release history on one host: release directories, the `current` link, history.jsonl.
 import type { HostSession } from '../connection/HostSession.js';
-import { parseReleaseList, ReleaseCommands } from '../remote/ReleaseCommands.js';
+import { parseReleaseList, parseState, ReleaseCommands } from '../remote/ReleaseCommands.js';
 import type { ReleaseEntry, ReleaseManifest } from './ReleaseManifest.js';
 import { releasesToPrune } from './ReleaseManifest.js';
-
-export interface ReleaseFile {
-  name: string;
-  content: string;
-  /** Secret files are created 0600 from the start. */
-  secret: boolean;
-}
 
 export interface HistoryEvent {
   time: string;
@@ -39,34 +32,12 @@ export class ReleaseStore {
   }
 
   async list(): Promise<ReleaseEntry[]> {
-    const out = (await this.s.ssh.run('list releases', this.cmd.list())).stdout;
-    return parseReleaseList(out)
-      .filter((r) => r.id !== '*')
-      .map(({ id, json }) => {
-        let manifest: ReleaseManifest | undefined;
-        try {
-          manifest = json ? (JSON.parse(json) as ReleaseManifest) : undefined;
-        } catch {
-          manifest = undefined;
-        }
-        return { id, manifest };
-      });
+    return toEntries(parseReleaseList((await this.s.ssh.run('list releases', this.cmd.list())).stdout));
   }
 
-  /** Creates the release directory and writes its files, in parallel channels. */
-  async create(id: string, files: ReleaseFile[]): Promise<void> {
-    await this.s.ssh.run(`create release ${id}`, this.cmd.createRelease(id));
-    await Promise.all(
-      files.map((f) =>
-        this.s.ssh.run(
-          `write ${f.secret ? 'the env file' : f.name}`,
-          this.cmd.writeFile(`${this.s.layout.release(id)}/${f.name}`, f.secret),
-          {
-            stdin: f.content,
-          },
-        ),
-      ),
-    );
+  /** The current release and every release, in one round trip. */
+  async state(): Promise<{ current?: string; releases: ReleaseEntry[] }> {
+    return parseStoreState((await this.s.ssh.run('read the releases', this.cmd.state())).stdout);
   }
 
   async writeManifest(m: ReleaseManifest): Promise<void> {
@@ -94,4 +65,24 @@ export class ReleaseStore {
   async appendHistory(e: HistoryEvent): Promise<void> {
     await this.s.ssh.run('append to history', this.cmd.appendHistory(), { stdin: JSON.stringify(e) + '\n' });
   }
+}
+
+/** Reads the output of ReleaseCommands.state(). */
+export function parseStoreState(stdout: string): { current?: string; releases: ReleaseEntry[] } {
+  const { current, list } = parseState(stdout);
+  return { current, releases: toEntries(list) };
+}
+
+function toEntries(list: { id: string; json?: string }[]): ReleaseEntry[] {
+  return list
+    .filter((r) => r.id !== '*')
+    .map(({ id, json }) => {
+      let manifest: ReleaseManifest | undefined;
+      try {
+        manifest = json ? (JSON.parse(json) as ReleaseManifest) : undefined;
+      } catch {
+        manifest = undefined;
+      }
+      return { id, manifest };
+    });
 }

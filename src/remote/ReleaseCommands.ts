@@ -5,14 +5,20 @@ import { line, quote, stdinToFile } from './Shell.js';
 export class ReleaseCommands {
   constructor(private readonly layout: ReleaseLayout) {}
 
-  /** Fails if the release exists already: ids are never reused. */
-  createRelease(id: string): string {
-    return `mkdir -p ${quote(this.layout.releasesDir)} && ${line(['mkdir', '-m', '700', this.layout.release(id)])}`;
-  }
-
   /** Writes stdin to a file of the release (0600 for the env file, 0644 otherwise). */
   writeFile(path: string, secret: boolean): string {
     return stdinToFile(path, secret ? '600' : '644');
+  }
+
+  /** Like writeFile, making the release directory (0700) first if no other write has yet. */
+  writeReleaseFile(id: string, name: string, secret: boolean): string {
+    const dir = this.layout.release(id);
+    return `${line(['mkdir', '-p', this.layout.releasesDir])} && (${line(['mkdir', '-m', '700', dir])} 2>/dev/null || test -d ${quote(dir)}) && ${stdinToFile(`${dir}/${name}`, secret ? '600' : '644')}`;
+  }
+
+  /** What runs and what releases exist, in one round trip: current's target, a separator, list(). */
+  state(): string {
+    return `${this.readCurrent()}; echo ${STATE_SEPARATOR}; (${this.list()})`;
   }
 
   readCurrent(): string {
@@ -38,6 +44,17 @@ export class ReleaseCommands {
   appendHistory(): string {
     return `cat >> ${quote(this.layout.history)}`;
   }
+}
+
+export const STATE_SEPARATOR = '--njord-releases--';
+
+export function parseState(stdout: string): { current?: string; list: { id: string; json?: string }[] } {
+  const at = stdout.indexOf(STATE_SEPARATOR);
+  const head = (at < 0 ? stdout : stdout.slice(0, at)).trim();
+  return {
+    current: head ? head.split('/').pop() : undefined,
+    list: at < 0 ? [] : parseReleaseList(stdout.slice(at + STATE_SEPARATOR.length)),
+  };
 }
 
 export function parseReleaseList(stdout: string): { id: string; json?: string }[] {

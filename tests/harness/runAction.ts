@@ -428,6 +428,8 @@ export async function runAction(
     if (postIf === 'always()') runPost = true;
     else if (postIf === 'success()') runPost = m.exitCode === 0;
     else if (postIf === 'failure()') runPost = m.exitCode !== 0;
+    // One step alone is never "cancelled" here; a killed main counts as a failure, as on the runner.
+    else if (postIf === 'failure() || cancelled()') runPost = m.exitCode !== 0;
     else throw new Error(`runAction: ${ymlFile}: post-if '${postIf}' is not supported by the harness`);
 
     if (post && runPost && !opts.skipPost) {
