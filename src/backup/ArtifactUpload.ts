@@ -10,15 +10,20 @@ export interface UploadedArtifact {
   size?: number;
 }
 
+/** Checked before any host is touched: without the runtime there is nowhere to upload to. */
+export function checkArtifactRuntime(): void {
+  if (!process.env.ACTIONS_RUNTIME_TOKEN || !process.env.ACTIONS_RESULTS_URL)
+    throw new Error(
+      'destination artifact needs the GitHub Actions runtime (ACTIONS_RUNTIME_TOKEN, ACTIONS_RESULTS_URL): run the backup on a GitHub-hosted or self-hosted runner',
+    );
+}
+
 export async function uploadBackupArtifact(
   name: string,
   dir: string,
   retentionDays?: number,
 ): Promise<UploadedArtifact> {
-  if (!process.env.ACTIONS_RUNTIME_TOKEN || !process.env.ACTIONS_RESULTS_URL)
-    throw new Error(
-      'destination artifact needs the GitHub Actions runtime (ACTIONS_RUNTIME_TOKEN, ACTIONS_RESULTS_URL): run the backup on a GitHub-hosted or self-hosted runner',
-    );
+  checkArtifactRuntime();
   // The client's default is 32 parallel 8 MiB chunks, 256 MiB in flight; 4 keeps the runner small.
   process.env.ACTIONS_ARTIFACT_UPLOAD_CONCURRENCY ??= '4';
   const files = readdirSync(dir)

@@ -6,7 +6,7 @@ import type { Log } from '../log/Log.js';
 import { HostLock, newLockOwner } from '../release/HostLock.js';
 import type { BackupConfig } from './BackupConfig.js';
 import { newBackupId } from './BackupManifest.js';
-import { uploadBackupArtifact, type UploadedArtifact } from './ArtifactUpload.js';
+import { checkArtifactRuntime, uploadBackupArtifact, type UploadedArtifact } from './ArtifactUpload.js';
 import { HostBackup, NothingToBackUp, safeName, type BackupSpec, type HostBackupResult } from './HostBackup.js';
 
 export interface BackupOutcome {
@@ -34,6 +34,7 @@ export interface RunHooks {
 }
 
 export async function backup(cfg: BackupConfig, log: Log, hooks: RunHooks = {}): Promise<BackupOutcome> {
+  if (cfg.spec.toRunner) checkArtifactRuntime();
   const id = newBackupId(new Date(), cfg.spec.reason);
   const owner = newLockOwner('backup', cfg.spec.meta?.actor, cfg.spec.meta?.runUrl);
   const state: CleanupState = {

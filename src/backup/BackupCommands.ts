@@ -194,7 +194,7 @@ export class BackupCommands {
       pipeline(stages, st),
       `wait $r${hashOnHost ? ' $h' : ''}`,
       ...(o.source.teardown ? [o.source.teardown] : []),
-      failOnStatus(st, line(['rm', '-f', `${f}.part`, ...tmpFiles])),
+      failOnStatus(st, line(['rm', '-f', ...(o.toHost ? [`${f}.part`] : []), ...tmpFiles])),
       ...(o.toHost ? [line(['mv', '-f', `${f}.part`, f])] : []),
       `printf 'njord-result raw=%s size=%s sha256=%s\\n' "$(tr -d ' ' < ${quote(`${tmp}.raw`)})" "${size}" "${sha}" >&2`,
       line(['rm', '-f', ...tmpFiles]),

@@ -1,0 +1,465 @@
+// Backup and restore without a host: retention, input reading, the manifest's names, the command
+// builders, and the shell shapes they rely on (run for real with the local sh).
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { BackupCommands, parseArchiveResult, parseTools } from '../../src/backup/BackupCommands.js';
+import { readBackupConfig } from '../../src/backup/BackupConfig.js';
+import { archiveFileName, BACKUP_ID, backupTime, newBackupId } from '../../src/backup/BackupManifest.js';
+import { compressors, pickCompression } from '../../src/backup/Compression.js';
+import { parseDatabases } from '../../src/backup/DatabaseSpec.js';
+import { helperImage, parseContainers, parseVolumes, resolveVolumes } from '../../src/backup/HostInventory.js';
+import { failOnStatus, guarded, pipeline } from '../../src/backup/RemoteScript.js';
+import { readRestoreConfig } from '../../src/backup/RestoreConfig.js';
+import { backupsToPrune } from '../../src/backup/Retention.js';
+import { InputError } from '../../src/inputs/InputError.js';
+import { InputReader } from '../../src/inputs/InputReader.js';
+import { ReleaseLayout } from '../../src/release/ReleaseLayout.js';
+
+/** A real key, made for this run: the connection inputs check it parses. */
+function newKey(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'njord-key-'));
+  try {
+    spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, 'k')]);
+    return readFileSync(join(dir, 'k'), 'utf8');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+const KEY = newKey();
+
+function reader(values: Record<string, string>): InputReader {
+  return new InputReader({ get: (n) => values[n] ?? '' });
+}
+
+const connection = {
+  hosts: 'deploy@example.com',
+  'known-hosts': 'example.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOcXRh/SvVm1Pl4HcKpnWUeTdaViMfZeohiXtrlLGDdJ',
+  app: 'shop',
+};
+
+function inputError(fn: () => unknown): InputError {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof InputError) return err;
+    throw err;
+  }
+  throw new Error('no error thrown');
+}
+
+describe('retention', () => {
+  const complete = (id: string) => ({ id, complete: true });
+  const now = new Date('2026-11-23T12:00:00Z');
+  const ids = ['20261119-000000-000', '20261120-000000-000', '20261121-000000-000', '20261122-000000-000'];
+
+  it('keeps exactly `keep` complete backups, the newest ones', () => {
+    expect(backupsToPrune(ids.map(complete), { keep: 2 }, now)).toEqual(ids.slice(0, 2));
+    expect(backupsToPrune(ids.map(complete), { keep: 4 }, now)).toEqual([]);
+    expect(backupsToPrune(ids.map(complete), { keep: 0 }, now)).toEqual([]);
+  });
+
+  it('never counts or prunes an unfinished backup', () => {
+    const list = [
+      ...ids.map(complete),
+      { id: '20261123-000000-000', complete: false },
+      { id: '20200101-000000-000', complete: false },
+    ];
+    expect(backupsToPrune(list, { keep: 1 }, now)).toEqual(ids.slice(0, 3));
+  });
+
+  it('prunes by age, but never the newest complete backup', () => {
+    expect(backupsToPrune(ids.map(complete), { keep: 0, keepDays: 3 }, now)).toEqual(ids.slice(0, 2));
+    expect(backupsToPrune(ids.map(complete), { keep: 0, keepDays: 2 }, now)).toEqual(ids.slice(0, 3));
+    // All older than the limit: the newest stays anyway.
+    expect(backupsToPrune(ids.map(complete), { keep: 10, keepDays: 1 }, new Date('2027-01-01T00:00:00Z'))).toEqual(
+      ids.slice(0, 3),
+    );
+  });
+
+  it('reads the time from the manifest when there is one, else from the id', () => {
+    expect(backupTime('20261122-013000-250-pre-deploy')?.toISOString()).toBe('2026-11-22T01:30:00.250Z');
+    const list = [complete(ids[3]!), { id: ids[2]!, complete: true, createdAt: '2026-11-23T11:00:00Z' }];
+    expect(backupsToPrune(list, { keep: 0, keepDays: 1 }, now)).toEqual([]);
+  });
+});
+
+describe('backup ids and archive names', () => {
+  it('sorts by time and names safety backups', () => {
+    const t = new Date('2026-11-23T18:16:52.123Z');
+    expect(newBackupId(t)).toBe('20261123-181652-123');
+    expect(newBackupId(t, 'pre-restore')).toBe('20261123-181652-123-pre-restore');
+    expect(BACKUP_ID.test(newBackupId(t, 'pre-deploy'))).toBe(true);
+    expect(BACKUP_ID.test('../etc')).toBe(false);
+  });
+
+  it('makes a readable, unique file name from any volume name or path', () => {
+    const taken = new Set<string>();
+    expect(archiveFileName('path', '/srv/shop uploads', 'tar.gz', taken)).toBe('path-srv_shop_uploads.tar.gz');
+    expect(archiveFileName('path', '/srv/shop:uploads', 'tar.gz', taken)).toBe('path-srv_shop_uploads-2.tar.gz');
+    expect(archiveFileName('volume', 'shop_data', 'tar.zst.age', taken)).toBe('volume-shop_data.tar.zst.age');
+  });
+});
+
+describe('databases input', () => {
+  it('reads service: engine lines', () => {
+    expect(
+      parseDatabases([
+        'db: postgres',
+        'db2: postgresql:orders',
+        'cache: redis',
+        'app: sqlite:/data/app.db',
+        'm: mariadb',
+      ]),
+    ).toEqual([
+      { service: 'db', engine: 'postgres', arg: undefined },
+      { service: 'db2', engine: 'postgres', arg: 'orders' },
+      { service: 'cache', engine: 'redis', arg: undefined },
+      { service: 'app', engine: 'sqlite', arg: '/data/app.db' },
+      { service: 'm', engine: 'mysql', arg: undefined },
+    ]);
+  });
+
+  it('names the input and what to fix', () => {
+    expect(() => parseDatabases(['db postgres'])).toThrow(/Input 'databases': 'db postgres' is not 'service: engine'/);
+    expect(() => parseDatabases(['db: oracle'])).toThrow(/'oracle' \(for db\) is not one of/);
+    expect(() => parseDatabases(['app: sqlite'])).toThrow(/sqlite needs the database file's absolute path/);
+    expect(() => parseDatabases(["db: postgres:x'y"])).toThrow(/not a plain PostgreSQL database name/);
+    expect(() => parseDatabases(['db: postgres', 'db: postgres'])).toThrow(/listed twice/);
+  });
+});
+
+describe('backup inputs', () => {
+  const read = (extra: Record<string, string>) => readBackupConfig(reader({ ...connection, 'ssh-key': KEY, ...extra }));
+
+  it('has defaults: every volume, on the host, verified by listing, 7 kept', () => {
+    const c = read({});
+    expect(c.spec).toMatchObject({
+      volumes: undefined,
+      toHost: true,
+      toRunner: false,
+      verify: 'list',
+      keep: 7,
+      compression: 'auto',
+    });
+    expect(c.lockTimeoutMs).toBe(300_000);
+    expect(read({ volumes: 'none' }).spec.volumes).toEqual([]);
+    expect(read({ destination: 'host, artifact' }).spec).toMatchObject({ toHost: true, toRunner: true });
+    expect(read({ 'keep-days': '120' }).artifactRetentionDays).toBe(90);
+  });
+
+  it('refuses bad values, naming the input', () => {
+    expect(inputError(() => read({ destination: 's3' })).input).toBe('destination');
+    expect(inputError(() => read({ destination: 'artifact', verify: 'restore' })).message).toMatch(
+      /Input 'verify': restore works on the host copy/,
+    );
+    expect(inputError(() => read({ compression: 'xz' })).input).toBe('compression');
+    expect(inputError(() => read({ paths: 'data/uploads' })).message).toMatch(/not an absolute path/);
+    expect(inputError(() => read({ paths: '/' })).message).toMatch(/the whole host/);
+    expect(inputError(() => read({ 'encrypt-to': 'age1nope' })).input).toBe('encrypt-to');
+    expect(inputError(() => read({ 'encrypt-to': 'AGE-SECRET-KEY-1QQQ' })).message).toMatch(/holds an age identity/);
+    expect(inputError(() => read({ keep: '-1' })).input).toBe('keep');
+  });
+
+  it('takes age and ssh recipients', () => {
+    const age = 'age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p';
+    const ssh = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOcXRh/SvVm1Pl4HcKpnWUeTdaViMfZeohiXtrlLGDdJ ops@example';
+    expect(read({ 'encrypt-to': `${age}\n${ssh}` }).spec.encryptTo).toEqual([age, ssh]);
+  });
+});
+
+describe('restore inputs', () => {
+  const read = (extra: Record<string, string>) =>
+    readRestoreConfig(reader({ ...connection, 'ssh-key': KEY, ...extra }));
+
+  it('restores everything from the latest backup by default, with a safety backup', () => {
+    expect(read({}).spec).toMatchObject({
+      backupId: 'latest',
+      volumes: undefined,
+      paths: undefined,
+      databases: undefined,
+      stopServices: undefined,
+      safetyBackup: true,
+      identities: [],
+    });
+    expect(read({ 'stop-services': 'none' }).spec.stopServices).toEqual([]);
+    expect(read({ databases: 'db, cache' }).spec.databases).toEqual(['db', 'cache']);
+  });
+
+  it('reads the identity lines of an age key file, and refuses anything else', () => {
+    const id = 'AGE-SECRET-KEY-1QYQSZQGPQYQSZQGPQYQSZQGPQYQSZQGPQYQSZQGPQYQSZQGPQYQSTU6HK7';
+    expect(read({ 'decrypt-key': `# created: 2026-11-23\n# public key: age1xyz\n${id}\n` }).spec.identities).toEqual([
+      id,
+    ]);
+    expect(inputError(() => read({ 'decrypt-key': 'hunter2' })).message).toMatch(
+      /Input 'decrypt-key': is not an age identity/,
+    );
+    expect(inputError(() => read({ 'backup-id': '../x' })).input).toBe('backup-id');
+  });
+});
+
+describe('host inventory', () => {
+  const volumes = parseVolumes(
+    JSON.stringify([
+      { Name: 'shop_data', Labels: { 'com.docker.compose.project': 'shop', 'com.docker.compose.volume': 'data' } },
+      { Name: 'shop_pg', Labels: { 'com.docker.compose.project': 'shop', 'com.docker.compose.volume': 'pg' } },
+      { Name: 'external', Labels: null },
+    ]),
+  );
+  const containers = parseContainers(
+    JSON.stringify([
+      {
+        Id: 'c1',
+        Name: '/shop_web_1',
+        Image: 'sha256:web',
+        Config: { Labels: { 'com.docker.compose.service': 'web' } },
+        State: { Running: true },
+        Mounts: [
+          { Type: 'volume', Name: 'shop_data' },
+          { Type: 'bind', Source: '/etc' },
+        ],
+      },
+      {
+        Id: 'c2',
+        Name: '/shop_db_1',
+        Image: 'sha256:pg',
+        Config: { Labels: { 'com.docker.compose.service': 'db' } },
+        State: { Running: false },
+        Mounts: null,
+      },
+    ]),
+  );
+  const inv = { volumes, containers };
+
+  it('reads volumes and containers from docker inspect', () => {
+    expect(containers[0]).toEqual({
+      id: 'c1',
+      name: 'shop_web_1',
+      service: 'web',
+      running: true,
+      image: 'sha256:web',
+      volumes: ['shop_data'],
+    });
+    expect(parseVolumes('')).toEqual([]);
+  });
+
+  it('finds volumes by compose name or Docker name; all of the project by default', () => {
+    expect(resolveVolumes(inv, 'shop', undefined, 'h').map((v) => v.name)).toEqual(['shop_data', 'shop_pg']);
+    expect(resolveVolumes(inv, 'shop', ['data', 'external'], 'h').map((v) => v.name)).toEqual([
+      'shop_data',
+      'external',
+    ]);
+    expect(() => resolveVolumes(inv, 'shop', ['uploads'], 'h')).toThrow(/Input 'volumes': h has no volume 'uploads'/);
+  });
+
+  it('takes the helper image from the container using the volume', () => {
+    expect(helperImage(inv, 'shop_data', undefined)).toBe('sha256:web');
+    expect(helperImage(inv, 'shop_pg', undefined)).toBe('sha256:web');
+    expect(helperImage(inv, 'shop_pg', 'busybox:1')).toBe('busybox:1');
+    expect(helperImage({ volumes, containers: [] }, 'shop_pg', undefined)).toBeUndefined();
+  });
+});
+
+describe('compression and tools', () => {
+  it('takes zstd when the host has it, and names the input when a choice is missing', () => {
+    expect(pickCompression('auto', { gzip: true, zstd: true }, 'h')).toBe('zstd');
+    expect(pickCompression('auto', { gzip: true, zstd: false }, 'h')).toBe('gzip');
+    expect(() => pickCompression('zstd', { gzip: true, zstd: false }, 'h')).toThrow(
+      /Input 'compression': h has no zstd/,
+    );
+    expect(parseTools('gzip=1\nzstd=0\nage=1\ngnutar=1\n')).toMatchObject({
+      gzip: true,
+      zstd: false,
+      age: true,
+      gnutar: true,
+    });
+  });
+});
+
+describe('command builders', () => {
+  const cmd = new BackupCommands(new ReleaseLayout('/srv/shop app'), 'tok123');
+
+  it('archives a volume through a created container, hashing on the host when it stays there', () => {
+    const s = cmd.archive({
+      id: '20261123-000000-000',
+      file: 'volume-shop_data.tar.gz',
+      source: cmd.volumeSource('shop_data', 'sha256:abc'),
+      compressor: compressors.gzip,
+      encryptTo: [],
+      toHost: true,
+      toRunner: false,
+    });
+    expect(s).toContain(
+      'docker create --label dev.njord.backup=tok123 --network none -v shop_data:/njord-volume:ro sha256:abc',
+    );
+    expect(s).toContain('docker cp "$cid":/njord-volume/. -');
+    expect(s).toContain("sha256sum < '/srv/shop app/backups/20261123-000000-000/.volume-shop_data.tar.gz.hashfifo'");
+    expect(s).toMatch(
+      /mv -f '\/srv\/shop app\/backups\/20261123-000000-000\/volume-shop_data.tar.gz.part' '.*volume-shop_data.tar.gz'/,
+    );
+  });
+
+  it('streams to the runner with encryption, the recipients as arguments (they are public)', () => {
+    const s = cmd.archive({
+      id: 'i',
+      file: 'path-srv.tar.zst.age',
+      source: cmd.pathSource('/srv/x y'),
+      compressor: compressors.zstd,
+      encryptTo: ['age1abc', 'ssh-ed25519 AAAA k'],
+      toHost: false,
+      toRunner: true,
+    });
+    expect(s).toContain("tar -C '/srv/x y' -cf - .");
+    expect(s).toContain("age -r age1abc -r 'ssh-ed25519 AAAA k'");
+    expect(s).not.toContain('.part');
+    expect(s).not.toContain('hashfifo');
+  });
+
+  it('decrypts with the identity from $NJORD_SECRET, never with it on a command line', () => {
+    const s = cmd.restoreDatabase({
+      id: 'i',
+      file: 'db.sql.gz.age',
+      containerId: 'c1',
+      restoreScript: 'cat',
+      target: 'shop',
+      compressor: compressors.gzip,
+      encrypted: true,
+    });
+    expect(s).toContain(
+      "printf '%s\\n' $NJORD_SECRET | age -d -i /dev/stdin -- '/srv/shop app/backups/i/db.sql.gz.age'",
+    );
+    expect(s).toContain('docker exec -i c1 sh -c cat njord-restore shop');
+    expect(guarded(s, { secretLine: true })).toMatch(/^sh -c 'IFS= read -r NJORD_SECRET/);
+  });
+
+  it('reads the result line an archive script prints', () => {
+    expect(parseArchiveResult('warning\nnjord-result raw=100 size=40 sha256=ab12\n')).toEqual({
+      raw: 100,
+      size: 40,
+      sha256: 'ab12',
+    });
+    expect(parseArchiveResult('njord-result raw=100 size= sha256=\n')).toEqual({
+      raw: 100,
+      size: undefined,
+      sha256: undefined,
+    });
+  });
+});
+
+describe('shell shapes, run with the local sh', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'njord-backup-unit-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  // In a session of its own, as sshd runs commands: the watchdog's `kill 0` must not reach vitest.
+  const sh = (script: string, input?: string) => {
+    const r = spawnSync('setsid', ['-w', 'sh', '-c', script], { input, encoding: 'utf8' });
+    return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+  };
+
+  it('a pipeline records which stage failed, even when the last one succeeds', () => {
+    const st = join(dir, 'status');
+    const script = `: > ${st}; ${pipeline(
+      [
+        { name: 'source', cmd: 'printf abc' },
+        { name: 'middle', cmd: 'false' },
+        { name: 'sink', cmd: 'cat > /dev/null' },
+      ],
+      st,
+    )}; ${failOnStatus(st)}; echo reached`;
+    const r = sh(script);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('middle failed (exit 1)');
+    expect(r.stdout).not.toContain('reached');
+    const ok = sh(
+      `: > ${st}; ${pipeline(
+        [
+          { name: 'a', cmd: 'printf abc' },
+          { name: 'b', cmd: 'cat' },
+        ],
+        st,
+      )}; ${failOnStatus(st)}`,
+    );
+    expect(ok).toMatchObject({ code: 0, stdout: 'abc' });
+  });
+
+  it('guarded reads the secret line first, keeps stdin from the script, and passes the exit code', async () => {
+    // stdin stays open while the script runs, as the runner holds the SSH channel's stdin.
+    const child = spawn('setsid', [
+      '-w',
+      'sh',
+      '-c',
+      guarded('printf "%s|" "$NJORD_SECRET"; cat; exit 7', { secretLine: true }),
+    ]);
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stdin.write('AGE-SECRET-KEY-1X\nrest of stdin\n');
+    const code = await new Promise((r) => child.on('exit', (c) => r(c)));
+    child.stdin.end();
+    expect(code).toBe(7);
+    expect(out).toBe('AGE-SECRET-KEY-1X|');
+  });
+
+  it('guarded ends the script and its children when stdin closes (the connection died)', async () => {
+    const marker = join(dir, 'finished');
+    const child = spawn('setsid', ['-w', 'sh', '-c', guarded(`sleep 7.31 | cat; touch ${marker}`)]);
+    await new Promise((r) => setTimeout(r, 300));
+    const t0 = Date.now();
+    child.stdin.end();
+    await new Promise((r) => child.on('exit', r));
+    expect(Date.now() - t0).toBeLessThan(3000);
+    expect(spawnSync('pgrep', ['-f', 'sleep 7.31'], { encoding: 'utf8' }).stdout.trim()).toBe('');
+    expect(spawnSync('ls', [marker]).status).not.toBe(0);
+  });
+
+  it('an archive script writes the file, its raw size and a checksum that matches', () => {
+    const local = new BackupCommands(new ReleaseLayout(dir), 't');
+    spawnSync('mkdir', ['-p', join(dir, 'backups', 'b1'), join(dir, 'src')]);
+    spawnSync('sh', ['-c', `head -c 200000 /dev/urandom > ${dir}/src/f && echo hi > ${dir}/src/g`]);
+    const r = sh(
+      local.archive({
+        id: 'b1',
+        file: 'path-src.tar.gz',
+        source: local.pathSource(join(dir, 'src')),
+        compressor: compressors.gzip,
+        encryptTo: [],
+        toHost: true,
+        toRunner: false,
+      }),
+    );
+    expect(r.code, r.stderr).toBe(0);
+    const res = parseArchiveResult(r.stderr);
+    const file = join(dir, 'backups', 'b1', 'path-src.tar.gz');
+    const sum = spawnSync('sha256sum', [file], { encoding: 'utf8' }).stdout.slice(0, 64);
+    expect(res.sha256).toBe(sum);
+    expect(res.size).toBe(readFileSync(file).length);
+    expect(res.raw).toBeGreaterThan(200000);
+    expect(sh(local.listArchive('b1', 'path-src.tar.gz', compressors.gzip, true))).toMatchObject({
+      code: 0,
+      stdout: '3\n',
+    });
+    // Only the archive is left behind: no fifos, status or temp files.
+    expect(spawnSync('ls', ['-A', join(dir, 'backups', 'b1')], { encoding: 'utf8' }).stdout.trim()).toBe(
+      'path-src.tar.gz',
+    );
+  });
+
+  it('a failing source leaves no archive behind', () => {
+    const local = new BackupCommands(new ReleaseLayout(dir), 't');
+    spawnSync('mkdir', ['-p', join(dir, 'backups', 'b2')]);
+    const r = sh(
+      local.archive({
+        id: 'b2',
+        file: 'path-missing.tar.gz',
+        source: local.pathSource(join(dir, 'missing')),
+        compressor: compressors.gzip,
+        encryptTo: [],
+        toHost: true,
+        toRunner: false,
+      }),
+    );
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('tar failed');
+    expect(spawnSync('ls', ['-A', join(dir, 'backups', 'b2')], { encoding: 'utf8' }).stdout.trim()).toBe('');
+  });
+});
