@@ -3,6 +3,9 @@
 // signed URL) is stood in for by a local HTTP server that records what the client sends; the
 // upload is then unzipped and checked against the manifest and the volume.
 import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { inflateRawSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -128,8 +131,8 @@ describe.skipIf(!!reason)(`backup to a workflow artifact${reason ? ` (skipped: $
     expect(b.outputs['artifact-id']).toBe('4242');
     const u = service.uploads.at(-1)!;
     expect(u.create).toMatchObject({
-      workflowRunBackendId: 'run-backend-1',
-      workflowJobRunBackendId: 'job-backend-1',
+      workflow_run_backend_id: 'run-backend-1',
+      workflow_job_run_backend_id: 'job-backend-1',
       name: `${app.name}-backup-${id}`,
     });
     const files = unzip(u.blob!);
@@ -143,7 +146,10 @@ describe.skipIf(!!reason)(`backup to a workflow artifact${reason ? ` (skipped: $
     expect(onHost(`sha256sum < ${app.root}/backups/${id}/${archive.file} | cut -c1-64`)).toBe(archive.sha256);
     expect(backupsOnHost(app)).toContainEqual({ id, complete: true });
     // What reached the runner is the volume: listed with the runner's own tar.
-    const listing = sh('tar -tzf -', { input: bytes.toString('latin1') });
+    const copy = join(mkdtempSync(join(tmpdir(), 'njord-artifact-')), archive.file);
+    writeFileSync(copy, bytes);
+    const listing = sh(`tar -tzf ${copy}`);
+    rmSync(dirname(copy), { recursive: true, force: true });
     expect(listing).toContain('./hello.txt');
     expect(b.summary).toContain(`uploaded artifact \`${app.name}-backup-${id}\``);
   });
