@@ -41,7 +41,6 @@ export interface BuildPushResult {
   buildMs: number;
   /** Separate push time (classic builder); buildx pushes inside the build. */
   pushMs?: number;
-  notices: string[];
 }
 
 export interface BuildPushDeps {
@@ -56,6 +55,8 @@ export interface BuildPushDeps {
   certsDir?: string;
   /** Unique per run, names a builder this run creates. */
   runId?: string;
+  /** Something the user should know that is not an error (shown at once, so a failure keeps it). */
+  notice: (message: string) => void;
 }
 
 export async function buildPush(
@@ -64,11 +65,10 @@ export async function buildPush(
   deps: BuildPushDeps,
 ): Promise<BuildPushResult> {
   const { log } = deps;
-  const notices: string[] = [];
   if (cfg.image.lowered)
-    notices.push(`The image name was lower-cased to ${cfg.image.name}: registries (GHCR first) refuse upper case.`);
+    deps.notice(`The image name was lower-cased to ${cfg.image.name}: registries (GHCR first) refuse upper case.`);
   const tagSet = computeTags(ctx, cfg.extraTags);
-  if (tagSet.note) notices.push(`Not tagged latest: ${tagSet.note}.`);
+  if (tagSet.note) deps.notice(`Not tagged latest: ${tagSet.note}.`);
   if (!tagSet.tags.length)
     throw new InputError('tags', 'no tag to put on the image: the run has no commit SHA (GITHUB_SHA); give tags');
   const labels = mergeLabels(ociLabels(ctx, tagSet.version, (deps.now ?? (() => new Date()))()), cfg.labels);
@@ -153,7 +153,6 @@ export async function buildPush(
       sizes,
       buildMs,
       pushMs,
-      notices,
     };
   } finally {
     rmSync(work, { recursive: true, force: true });

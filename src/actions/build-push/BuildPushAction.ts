@@ -24,13 +24,13 @@ async function main(): Promise<void> {
   if (cfg.loginSkipped) annotate('notice', cfg.loginSkipped, 'build-push: no login');
   const env = process.env;
   const result = await buildPush(cfg, readEventContext(), {
-    docker: new DockerCli(process.env),
+    docker: new DockerCli(env),
     log: actionLog,
     tempDir: env.RUNNER_TEMP || tmpdir(),
     saveState: (key, value) => core.saveState(key, value),
     runId: [env.GITHUB_RUN_ID, env.GITHUB_RUN_ATTEMPT, process.pid].filter(Boolean).join('-'),
+    notice: (message) => annotate('notice', message, 'build-push'),
   });
-  for (const n of result.notices) annotate('notice', n, 'build-push');
   setOutputs({
     image: result.image,
     digest: result.digest,
