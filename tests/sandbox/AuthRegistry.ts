@@ -100,8 +100,22 @@ function certsDir(port: number): string {
   return `/etc/docker/certs.d/${HOST}:${port}`;
 }
 
+/** openssl is on nearly every Debian; a minimal image may lack it (the sandbox installs what it uses). */
+function ensureOpenssl(): void {
+  if (spawnSync('openssl', ['version'], { stdio: 'ignore' }).status === 0) return;
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  for (const args of [
+    ['update', '-q'],
+    ['install', '-y', '-q', 'openssl'],
+  ]) {
+    const r = spawnSync('apt-get', ['-o', 'DPkg::Lock::Timeout=600', ...args], { env, encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`auth registry: apt-get ${args.join(' ')}: ${r.stderr}`);
+  }
+}
+
 /** A CA, and a server certificate for 127.0.0.1 and localhost signed by it. */
 function makeCertificates(): void {
+  ensureOpenssl();
   const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
   run('openssl', [
     'req',
