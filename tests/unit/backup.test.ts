@@ -5,6 +5,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { BackupCommands, parseArchiveResult, parseTools } from '../../src/backup/BackupCommands.js';
 import { readBackupConfig } from '../../src/backup/BackupConfig.js';
 import { archiveFileName, BACKUP_ID, backupTime, newBackupId } from '../../src/backup/BackupManifest.js';
@@ -17,6 +18,7 @@ import { backupsToPrune } from '../../src/backup/Retention.js';
 import { InputError } from '../../src/inputs/InputError.js';
 import { InputReader } from '../../src/inputs/InputReader.js';
 import { ReleaseLayout } from '../../src/release/ReleaseLayout.js';
+import { repoRoot } from '../harness/runAction.js';
 
 /** A real key, made for this run: the connection inputs check it parses. */
 function newKey(): string {
@@ -461,5 +463,26 @@ describe('shell shapes, run with the local sh', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('tar failed');
     expect(spawnSync('ls', ['-A', join(dir, 'backups', 'b2')], { encoding: 'utf8' }).stdout.trim()).toBe('');
+  });
+});
+
+describe('the reusable backup workflow', () => {
+  const wf = parseYaml(readFileSync(join(repoRoot, '.github/workflows/backup.yml'), 'utf8'));
+  const action = parseYaml(readFileSync(join(repoRoot, 'actions/backup/action.yml'), 'utf8'));
+
+  it('is callable and dispatchable, with least privilege and the deploy workflow secret names', () => {
+    expect(Object.keys(wf.on)).toEqual(['workflow_call', 'workflow_dispatch']);
+    expect(wf.permissions).toEqual({});
+    expect(Object.keys(wf.on.workflow_call.secrets)).toEqual(['SSH_PRIVATE_KEY', 'SSH_KNOWN_HOSTS']);
+    for (const name of ['environment', 'hosts', 'app', 'remote-dir', 'age-recipients'])
+      expect(Object.keys(wf.on.workflow_call.inputs)).toContain(name);
+  });
+
+  it('passes only inputs the action has, and reads only inputs it declares', () => {
+    const step = wf.jobs.backup.steps.find((s: { id?: string }) => s.id === 'backup');
+    expect(step.uses).toBe('njord/deploy/actions/backup@v1');
+    for (const key of Object.keys(step.with)) expect(Object.keys(action.inputs)).toContain(key);
+    const used = [...JSON.stringify(wf.jobs).matchAll(/inputs\.([a-z-]+)/g)].map((m) => m[1]!);
+    for (const name of used) expect(Object.keys(wf.on.workflow_call.inputs)).toContain(name);
   });
 });
