@@ -1,6 +1,7 @@
 // The deploy action end to end on the sandbox host, through the bundled dist/deploy as the runner
 // runs it: first deploy, upgrade, health-gated rollback, host keys, the lock, secrets, dry-run.
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { RELEASE_ID } from '../../src/release/ReleaseManifest.js';
@@ -141,6 +142,39 @@ describe.skipIf(!!reason)(`deploy action${reason ? ` (skipped: ${reason})` : ''}
       from: good.outputs.release,
     });
     expect(onHost(`ls -A ${a.root}`)).not.toContain('.lock');
+  });
+
+  it('fails the gate on a Docker healthcheck that is unhealthy even when the URL answers 200', async () => {
+    const a = await app('dockerhealth', { withHealthcheck: true });
+    const good = await deploy(info, a, v1.refByDigest);
+    expect(good.exitCode, visibleLog(good)).toBe(0);
+    // Same image and URL, but the container's own healthcheck now probes a path that 404s.
+    const file = join(a.workspace, 'docker-compose.yml');
+    const compose = readFileSync(file, 'utf8');
+    writeFileSync(
+      file,
+      compose
+        .replace('http://127.0.0.1:8080/health', 'http://127.0.0.1:8080/missing')
+        .replace('interval: 2s', 'interval: 1s')
+        .replace('retries: 3', 'retries: 1'),
+    );
+    const bad = await deploy(info, a, v2.refByDigest, { 'health-timeout': '6' });
+    writeFileSync(file, compose);
+    expect(bad.outputs.status).toBe('rolled-back');
+    expect(bad.summary).toMatch(/\/health → 200 in \d+ ms; web is (unhealthy|starting)/);
+    expect(await served(a)).toBe('v1');
+  });
+
+  it('prunes old releases to keep-releases, keeping the current and previous ones', async () => {
+    const a = await app('prune');
+    const ids: string[] = [];
+    for (const image of [v1, v2, v1, v2]) {
+      const run = await deploy(info, a, image.refByDigest, { 'keep-releases': '2' });
+      expect(run.exitCode, visibleLog(run)).toBe(0);
+      ids.push(run.outputs.release!);
+    }
+    expect(releasesOnHost(a)).toEqual(ids.slice(-2));
+    expect(currentOnHost(a)).toBe(ids[3]);
   });
 
   it('refuses a host whose key is not the known one, before authenticating, changing nothing', async () => {
