@@ -47,9 +47,4 @@ export class ComposeCommands {
   up(): Argv {
     return [...this.base(), 'up', '--detach', '--remove-orphans'];
   }
-
-  /** The images the release's services run, one per line. */
-  images(): Argv {
-    return this.t.variant === 'v2' ? [...this.base(), 'config', '--images'] : [...this.base(), 'config'];
-  }
 }

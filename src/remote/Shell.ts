@@ -20,11 +20,6 @@ export function all(...cmds: (Argv | string)[]): string {
   return cmds.map(asLine).join(' && ');
 }
 
-/** A command with its stdout sent to a path (path quoted here too). */
-export function writeTo(argv: Argv, path: string): string {
-  return `${line(argv)} > ${quote(path)}`;
-}
-
 /** Runs `cmd` with stdin from standard input of the channel, into `path` with 0600 from the start. */
 export function stdinToFile(path: string, mode: '600' | '644' = '600'): string {
   const umask = mode === '600' ? '077' : '022';
