@@ -237,6 +237,8 @@ describe.skipIf(!!reason)(`build-push action${reason ? ` (skipped: ${reason})` :
     expect(r.summary).toContain('Every tag was read back from the registry');
     expect(r.summary).toContain('org.example.team=web');
     expect(r.annotations.filter((a) => a.kind !== 'notice')).toEqual([]);
+    // Nothing left to clean up after a successful step: no post step (post-if: failure() || cancelled()).
+    expect(r.post).toBeUndefined();
   });
 
   it('a v1.2.3 tag under node24: 1.2.3, 1.2, 1, latest; a pre-release after it moves none of them', async () => {
