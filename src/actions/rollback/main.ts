@@ -1,0 +1,33 @@
+// Entry of actions/rollback: read inputs, roll back, report. The post step frees locks a killed run left.
+import * as core from '@actions/core';
+import { readConnection } from '../../connection/ConnectionConfig.js';
+import { InputReader, runnerInputs } from '../../inputs/InputReader.js';
+import { actionLog, maskSecrets, runLinks, setOutputs } from '../../report/Reporter.js';
+import { readRollbackConfig } from '../../rollback/RollbackConfig.js';
+import { rollback } from '../../rollback/Rollback.js';
+import { rollbackAnnotations, rollbackFailure, rollbackSummary } from '../../rollback/RollbackReport.js';
+import { freeLocksLeftBehind, saveHeldLocks } from '../../runtime/heldLocks.js';
+import { runAction } from '../../runtime/runAction.js';
+
+async function main(): Promise<void> {
+  const inputs = new InputReader(runnerInputs);
+  maskSecrets([inputs.raw('ssh-key')]);
+  const cfg = readRollbackConfig(inputs, { runUrl: runLinks().runUrl, actor: process.env.GITHUB_ACTOR });
+  const outcome = await rollback(cfg, actionLog, { onLocks: saveHeldLocks });
+  const first = outcome.hosts[0];
+  setOutputs({
+    status: outcome.status,
+    release: outcome.status === 'dry-run' ? (first?.from ?? '') : (first?.release ?? ''),
+    'rolled-back-from': first?.from ?? '',
+  });
+  rollbackAnnotations(cfg.app, outcome);
+  await rollbackSummary(cfg.app, outcome).write();
+  const failure = rollbackFailure(cfg.app, outcome);
+  if (failure) core.setFailed(failure);
+}
+
+async function post(): Promise<void> {
+  await freeLocksLeftBehind(() => readConnection(new InputReader(runnerInputs)), actionLog, 'rollback');
+}
+
+void runAction(main, post);

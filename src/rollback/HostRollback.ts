@@ -1,0 +1,243 @@
+// One host's rollback, in the deploy's two phases: prepare (lock, read the releases, choose the
+// target, pull its image again if it was pruned) on every host, then put it back and gate it. A
+// failure in the first phase changes nothing that runs.
+import type { HostSession } from '../connection/HostSession.js';
+import { ContainerHealth, gateOnHost, type ContainerLog } from '../health/ContainerHealth.js';
+import type { GateResult } from '../health/HealthGate.js';
+import type { Log } from '../log/Log.js';
+import { HostLock } from '../release/HostLock.js';
+import type { ReleaseManifest } from '../release/ReleaseManifest.js';
+import { ReleaseStore } from '../release/ReleaseStore.js';
+import type { LockOwner } from '../remote/LockCommands.js';
+import type { RollbackConfig } from './RollbackConfig.js';
+import { describeRollbackPlan, loginExistsCommand, planRollback, type RollbackPlan } from './RollbackPlan.js';
+import { chooseTarget, releaseRows, type ReleaseRow } from './RollbackTarget.js';
+
+export type RollbackStatus = 'rolled-back' | 'failed' | 'dry-run';
+
+export interface RollbackTimings {
+  connectMs?: number;
+  /** Waiting for another run's lock. */
+  lockMs?: number;
+  pullMs?: number;
+  startMs?: number;
+  gateMs?: number;
+}
+
+export interface HostRollbackResult {
+  host: string;
+  status: RollbackStatus;
+  /** The release that was current before. */
+  from?: string;
+  /** The release chosen from `to`. */
+  target?: string;
+  /** The release that runs now. */
+  release?: string;
+  /** The image the target runs, pinned by digest. */
+  image?: string;
+  /** The image had been pruned from the host and was pulled again. */
+  pulled?: boolean;
+  timings: RollbackTimings;
+  reason?: string;
+  /** Worth knowing but not a failure (e.g. the target had failed its gate once). */
+  note?: string;
+  gate?: GateResult;
+  /** The gate of the from-release, when it was brought back. */
+  restoreGate?: GateResult;
+  logs?: ContainerLog[];
+  plan?: string[];
+  /** The releases kept here, newest first: listed when `to` matched none of them. */
+  releases?: ReleaseRow[];
+}
+
+const LONG = 30 * 60_000;
+
+export class HostRollback {
+  readonly result: HostRollbackResult;
+  /** False when `to` matched no release here. */
+  found = false;
+  private readonly store: ReleaseStore;
+  private readonly lock: HostLock;
+  private readonly containers: ContainerHealth;
+  private plan!: RollbackPlan;
+  private target!: ReleaseManifest;
+  private from?: ReleaseManifest;
+
+  constructor(
+    readonly session: HostSession,
+    private readonly cfg: RollbackConfig,
+    owner: LockOwner,
+    private readonly log: Log,
+  ) {
+    this.store = new ReleaseStore(session);
+    this.lock = new HostLock(session, owner);
+    this.containers = new ContainerHealth(session.ssh, cfg.app);
+    this.result = { host: session.spec.label, status: 'failed', timings: { connectMs: session.connectMs } };
+  }
+
+  private say(m: string) {
+    this.log.info(`${this.session.spec.label}: ${m}`);
+  }
+
+  /** Phase 1: lock, choose, make sure the image is here. Nothing that runs changes. */
+  async prepare(): Promise<void> {
+    const r = this.result;
+    if (!this.cfg.dryRun) {
+      const waitStart = performance.now();
+      await this.lock.acquire(this.cfg.lockTimeoutMs, this.log);
+      r.timings.lockMs = performance.now() - waitStart;
+    }
+    // Read under the lock: a deploy that held it may just have changed what is current.
+    const [releases, current, login] = await Promise.all([
+      this.store.list(),
+      this.store.current(),
+      this.session.ssh.exec(loginExistsCommand(this.session.layout)),
+    ]);
+    r.from = current;
+    const choice = chooseTarget(this.cfg.to, releases, current);
+    if (!choice.ok) {
+      r.reason = choice.why;
+      r.releases = releaseRows(releases, current);
+      return;
+    }
+    this.found = true;
+    this.target = choice.target.manifest;
+    this.from = releases.find((e) => e.id === current)?.manifest;
+    r.target = choice.target.id;
+    r.note = choice.note;
+    if (choice.note) this.log.warn(`${this.session.spec.label}: ${choice.note}`);
+    this.plan = planRollback({
+      app: this.cfg.app,
+      layout: this.session.layout,
+      compose: this.session.compose,
+      target: this.target,
+      from: this.from,
+      withLogin: login.code === 0,
+    });
+    r.image = this.plan.image;
+    if (this.target.image && !this.target.digest && !this.target.image.includes('@'))
+      this.log.warn(
+        `${this.session.spec.label}: release ${r.target} recorded no digest; it runs ${this.target.image} as that tag points now`,
+      );
+    const present = this.plan.imagePresent ? (await this.session.ssh.exec(this.plan.imagePresent)).code === 0 : true;
+    if (this.cfg.dryRun) {
+      r.status = 'dry-run';
+      r.plan = describeRollbackPlan(this.plan, this.target.id, current);
+      if (!present)
+        r.note = [r.note, `${r.image} is no longer on the host: it would be pulled again`].filter(Boolean).join('; ');
+      return;
+    }
+    if (!present && this.plan.pull) {
+      this.say(`${r.image} was pruned from the host: pulling it again`);
+      const pullStart = performance.now();
+      await this.session.ssh.run(`pull ${r.image} again`, this.plan.pull, { timeoutMs: LONG });
+      r.timings.pullMs = performance.now() - pullStart;
+      r.pulled = true;
+    } else if (this.plan.imagePresent) r.pulled = false;
+  }
+
+  /** Undoes phase 1 after a failure on any host: frees the lock (nothing else was changed). */
+  async abandon(): Promise<void> {
+    await this.lock.release();
+  }
+
+  /** Phase 2: start the target as it ran, gate it; keep it, or leave the healthier of the two. */
+  async rollout(): Promise<HostRollbackResult> {
+    const r = this.result;
+    const id = this.target.id;
+    try {
+      this.say(`rolling back from ${r.from ?? 'nothing'} to ${id}${r.image ? ` (${r.image})` : ''}`);
+      const upStart = performance.now();
+      const up = await this.session.ssh.exec(this.plan.up, { timeoutMs: LONG });
+      r.timings.startMs = performance.now() - upStart;
+      if (up.code === 0) {
+        const gateStart = performance.now();
+        r.gate = await this.gate();
+        r.timings.gateMs = performance.now() - gateStart;
+        if (r.gate.healthy) {
+          await this.store.activate(id);
+          r.status = 'rolled-back';
+          r.release = id;
+          this.say(`release ${id} is healthy and current`);
+          await this.history();
+          return r;
+        }
+        r.reason = `release ${id} is not healthy: ${r.gate.reason}`;
+      } else {
+        r.reason = `compose up of release ${id} failed: ${lastLine(up.stderr || up.stdout)}`;
+      }
+      r.logs = await this.containers.failingLogs();
+      this.log.error(`${this.session.spec.label}: ${r.reason}`);
+      r.status = 'failed';
+      r.release = await this.fallBack(up.code === 0);
+      await this.history();
+      return r;
+    } finally {
+      await this.lock.release();
+    }
+  }
+
+  /** After the target failed: bring the from-release back; if neither is healthy, keep the better one. */
+  private async fallBack(targetStarted: boolean): Promise<string | undefined> {
+    const r = this.result;
+    const id = this.target.id;
+    if (!this.plan.restoreFrom || !this.from) {
+      r.reason += targetStarted ? '; there is no other release to go back to: it is left running' : '';
+      return targetStarted ? id : undefined;
+    }
+    const fromId = this.from.id;
+    this.say(`bringing ${fromId} back`);
+    const back = await this.session.ssh.exec(this.plan.restoreFrom, { timeoutMs: LONG });
+    if (back.code === 0) {
+      r.restoreGate = await this.gate();
+      if (r.restoreGate.healthy) {
+        r.reason += `; ${fromId} is back and healthy`;
+        this.say(`${fromId} is back and healthy`);
+        return fromId;
+      }
+    }
+    const fromWhy =
+      back.code === 0 ? `is not healthy either: ${r.restoreGate?.reason}` : `could not start: ${lastLine(back.stderr)}`;
+    if (targetStarted && (back.code !== 0 || score(r.gate) > score(r.restoreGate))) {
+      // Never on nothing: the target answered better, so it goes back up.
+      await this.session.ssh.exec(this.plan.up, { timeoutMs: LONG });
+      r.reason += `; ${fromId} ${fromWhy}; left on ${id}, which answered better (current still points at ${fromId})`;
+      return id;
+    }
+    r.reason += `; ${fromId} ${fromWhy}; left on ${fromId}, which answered at least as well`;
+    return back.code === 0 ? fromId : undefined;
+  }
+
+  private gate(): Promise<GateResult> {
+    return gateOnHost(this.session, this.containers, this.cfg.health, this.log);
+  }
+
+  private history(): Promise<void> {
+    const r = this.result;
+    return this.store.appendHistory({
+      time: new Date().toISOString(),
+      event: 'rollback',
+      release: this.target.id,
+      from: r.from,
+      result: r.status,
+      image: r.image,
+      digest: this.target.digest,
+      actor: this.cfg.meta.actor,
+      runUrl: this.cfg.meta.runUrl,
+      reason: this.cfg.reason,
+      failure: r.status === 'failed' ? r.reason : undefined,
+    });
+  }
+}
+
+/** How well a gate went, for choosing between two unhealthy releases: passing attempts, then answers. */
+export function score(g: GateResult | undefined): number {
+  if (!g) return -1;
+  const results = g.attempts.flatMap((a) => a.results);
+  const okShare = results.length ? results.filter((x) => x.ok).length / results.length : 0;
+  return g.attempts.filter((a) => a.ok).length + okShare;
+}
+
+function lastLine(s: string): string {
+  return s.trim().split('\n').slice(-3).join(' ').slice(0, 500) || 'no output';
+}

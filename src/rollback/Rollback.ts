@@ -1,0 +1,66 @@
+// The rollback across all hosts: connect all, prepare all (lock, choose, image), then put the
+// chosen release back on each in parallel. `to` must match a release on every host, or nothing changes.
+import { closeHosts, openHosts } from '../connection/HostSession.js';
+import { InputError } from '../inputs/InputError.js';
+import type { Log } from '../log/Log.js';
+import { newLockOwner } from '../release/HostLock.js';
+import { HostRollback, type HostRollbackResult, type RollbackStatus } from './HostRollback.js';
+import type { RollbackConfig } from './RollbackConfig.js';
+import { describeReleases } from './RollbackTarget.js';
+
+export interface RollbackOutcome {
+  status: RollbackStatus;
+  hosts: HostRollbackResult[];
+  /** Set when nothing was changed: `to` matched no release on some host. */
+  error?: InputError;
+}
+
+export interface RollbackHooks {
+  /** Told which locks this run holds, so a killed run's post step can free them. */
+  onLocks?: (held: { host: string; token: string }[]) => void;
+}
+
+export async function rollback(cfg: RollbackConfig, log: Log, hooks: RollbackHooks = {}): Promise<RollbackOutcome> {
+  const owner = newLockOwner('rollback', cfg.meta.actor, cfg.meta.runUrl);
+  const sessions = await openHosts(cfg, log);
+  const runs = sessions.map((s) => new HostRollback(s, cfg, owner, log));
+  try {
+    // Recorded before taking the locks: freeing checks the token, so a lock never taken is left alone.
+    if (!cfg.dryRun) hooks.onLocks?.(runs.map((r) => ({ host: r.session.spec.label, token: owner.token })));
+    const prepared = await Promise.allSettled(runs.map((r) => r.prepare()));
+    const failed = prepared.find((p): p is PromiseRejectedResult => p.status === 'rejected');
+    const missing = runs.filter((r) => !r.found);
+    if (failed || missing.length || cfg.dryRun) {
+      await Promise.allSettled(runs.map((r) => r.abandon()));
+      hooks.onLocks?.([]);
+      if (failed) throw failed.reason;
+    }
+    if (missing.length) {
+      const lists = missing.map(
+        (r) =>
+          `'${cfg.toText}' matches no release on ${r.result.host}: ${r.result.reason}. Releases kept there, newest first:\n${describeReleases(r.result.releases ?? [])}`,
+      );
+      const error = new InputError('to', `${lists.join('\n')}\nNothing was changed.`);
+      log.error(error.message);
+      return { status: 'failed', hosts: runs.map((r) => r.result), error };
+    }
+    if (cfg.dryRun) {
+      for (const r of runs)
+        log.info(`${r.session.spec.label}: dry run, the plan (nothing is changed):\n${r.result.plan?.join('\n')}`);
+      return { status: 'dry-run', hosts: runs.map((r) => r.result) };
+    }
+
+    const settled = await Promise.allSettled(runs.map((r) => r.rollout()));
+    const results = settled.map((s, i) => {
+      if (s.status === 'fulfilled') return s.value;
+      const r = runs[i]!.result;
+      r.status = 'failed';
+      r.reason = (s.reason as Error).message;
+      return r;
+    });
+    hooks.onLocks?.([]);
+    return { status: results.some((r) => r.status === 'failed') ? 'failed' : 'rolled-back', hosts: results };
+  } finally {
+    closeHosts(sessions);
+  }
+}

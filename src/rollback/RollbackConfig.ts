@@ -1,0 +1,38 @@
+// The rollback's inputs, read and checked into one typed object before any host is touched. The
+// connection and health inputs are the deploy's, with the same names and rules.
+import { readConnection, type ConnectionConfig } from '../connection/ConnectionConfig.js';
+import type { RunMeta } from '../deploy/DeployConfig.js';
+import type { HealthGateSpec } from '../health/HealthGate.js';
+import { deployHealthInputs, readHealthSpec } from '../health/readHealthSpec.js';
+import { InputError } from '../inputs/InputError.js';
+import type { InputReader } from '../inputs/InputReader.js';
+import { parseTo, type TargetSpec } from './RollbackTarget.js';
+
+export interface RollbackConfig extends ConnectionConfig {
+  to: TargetSpec;
+  /** As given, for reports. */
+  toText: string;
+  /** Why the person rolls back, kept in the history. */
+  reason?: string;
+  health: HealthGateSpec;
+  lockTimeoutMs: number;
+  dryRun: boolean;
+  meta: RunMeta;
+}
+
+export function readRollbackConfig(inputs: InputReader, meta: RunMeta): RollbackConfig {
+  const connection = readConnection(inputs);
+  const toText = inputs.string('to', 'previous');
+  const reason = inputs.string('reason') || undefined;
+  if (reason && reason.length > 1000) throw new InputError('reason', 'is longer than 1000 characters; say it shorter');
+  return {
+    ...connection,
+    to: parseTo(toText),
+    toText,
+    reason,
+    health: readHealthSpec(inputs, deployHealthInputs),
+    lockTimeoutMs: inputs.seconds('lock-timeout', 300, { min: 0, max: 86_400 }) * 1000,
+    dryRun: inputs.bool('dry-run', false),
+    meta,
+  };
+}

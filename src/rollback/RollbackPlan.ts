@@ -1,0 +1,85 @@
+// Every command a rollback runs on one host, built up front from pure functions, like the deploy's
+// plan: the rollback executes it, dry-run prints it. Nothing here touches a host.
+import { composeFor } from '../deploy/DeployPlan.js';
+import type { ReleaseLayout } from '../release/ReleaseLayout.js';
+import type { ReleaseManifest } from '../release/ReleaseManifest.js';
+import { containerStatesCommand } from '../remote/DockerCommands.js';
+import { LockCommands } from '../remote/LockCommands.js';
+import type { ComposeVariant } from '../remote/ProbeCommands.js';
+import { ReleaseCommands } from '../remote/ReleaseCommands.js';
+import { line, quote } from '../remote/Shell.js';
+import { pinnedImage } from './RollbackTarget.js';
+
+export interface RollbackContext {
+  app: string;
+  layout: ReleaseLayout;
+  compose: ComposeVariant;
+  target: ReleaseManifest;
+  /** The release current now, brought back if the target fails its gate. */
+  from?: ReleaseManifest;
+  /** The app's registry login from its deploys (<remote-dir>/.docker) exists. */
+  withLogin: boolean;
+}
+
+export interface RollbackPlan {
+  acquireLock: string;
+  /** The image the target ran, by digest; undefined when its compose files name their images. */
+  image?: string;
+  /** Exit 0 when the host still has the image. */
+  imagePresent?: string;
+  /** Pulls it again when it was pruned from the host. */
+  pull?: string;
+  up: string;
+  containerStates: string;
+  activate: string;
+  /** Brings the from-release back up when the target fails its gate. */
+  restoreFrom?: string;
+  releaseLock: string;
+}
+
+/** Compose for a release as it ran: its own files and env file, IMAGE pinned to its digest. */
+function upRelease(ctx: RollbackContext, m: ReleaseManifest): string {
+  const image = pinnedImage(m);
+  return line(composeFor(ctx, m.id, m.composeFiles, ctx.withLogin, image ? { IMAGE: image } : undefined).up());
+}
+
+export function planRollback(ctx: RollbackContext): RollbackPlan {
+  const lock = new LockCommands(ctx.layout);
+  const image = pinnedImage(ctx.target);
+  const dockerEnv = ctx.withLogin ? ['env', `DOCKER_CONFIG=${ctx.layout.dockerConfig}`] : [];
+  return {
+    acquireLock: lock.acquire(),
+    image,
+    imagePresent: image
+      ? `${line(['docker', 'image', 'inspect', '--format', '{{.Id}}', image])} >/dev/null 2>&1`
+      : undefined,
+    pull: image ? line([...dockerEnv, 'docker', 'pull', '--quiet', image]) : undefined,
+    up: upRelease(ctx, ctx.target),
+    containerStates: containerStatesCommand(ctx.app),
+    activate: new ReleaseCommands(ctx.layout).activate(ctx.target.id),
+    restoreFrom: ctx.from && ctx.from.id !== ctx.target.id ? upRelease(ctx, ctx.from) : undefined,
+    releaseLock: lock.release('<this run>'),
+  };
+}
+
+/** Whether the app kept registry credentials from a deploy (`docker login` into <remote-dir>/.docker). */
+export function loginExistsCommand(layout: ReleaseLayout): string {
+  return `test -f ${quote(`${layout.dockerConfig}/config.json`)}`;
+}
+
+/** The plan as a person reads it: numbered steps. */
+export function describeRollbackPlan(plan: RollbackPlan, target: string, from: string | undefined): string[] {
+  const steps: string[] = [];
+  const add = (what: string, cmd: string) => steps.push(`${steps.length + 1}. ${what}\n     $ ${cmd}`);
+  add('take the app lock (stdin: who and which run)', plan.acquireLock);
+  if (plan.imagePresent && plan.pull) {
+    add(`check the host still has ${plan.image}`, plan.imagePresent);
+    add('when it was pruned: pull it again', plan.pull);
+  }
+  add(`start release ${target} as it ran`, plan.up);
+  add('health gate: probe the URLs through the SSH tunnel, and read container states', plan.containerStates);
+  add(`when healthy: point current at ${target}`, plan.activate);
+  if (plan.restoreFrom) add(`when not healthy: bring ${from} back`, plan.restoreFrom);
+  add('release the lock', plan.releaseLock);
+  return steps;
+}

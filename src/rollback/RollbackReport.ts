@@ -1,0 +1,97 @@
+// How a rollback reads on the run page (and, rendered as text, in the terminal): from → to per
+// host with times, why it failed, and the releases there are when `to` matched none.
+import { describeAttempt } from '../health/HealthGate.js';
+import { annotate, formatMs, runLinks, RunSummary, type Outcome } from '../report/Reporter.js';
+import type { HostRollbackResult } from './HostRollback.js';
+import type { RollbackOutcome } from './Rollback.js';
+import type { ReleaseRow } from './RollbackTarget.js';
+
+export function rollbackSummary(app: string, o: RollbackOutcome): RunSummary {
+  const targets = [...new Set(o.hosts.map((h) => h.target).filter(Boolean))];
+  const to = targets.length === 1 ? ` to \`${targets[0]}\`` : '';
+  const [outcome, text]: [Outcome, string] =
+    o.status === 'rolled-back'
+      ? ['success', `rolled back${to}`]
+      : o.status === 'dry-run'
+        ? ['neutral', `dry run${to} (nothing changed)`]
+        : o.error
+          ? ['failure', 'no such release (nothing changed)']
+          : ['failure', `rollback${to} failed`];
+  const s = new RunSummary(`Rollback ${app}`).headline(outcome, text);
+  if (o.error) s.paragraph(o.error.message.split('\n')[0]!);
+  s.table(
+    ['Host', 'Result', 'From', 'To', 'Now running', 'Image', 'Lock wait', 'Pull', 'Start', 'Gate'],
+    o.hosts.map((h) => [
+      h.host,
+      h.status,
+      h.from ?? 'nothing',
+      h.target,
+      o.status === 'dry-run' ? h.from : (h.release ?? 'nothing healthy'),
+      h.image,
+      formatMs(h.timings.lockMs),
+      h.pulled ? `${formatMs(h.timings.pullMs)} (pruned, pulled again)` : h.pulled === false ? 'present' : undefined,
+      formatMs(h.timings.startMs),
+      h.gate ? `${formatMs(h.timings.gateMs)}${h.gate.healthy ? '' : ' ✗'}` : undefined,
+    ]),
+  );
+  for (const h of o.hosts) hostDetails(s, h, o.status);
+  const l = runLinks();
+  s.links([{ text: 'run', url: l.runUrl }]);
+  return s;
+}
+
+function hostDetails(s: RunSummary, h: HostRollbackResult, status: RollbackOutcome['status']): void {
+  if (h.releases) {
+    s.paragraph(`**${h.host}**: ${h.reason}. The releases kept there:`);
+    releaseTable(s, h.releases);
+    return;
+  }
+  if (h.note) s.paragraph(`**${h.host}**: ${h.note}.`);
+  if (h.reason && status === 'failed')
+    s.paragraph(`**${h.host}**: ${h.reason}. Now running: ${h.release ? `\`${h.release}\`` : 'nothing healthy'}.`);
+  for (const [name, g] of [
+    ['target', h.gate],
+    ['restored release', h.restoreGate],
+  ] as const) {
+    if (!g || g.healthy) continue;
+    const last = g.attempts.slice(-5).map((a) => `+${formatMs(a.at)}  ${describeAttempt(a.results, a.extra)}`);
+    s.details(`${h.host}: last health answers of the ${name}`, last.join('\n'));
+  }
+  for (const l of h.logs ?? []) s.details(`${h.host}: logs of ${l.name}`, l.tail || '(no output)');
+  if (h.plan) s.details(`${h.host}: plan`, h.plan.join('\n'), 'text');
+}
+
+export function releaseTable(s: RunSummary, rows: ReleaseRow[]): void {
+  s.table(
+    ['Release', 'Image', 'Deployed', 'By', 'Status'],
+    rows.map((r) => [r.current ? `${r.id} (current)` : r.id, r.image, r.createdAt, r.actor, r.status]),
+  );
+}
+
+/** The step's failure message, or undefined when the rollback did what was asked. */
+export function rollbackFailure(app: string, o: RollbackOutcome): string | undefined {
+  if (o.error) return o.error.message;
+  if (o.status !== 'failed') return undefined;
+  return `Rollback of ${app} failed: ${o.hosts
+    .filter((h) => h.status === 'failed')
+    .map((h) => `${h.host}: ${h.reason}`)
+    .join('; ')}`;
+}
+
+export function rollbackAnnotations(app: string, o: RollbackOutcome): void {
+  if (o.status === 'dry-run' || o.error) return;
+  if (o.status === 'rolled-back') {
+    annotate(
+      'notice',
+      `${app} is back on ${o.hosts.map((h) => `${h.release} on ${h.host}`).join(', ')}`,
+      'Rolled back',
+    );
+    return;
+  }
+  for (const h of o.hosts.filter((x) => x.status === 'failed'))
+    annotate(
+      'error',
+      `${h.host}: rollback to ${h.target} failed: ${h.reason}. Now running: ${h.release ?? 'nothing healthy'}.`,
+      'Rollback failed',
+    );
+}

@@ -1,0 +1,35 @@
+// Locks a run holds, kept in the step's state so that the post step of a run that was killed
+// mid-way frees them (by token, on a fresh connection; a lock never taken is left alone).
+import * as core from '@actions/core';
+import type { ConnectionConfig } from '../connection/ConnectionConfig.js';
+import { closeHosts, openHosts } from '../connection/HostSession.js';
+import type { Log } from '../log/Log.js';
+import { releaseByToken } from '../release/HostLock.js';
+
+export interface HeldLock {
+  host: string;
+  token: string;
+}
+
+export function saveHeldLocks(held: HeldLock[]): void {
+  core.saveState('locks', JSON.stringify(held));
+}
+
+/** The post step: frees what the main step recorded and did not free itself (inputs read only then). */
+export async function freeLocksLeftBehind(readCfg: () => ConnectionConfig, log: Log, action: string): Promise<void> {
+  const held = JSON.parse(core.getState('locks') || '[]') as HeldLock[];
+  if (!held.length) return;
+  const cfg = readCfg();
+  const sessions = await openHosts(
+    { ...cfg, hosts: cfg.hosts.filter((h) => held.some((l) => l.host === h.label)) },
+    log,
+  );
+  try {
+    for (const s of sessions) {
+      await releaseByToken(s, held.find((l) => l.host === s.spec.label)!.token);
+      log.info(`${s.spec.label}: released the lock the ${action} left behind`);
+    }
+  } finally {
+    closeHosts(sessions);
+  }
+}

@@ -1,0 +1,49 @@
+// Shared by the rollback and CLI integration tests: the rollback action through its bundle, with
+// the sandbox connection and a fast gate, and the release history as the host keeps it.
+import { runAction, type ActionRun, type RunActionOptions } from '../harness/runAction.js';
+import type { SandboxInfo } from '../sandbox/Sandbox.js';
+import { connectionInputs, onHost, type TestApp } from '../support/deployKit.js';
+
+export function rollbackInputs(
+  info: SandboxInfo,
+  app: TestApp,
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  return {
+    ...connectionInputs(info),
+    app: app.name,
+    'health-url': `http://127.0.0.1:${app.port}/health`,
+    'health-interval': '0.3',
+    'health-successes': '2',
+    'health-timeout': '8',
+    ...extra,
+  };
+}
+
+export function rollback(
+  info: SandboxInfo,
+  app: TestApp,
+  extra: Record<string, string> = {},
+  opts: RunActionOptions = {},
+): Promise<ActionRun> {
+  return runAction('actions/rollback', rollbackInputs(info, app, extra), { workspace: app.workspace, ...opts });
+}
+
+export interface HistoryLine {
+  event: string;
+  release?: string;
+  from?: string;
+  result: string;
+  actor?: string;
+  runUrl?: string;
+  reason?: string;
+  failure?: string;
+  image?: string;
+}
+
+export function historyOnHost(app: TestApp): HistoryLine[] {
+  return onHost(`cat ${app.root}/history.jsonl 2>/dev/null || true`)
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as HistoryLine);
+}
