@@ -33,11 +33,12 @@ export const CACHE_TAG = 'buildcache';
 
 export const refOf = (image: string, tag: string) => `${image}:${tag}`;
 
-function commonFlags(spec: BuildSpec): string[] {
+/** Flags both builders share; `labeledFile` is a Dockerfile copy that sets the labels itself. */
+function commonFlags(spec: BuildSpec, labeledFile?: string): string[] {
   const args: string[] = [];
-  if (spec.file) args.push('--file', spec.file);
+  if (labeledFile ?? spec.file) args.push('--file', (labeledFile ?? spec.file)!);
   for (const t of spec.tags) args.push('--tag', refOf(spec.image, t));
-  for (const [k, v] of Object.entries(spec.labels)) args.push('--label', `${k}=${v}`);
+  if (!labeledFile) for (const [k, v] of Object.entries(spec.labels)) args.push('--label', `${k}=${v}`);
   for (const [k, v] of spec.buildArgs) args.push('--build-arg', `${k}=${v}`);
   if (spec.target) args.push('--target', spec.target);
   return args;
@@ -101,14 +102,18 @@ export interface ClassicPlan {
   push: Step[];
 }
 
-export function classicPlan(spec: BuildSpec, opts: { iidFile: string }): ClassicPlan {
+/**
+ * `labeledFile`: the Dockerfile with the labels appended as one LABEL instruction (LabelInstruction),
+ * where that is safe; the classic builder otherwise makes a step of each --label.
+ */
+export function classicPlan(spec: BuildSpec, opts: { iidFile: string; labeledFile?: string }): ClassicPlan {
   if (spec.platforms.length > 1)
     throw new InputError(
       'platforms',
       `the classic docker builder on this runner builds one platform, not ${spec.platforms.join(', ')}; set up buildx first (docker/setup-buildx-action) or give one platform`,
     );
   const cacheRef = spec.cache === 'none' ? undefined : refOf(spec.image, CACHE_TAG);
-  const args = ['build', ...commonFlags(spec), '--iidfile', opts.iidFile];
+  const args = ['build', ...commonFlags(spec, opts.labeledFile), '--iidfile', opts.iidFile];
   if (spec.platforms.length) args.push('--platform', spec.platforms[0]!);
   if (cacheRef) args.push('--cache-from', cacheRef);
   args.push(spec.context);

@@ -1,6 +1,6 @@
 // The build-push core: tags and labels from the event, the builder the runner has, a private login,
 // the build and push, then the registry's word on the digest every tag now points to.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../inputs/InputError.js';
 import type { Log } from '../log/Log.js';
@@ -19,6 +19,7 @@ import { lastLines, type DockerCli } from './DockerCli.js';
 import { errorLine, explainPushFailure, isPushRefusal } from './DockerErrors.js';
 import { createDockerConfig, login, logoutAndRemove } from './DockerLogin.js';
 import type { EventContext } from './EventContext.js';
+import { appendLabels } from './LabelInstruction.js';
 import { mergeLabels, ociLabels } from './OciLabels.js';
 import { RegistryClient, type PlatformSize } from './RegistryClient.js';
 import { computeTags } from './TagRules.js';
@@ -102,7 +103,7 @@ export async function buildPush(
             metadataFile: join(work, 'metadata.json'),
             ownBuilder: `njord-${deps.runId ?? process.pid}`,
           })
-        : classicPlan(spec, { iidFile: join(work, 'iid') });
+        : classicPlan(spec, { iidFile: join(work, 'iid'), labeledFile: labeledDockerfile(spec, work) });
 
     if (cfg.login) {
       configDir = createDockerConfig(deps.tempDir, cfg.registry);
@@ -161,6 +162,16 @@ export async function buildPush(
       log.info(`Logged out of ${cfg.registry}; removed the private docker config`);
     }
   }
+}
+
+/** A copy of the Dockerfile that sets the labels in one step, where that is safe (else undefined). */
+function labeledDockerfile(spec: BuildSpec, work: string): string | undefined {
+  if (!spec.file) return undefined;
+  const text = appendLabels(readFileSync(spec.file, 'utf8'), spec.labels, spec.target);
+  if (text === undefined) return undefined;
+  const file = join(work, 'Dockerfile');
+  writeFileSync(file, text);
+  return file;
 }
 
 interface Ran {

@@ -95,6 +95,8 @@ export class RegistryClient {
   async tag(path: string, digest: string, tags: readonly string[]): Promise<void> {
     const m = await this.manifest(path, digest, 'GET');
     if (!m?.body) throw new Error(`${this.host} has no manifest ${digest} in ${path}`);
+    // A token got for reading cannot write: ask for one with push scope (some registries say 403).
+    if (this.authorization?.startsWith('Bearer ')) this.authorization = undefined;
     for (const tag of tags) {
       const r = await this.authed(
         'PUT',
@@ -156,7 +158,8 @@ export class RegistryClient {
     if (!realm) throw new Error(`${this.host} asked for a token without saying where to get it`);
     const url = new URL(realm);
     if (params.service) url.searchParams.set('service', params.service);
-    url.searchParams.set('scope', params.scope ?? scope);
+    // Our scope, not the challenge's: a pull token's challenge may name pull where we now push.
+    url.searchParams.set('scope', scope);
     const headers: Record<string, string> = this.credentials
       ? { Authorization: `Basic ${basic(this.credentials)}` }
       : {};

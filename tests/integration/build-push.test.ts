@@ -187,7 +187,8 @@ describe.skipIf(!!reason)(`build-push action${reason ? ` (skipped: ${reason})` :
       {
         image,
         'build-args': 'GREETING=hi from the build arg',
-        labels: 'org.example.team=web\norg.opencontainers.image.vendor=Acme',
+        labels:
+          'org.example.team=web\norg.opencontainers.image.vendor=Acme\norg.example.note=say "hi" to $HOME \\ later',
       },
       { sha },
     );
@@ -224,7 +225,11 @@ describe.skipIf(!!reason)(`build-push action${reason ? ` (skipped: ${reason})` :
       'org.opencontainers.image.description': 'The shop',
       'org.opencontainers.image.vendor': 'Acme',
       'org.example.team': 'web',
+      'org.example.note': 'say "hi" to $HOME \\ later',
     });
+    // All labels in one LABEL step appended to a copy of the Dockerfile, not a step per --label.
+    expect(r.stdout.match(/^Step \d+\/\d+ : LABEL /gm)).toHaveLength(1);
+    expect(r.stdout).not.toContain('--label');
     expect(Date.now() - Date.parse(labels['org.opencontainers.image.created'])).toBeLessThan(10 * 60_000);
     expect(sh(`docker run --rm ${image}@${digest}`)).toBe('hi from the build arg\nmain-1\n');
     // The last stage is built when no target is given.
@@ -461,6 +466,11 @@ describe.skipIf(!!reason)(`build-push action${reason ? ` (skipped: ${reason})` :
     expect(r.exitCode, visibleLog(r)).toBe(0);
     expect(r.outputs).toMatchObject({ digest: '', 'image-ref': `${image}:pr-7`, version: 'pr-7' });
     expect(sh(`docker run --rm ${image}:pr-7`)).toBe('hello\nlocal\n');
+    // With a target the labels go on as --label flags (the last stage is not the one built).
+    expect(r.stdout).toContain('--label org.opencontainers.image.version=pr-7');
+    expect(
+      sh(`docker image inspect --format '{{index .Config.Labels "org.opencontainers.image.version"}}' ${image}:pr-7`),
+    ).toBe('pr-7\n');
     expect(sh(`docker run --rm ${image}:pr-7 /bin/busybox ls /full 2>&1 || true`)).toContain('No such file');
     expect(await tagsInRegistry(info.registry, repo)).toEqual([]);
     expect(r.summary).toContain(`built ${image}:pr-7 (not pushed)`);

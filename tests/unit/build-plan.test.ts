@@ -1,6 +1,7 @@
 // The docker commands build-push runs, as argv, for buildx (GitHub's runners) and the classic builder.
 import { describe, expect, it } from 'vitest';
 import { buildxPlan, classicPlan, type BuildSpec } from '../../src/build/BuildPlan.js';
+import { appendLabels, labelInstruction } from '../../src/build/LabelInstruction.js';
 import { parseBuildxInspect, parseBuildxVersion, pluginDirs } from '../../src/build/BuilderDetection.js';
 import { buildxDigest, pushDigest, verifyTags } from '../../src/build/BuildPush.js';
 import { InputError } from '../../src/inputs/InputError.js';
@@ -245,5 +246,40 @@ describe('buildx plugin folders', () => {
     ]);
     expect(pluginDirs('/cfg', 'not json')[0]).toBe('/cfg/cli-plugins');
     expect(pluginDirs('/cfg', '')).toHaveLength(5);
+  });
+});
+
+describe('labels in one LABEL instruction (classic builder)', () => {
+  const labels = { 'org.opencontainers.image.title': 'shop', note: 'a "quoted" $HOME \\ value' };
+
+  it('appends one LABEL with the values quoted so nothing expands', () => {
+    expect(appendLabels('FROM scratch\nCOPY app /app\n\n\n', labels)).toBe(
+      'FROM scratch\nCOPY app /app\nLABEL "org.opencontainers.image.title"="shop" "note"="a \\"quoted\\" \\$HOME \\\\ value"\n',
+    );
+    expect(labelInstruction({ a: '${x}' })).toBe('LABEL "a"="\\${x}"');
+  });
+
+  it('keeps parser directives and comments; ends a file without a final newline properly', () => {
+    expect(appendLabels('# syntax=docker/dockerfile:1\nFROM scratch\n# done', { a: 'b' })).toBe(
+      '# syntax=docker/dockerfile:1\nFROM scratch\n# done\nLABEL "a"="b"\n',
+    );
+  });
+
+  it('gives up where appending is not the same as --label', () => {
+    expect(appendLabels('FROM scratch AS base\nFROM base AS app\n', labels, 'base')).toBeUndefined();
+    expect(appendLabels('# escape=`\nFROM scratch\n', labels)).toBeUndefined();
+    expect(appendLabels('FROM scratch\nRUN echo a \\\n', labels)).toBeUndefined();
+    expect(appendLabels('FROM scratch\n', { a: 'two\nlines' })).toBeUndefined();
+    expect(appendLabels('FROM scratch\n', {})).toBeUndefined();
+    expect(appendLabels('\n# only a comment\n', labels)).toBeUndefined();
+  });
+
+  it('the classic plan builds from that copy without --label flags; without it, one --label each', () => {
+    const withCopy = classicPlan(spec(), { iidFile: '/tmp/iid', labeledFile: '/tmp/run/Dockerfile' }).build.argv;
+    expect(values(withCopy, '--file')).toEqual(['/tmp/run/Dockerfile']);
+    expect(withCopy).not.toContain('--label');
+    const flags = classicPlan(spec(), { iidFile: '/tmp/iid' }).build.argv;
+    expect(values(flags, '--file')).toEqual(['/ws/Dockerfile']);
+    expect(values(flags, '--label')).toHaveLength(2);
   });
 });
