@@ -94,6 +94,29 @@ export class RunSummary {
     return this;
   }
 
+  /**
+   * The line every action's summary ends with, in the same order everywhere: the release, the image,
+   * the commit, the environment, how long it took, and the run.
+   */
+  facts(f: RunFacts): this {
+    const l = runLinks();
+    const link = (text: string, url?: string) => (url ? `[${text}](${url})` : text);
+    const parts: string[] = [];
+    if (f.release) parts.push(`**Release** \`${f.release}\``);
+    if (f.image) parts.push(`**Image** ${link(`\`${shortImage(f.image)}\``, imageUrl(f.image))}`);
+    const sha = process.env.GITHUB_SHA;
+    if (sha) parts.push(`**Commit** ${link(`\`${sha.slice(0, 7)}\``, l.commitUrl)}`);
+    if (f.environment)
+      parts.push(
+        `**Environment** ${link(f.environment.name, f.environment.url ?? (l.repoUrl ? `${l.repoUrl}/deployments` : undefined))}`,
+      );
+    if (f.tookMs !== undefined) parts.push(`**Took** ${formatMs(f.tookMs)}`);
+    if (l.runUrl)
+      parts.push(link(`run ${process.env.GITHUB_RUN_NUMBER ? `#${process.env.GITHUB_RUN_NUMBER}` : 'log'}`, l.runUrl));
+    if (parts.length) this.parts.push(`<sub>${parts.join(' · ')}</sub>\n`);
+    return this;
+  }
+
   links(items: { text: string; url?: string }[]): this {
     const shown = items.filter((i) => i.url).map((i) => `[${i.text}](${i.url})`);
     if (shown.length) this.parts.push(shown.join(' · ') + '\n');
@@ -109,6 +132,31 @@ export class RunSummary {
     if (!process.env.GITHUB_STEP_SUMMARY) return;
     await core.summary.addRaw(this.markdown(), true).write();
   }
+}
+
+/** What a summary's closing line tells (RunSummary.facts); each is left out when not given. */
+export interface RunFacts {
+  release?: string;
+  image?: string;
+  environment?: { name: string; url?: string };
+  tookMs?: number;
+}
+
+/** An image reference short enough for a table: the digest cut to 12 hex digits. */
+export function shortImage(ref: string): string {
+  return ref.replace(/@sha256:([0-9a-f]{12})[0-9a-f]{52}$/, '@sha256:$1…');
+}
+
+/**
+ * The package page of a GHCR image pushed from this repository (build-push labels it with the
+ * repository, which links them): <server>/<owner>/<repo>/pkgs/container/<name>. Else undefined.
+ */
+export function imageUrl(ref: string): string | undefined {
+  const m = /^ghcr\.io\/([^/]+)\/([^@:]+)/.exec(ref);
+  const repo = process.env.GITHUB_REPOSITORY;
+  if (!m || !repo || repo.split('/')[0]!.toLowerCase() !== m[1]!.toLowerCase()) return undefined;
+  const server = process.env.GITHUB_SERVER_URL || 'https://github.com';
+  return `${server}/${repo}/pkgs/container/${encodeURIComponent(m[2]!)}`;
 }
 
 /** Links to this run, its commit and repository, from the runner's environment. */
