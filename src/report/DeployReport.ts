@@ -1,8 +1,10 @@
 // How a deploy (and a rollback, which shares its shape) reads on the run page.
+import type { DeployConfig } from '../deploy/DeployConfig.js';
 import type { DeployOutcome } from '../deploy/Deployer.js';
 import type { HostResult } from '../deploy/HostDeployment.js';
 import { describeAttempt } from '../health/HealthGate.js';
-import { annotate, formatMs, runLinks, RunSummary, type Outcome } from './Reporter.js';
+import type { DeploymentRequest, FinalState } from './Deployments.js';
+import { annotate, formatMs, RunSummary, type Outcome, type RunFacts } from './Reporter.js';
 
 const headline: Record<string, [Outcome, string]> = {
   deployed: ['success', 'deployed'],
@@ -11,7 +13,11 @@ const headline: Record<string, [Outcome, string]> = {
   'dry-run': ['neutral', 'dry run (nothing changed)'],
 };
 
-export function deploySummary(app: string, o: DeployOutcome): RunSummary {
+export function deploySummary(
+  app: string,
+  o: DeployOutcome,
+  facts: Pick<RunFacts, 'environment' | 'tookMs'> = {},
+): RunSummary {
   const [outcome, text] = headline[o.status] ?? ['neutral', o.status];
   const s = new RunSummary(`Deploy ${app}`).headline(outcome, `${text} — release \`${o.releaseId}\``);
   s.table(
@@ -29,11 +35,8 @@ export function deploySummary(app: string, o: DeployOutcome): RunSummary {
     ]),
   );
   for (const h of o.hosts) hostDetails(s, h);
-  const l = runLinks();
-  s.links([
-    { text: 'run', url: l.runUrl },
-    { text: 'commit', url: l.commitUrl },
-  ]);
+  const first = o.hosts[0];
+  s.facts({ release: o.status === 'dry-run' ? undefined : first?.release, image: first?.image, ...facts });
   return s;
 }
 
@@ -68,4 +71,24 @@ export function deployAnnotations(app: string, o: DeployOutcome): void {
       h.status === 'rolled-back' ? 'Rolled back' : 'Deploy failed',
     );
   }
+}
+
+/** The GitHub Deployment a deploy records: for the commit the image was built from. */
+export function deploymentRequest(cfg: DeployConfig): DeploymentRequest {
+  const hosts = cfg.hosts.map((h) => h.label);
+  return {
+    sha: cfg.meta.gitSha ?? '',
+    description: `njord: deploying ${cfg.app} to ${hosts.length === 1 ? hosts[0] : `${hosts.length} hosts`}`,
+    payload: { app: cfg.app, image: cfg.image ?? null, hosts },
+  };
+}
+
+/** The deployment's last status and its description (GitHub shows it in the Environments list). */
+export function deploymentVerdict(app: string, o: DeployOutcome): [FinalState, string] {
+  const hosts = o.hosts.length === 1 ? o.hosts[0]!.host : `${o.hosts.length} hosts`;
+  if (o.status === 'deployed') return ['success', `${app} release ${o.releaseId} is healthy on ${hosts}`];
+  if (o.status === 'rolled-back')
+    return ['failure', `${app} release ${o.releaseId} failed its health gate on ${hosts}; the previous release runs`];
+  const reason = o.hosts.find((h) => h.reason)?.reason ?? o.error?.message ?? 'see the run';
+  return ['failure', `${app} release ${o.releaseId} failed: ${reason}`];
 }

@@ -1,6 +1,7 @@
 // GitHub Deployments for a deploy or a rollback, so the repository's Environments page and the pull
 // request show what runs where. Plain fetch against GITHUB_API_URL (a few calls do not earn
 // octokit's bundle). Never fails the step: a missing permission or an API error is a warning.
+import { InputError } from '../inputs/InputError.js';
 import type { InputReader } from '../inputs/InputReader.js';
 import type { Log } from '../log/Log.js';
 
@@ -50,6 +51,8 @@ export function readDeploymentTarget(
   const environment = inputs.string('environment');
   const token = inputs.raw('github-token').trim();
   const environmentUrl = inputs.string('environment-url') || undefined;
+  if (environmentUrl && !/^https?:\/\/[^\s/]+/.test(environmentUrl))
+    throw new InputError('environment-url', `'${environmentUrl}' is not an http:// or https:// URL of the app`);
   const repository = env.GITHUB_REPOSITORY ?? '';
   const skip = (why: string) => {
     log.debug(`GitHub Deployments: not recorded (${why})`);
@@ -131,6 +134,10 @@ export async function startDeployment(
   log: Log,
 ): Promise<Deployment> {
   if (!target) return inert;
+  if (!/^[0-9a-f]{40}$/i.test(req.sha)) {
+    log.debug(`GitHub Deployments: not recorded (no commit to record: '${req.sha}')`);
+    return inert;
+  }
   const what = req.task === 'deploy:rollback' ? 'rollback' : 'deploy';
   const api = new DeploymentsApi(target);
   const production = isProductionEnvironment(target.environment);
@@ -207,4 +214,28 @@ function warn(err: unknown, t: DeploymentTarget, what: string, log: Log): void {
       `GitHub Deployments: the ${what} went ahead, but GitHub refused to record it as a deployment to ${t.environment} (${message}). Give the job \`permissions: deployments: write\`, or leave the environment input empty.`,
     );
   else log.warn(`GitHub Deployments: the ${what} went ahead, but recording it on GitHub failed: ${message}`);
+}
+
+/**
+ * Runs `work` as a recorded deployment: created alongside it (the API calls overlap the SSH work),
+ * then finished with the verdict on its result, or as a failure when it throws.
+ */
+export async function recordDeployment<T>(
+  target: DeploymentTarget | undefined,
+  req: DeploymentRequest,
+  log: Log,
+  work: () => Promise<T>,
+  verdict: (result: T) => [FinalState, string],
+): Promise<{ result: T; deployment: Deployment }> {
+  const starting = startDeployment(target, req, log);
+  let result: T;
+  try {
+    result = await work();
+  } catch (err) {
+    await (await starting).finish('failure', `failed: ${err instanceof Error ? err.message : String(err)}`);
+    throw err;
+  }
+  const deployment = await starting;
+  await deployment.finish(...verdict(result));
+  return { result, deployment };
 }

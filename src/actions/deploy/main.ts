@@ -6,13 +6,19 @@ import { readDeployConfig } from '../../deploy/DeployConfig.js';
 import { deploy } from '../../deploy/Deployer.js';
 import { InputReader, runnerInputs } from '../../inputs/InputReader.js';
 import { releaseByToken } from '../../release/HostLock.js';
-import { deployAnnotations, deploySummary } from '../../report/DeployReport.js';
+import { deployAnnotations, deploymentRequest, deploymentVerdict, deploySummary } from '../../report/DeployReport.js';
+import { readDeploymentTarget, recordDeployment } from '../../report/Deployments.js';
 import { actionLog, maskSecrets, runLinks, setOutputs } from '../../report/Reporter.js';
 import { runAction } from '../../runtime/runAction.js';
 
 async function main(): Promise<void> {
   const inputs = new InputReader(runnerInputs);
-  maskSecrets([inputs.raw('ssh-key'), inputs.raw('registry-password'), ...inputs.keyValuesLoose('secrets')]);
+  maskSecrets([
+    inputs.raw('ssh-key'),
+    inputs.raw('registry-password'),
+    inputs.raw('github-token'),
+    ...inputs.keyValuesLoose('secrets'),
+  ]);
   const cfg = readDeployConfig(inputs, process.env.GITHUB_WORKSPACE || process.cwd(), {
     gitSha: process.env.GITHUB_SHA,
     ref: process.env.GITHUB_REF,
@@ -20,9 +26,15 @@ async function main(): Promise<void> {
     actor: process.env.GITHUB_ACTOR,
     repository: process.env.GITHUB_REPOSITORY,
   });
-  const outcome = await deploy(cfg, actionLog, {
-    onLocks: (held) => core.saveState('locks', JSON.stringify(held)),
-  });
+  const target = readDeploymentTarget(inputs, process.env, actionLog, cfg.meta.runUrl);
+  const started = Date.now();
+  const { result: outcome, deployment } = await recordDeployment(
+    cfg.dryRun ? undefined : target,
+    deploymentRequest(cfg),
+    actionLog,
+    () => deploy(cfg, actionLog, { onLocks: (held) => core.saveState('locks', JSON.stringify(held)) }),
+    (o) => deploymentVerdict(cfg.app, o),
+  );
   const first = outcome.hosts[0];
   setOutputs({
     status: outcome.status,
@@ -31,7 +43,10 @@ async function main(): Promise<void> {
     'release-attempted': outcome.releaseId,
   });
   deployAnnotations(cfg.app, outcome);
-  await deploySummary(cfg.app, outcome).write();
+  await deploySummary(cfg.app, outcome, {
+    tookMs: Date.now() - started,
+    environment: deployment.id === undefined ? undefined : { name: target!.environment, url: target!.environmentUrl },
+  }).write();
   if (outcome.status === 'failed' || outcome.status === 'rolled-back')
     core.setFailed(
       `Deploy of ${cfg.app} ${outcome.status === 'rolled-back' ? 'was rolled back' : 'failed'}: see the job summary`,
