@@ -19,7 +19,12 @@ import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { runAction, type ActionRun, type RunActionOptions } from '../harness/runAction.js';
-import { startAuthRegistry, type AuthRegistry } from '../sandbox/AuthRegistry.js';
+import {
+  startAuthRegistry,
+  startTokenRegistry,
+  type AuthRegistry,
+  type TokenRegistry,
+} from '../sandbox/AuthRegistry.js';
 import { sandboxUnavailableReason, sh, type SandboxInfo } from '../sandbox/Sandbox.js';
 import { visibleLog } from '../support/deployKit.js';
 
@@ -411,6 +416,61 @@ describe.skipIf(!!reason)(`build-push action${reason ? ` (skipped: ${reason})` :
         ),
       );
       expect(await tagsInRegistry(auth.host, repo, auth)).toEqual([]);
+    });
+  });
+
+  describe('a registry with token auth, as GHCR and Docker Hub do it', () => {
+    let reg: TokenRegistry;
+    beforeAll(async () => {
+      reg = await startTokenRegistry();
+    });
+    afterAll(() => reg?.stop());
+
+    /** The test's own token flow: a pull token from the realm the registry names, then the manifest. */
+    async function digestWithToken(repo: string, tag: string): Promise<string> {
+      const url = `http://${reg.host}/v2/${repo}/manifests/${tag}`;
+      const challenge = (await fetch(url, { method: 'HEAD' })).headers.get('www-authenticate') ?? '';
+      const realm = /realm="([^"]+)"/.exec(challenge)![1]!;
+      const service = /service="([^"]+)"/.exec(challenge)![1]!;
+      const basic = Buffer.from(`${reg.username}:${reg.password}`).toString('base64');
+      const tokenUrl = `${realm}?service=${service}&scope=repository:${repo}:pull`;
+      const { token } = (await (await fetch(tokenUrl, { headers: { Authorization: `Basic ${basic}` } })).json()) as {
+        token: string;
+      };
+      const r = await fetch(url, { headers: { Accept: ACCEPT, Authorization: `Bearer ${token}` } });
+      if (r.status !== 200) return `HTTP ${r.status}`;
+      const own = `sha256:${createHash('sha256')
+        .update(Buffer.from(await r.arrayBuffer()))
+        .digest('hex')}`;
+      expect(r.headers.get('docker-content-digest')).toBe(own);
+      return own;
+    }
+
+    it('gets tokens with the password for its reads and its tagging; every tag on the digest', async () => {
+      const repo = repoName('token');
+      const image = `${reg.host}/${repo}`;
+      // The token service is in this process: nothing here may block it (no synchronous docker calls).
+      const r = await run(buildContext('token'), {
+        image,
+        username: reg.username,
+        password: reg.password,
+        cache: 'none',
+      });
+      expect(r.exitCode, visibleLog(r)).toBe(0);
+      const digest = r.outputs.digest!;
+      const tags = r.outputs.tags!.split('\n').map((t) => t.split(':').pop()!);
+      expect(tags).toHaveLength(3);
+      for (const tag of tags) expect(await digestWithToken(repo, tag), tag).toBe(digest);
+      expect(r.stdout).toContain(`Tagged ${tags.slice(1).join(', ')} in the registry: the same manifest, ${digest}`);
+      expect(r.summary).toContain('Every tag was read back from the registry');
+      expect(r.summary).toMatch(/\| \d+(\.\d)? (kB|MB) compressed \|/);
+      // The action's own client asked for (and got) a push token for this repository.
+      expect(reg.grants).toContainEqual({
+        scope: `repository:${repo}:pull,push`,
+        account: reg.username,
+        actions: ['pull', 'push'],
+      });
+      expect(visibleLog(r)).not.toContain(reg.password);
     });
   });
 

@@ -5,9 +5,23 @@
 // One instance is shared by every test process that asks for it: each startAuthRegistry() holds a
 // lease (a file named after its pid) and stop() gives it back; the last lease given back stops the
 // registry and removes its CA from Docker. Leases of processes that died do not count.
+//
+// startTokenRegistry(): a registry with token auth, as GHCR and Docker Hub do it (a 401 names a
+// token service; the client gets a signed JWT there with its password, for the scope it needs). The
+// token service runs in the calling test process and the registry is its own, stopped with it.
 import { spawn, spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createPrivateKey, randomBytes, sign, X509Certificate } from 'node:crypto';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { request } from 'node:https';
 import { join } from 'node:path';
 import bcrypt from 'bcryptjs';
@@ -299,4 +313,169 @@ export async function startAuthRegistry(): Promise<AuthRegistry> {
       });
     },
   };
+}
+
+// ---------------------------------------------------------------------------------------------
+// token auth
+
+export interface TokenRegistry {
+  /** 127.0.0.1:PORT (plain HTTP on loopback, as Docker allows) */
+  host: string;
+  username: string;
+  password: string;
+  /** Every scope the token service was asked for, with what it granted (a test's positive control). */
+  grants: { scope: string; account: string; actions: string[] }[];
+  stop(): Promise<void>;
+}
+
+const SERVICE = 'njord-sandbox';
+const ISSUER = 'njord-sandbox-token-issuer';
+
+const b64url = (b: Buffer | string) => Buffer.from(b).toString('base64url');
+
+/** A JWT as distribution checks it: ES256, the signing certificate in x5c, the access claim. */
+function signToken(key: Buffer, certDer: string, account: string, access: object[]): string {
+  const now = Math.floor(Date.now() / 1000);
+  const header = { alg: 'ES256', typ: 'JWT', x5c: [certDer] };
+  const claims = {
+    iss: ISSUER,
+    sub: account,
+    aud: SERVICE,
+    exp: now + 300,
+    nbf: now - 10,
+    iat: now,
+    jti: b64url(randomBytes(12)),
+    access,
+  };
+  const input = `${b64url(JSON.stringify(header))}.${b64url(JSON.stringify(claims))}`;
+  const signature = sign('sha256', Buffer.from(input), { key: createPrivateKey(key), dsaEncoding: 'ieee-p1363' });
+  return `${input}.${b64url(signature)}`;
+}
+
+function basicCredentials(req: IncomingMessage): { user: string; password: string } | undefined {
+  const m = /^Basic (.+)$/i.exec(req.headers.authorization ?? '');
+  if (!m) return undefined;
+  const text = Buffer.from(m[1]!, 'base64').toString('utf8');
+  const colon = text.indexOf(':');
+  return colon < 0 ? undefined : { user: text.slice(0, colon), password: text.slice(colon + 1) };
+}
+
+export async function startTokenRegistry(): Promise<TokenRegistry> {
+  const reason = sandboxUnavailableReason();
+  if (reason) throw new Error(`token registry unavailable: ${reason}`);
+  ensureOpenssl();
+  mkdirSync(SANDBOX_STATE_DIR, { recursive: true });
+  const home = mkdtempSync(join(SANDBOX_STATE_DIR, 'token-registry-'));
+  const keyFile = join(home, 'token.key');
+  const certFile = join(home, 'token.crt');
+  run('openssl', [
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-nodes',
+    '-keyout',
+    keyFile,
+    '-out',
+    certFile,
+    '-days',
+    '30',
+    '-subj',
+    '/CN=njord sandbox token issuer',
+  ]);
+  const key = readFileSync(keyFile);
+  const certDer = new X509Certificate(readFileSync(certFile)).raw.toString('base64');
+  const password = randomBytes(18).toString('base64url');
+  const grants: TokenRegistry['grants'] = [];
+
+  const token = (req: IncomingMessage, res: ServerResponse) => {
+    const url = new URL(req.url ?? '/', 'http://token');
+    const creds = basicCredentials(req);
+    if (url.pathname !== '/token' || (creds && (creds.user !== USERNAME || creds.password !== password))) {
+      res.writeHead(401, { 'Content-Type': 'application/json' }).end('{"details":"wrong username or password"}');
+      return;
+    }
+    const account = creds?.user ?? '';
+    const access = url.searchParams.getAll('scope').flatMap((scope) => {
+      const [type, name, actions] = scope.split(':');
+      // The user may pull and push; anonymous gets nothing.
+      const granted = creds ? (actions ?? '').split(',').filter((a) => a === 'pull' || a === 'push') : [];
+      grants.push({ scope, account, actions: granted });
+      return type === 'repository' && name ? [{ type, name, actions: granted }] : [];
+    });
+    const jwt = signToken(key, certDer, account, access);
+    res.writeHead(200, { 'Content-Type': 'application/json' });
+    res.end(JSON.stringify({ token: jwt, access_token: jwt, expires_in: 300, issued_at: new Date().toISOString() }));
+  };
+  const server = createServer((req, res) => {
+    // Docker may POST an OAuth form instead of GET with Basic auth: read it the same way.
+    if (req.method === 'POST') {
+      const chunks: Buffer[] = [];
+      req.on('data', (b: Buffer) => chunks.push(b));
+      req.on('end', () => {
+        const form = new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+        const url = new URL(req.url ?? '/', 'http://token');
+        for (const scope of (form.get('scope') ?? '').split(' ').filter(Boolean))
+          url.searchParams.append('scope', scope);
+        req.url = url.pathname + url.search;
+        if (form.get('username'))
+          req.headers.authorization = `Basic ${Buffer.from(`${form.get('username')}:${form.get('password') ?? ''}`).toString('base64')}`;
+        token(req, res);
+      });
+      return;
+    }
+    token(req, res);
+  });
+  await new Promise<void>((resolve) => server.listen(0, HOST, resolve));
+  const tokenPort = (server.address() as { port: number }).port;
+
+  const port = await freePort();
+  const config = join(home, 'config.yml');
+  writeFileSync(
+    config,
+    [
+      '# njord test sandbox token registry (written by tests/sandbox/AuthRegistry.ts)',
+      'version: 0.1',
+      'log:',
+      '  level: warn',
+      '  accesslog:',
+      '    disabled: true',
+      'storage:',
+      '  filesystem:',
+      `    rootdirectory: ${join(home, 'data')}`,
+      'http:',
+      `  addr: ${HOST}:${port}`,
+      'auth:',
+      '  token:',
+      `    realm: http://${HOST}:${tokenPort}/token`,
+      `    service: ${SERVICE}`,
+      `    issuer: ${ISSUER}`,
+      `    rootcertbundle: ${certFile}`,
+      '',
+    ].join('\n'),
+  );
+  const log = openSync(join(home, 'registry.log'), 'a');
+  const child = spawn('docker-registry', ['serve', config], { stdio: ['ignore', log, log] });
+  const stop = async () => {
+    child.kill('SIGTERM');
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    rmSync(home, { recursive: true, force: true });
+  };
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const status = await fetch(`http://${HOST}:${port}/v2/`).then(
+      (r) => r.status,
+      () => 0,
+    );
+    if (status === 401) break;
+    if (Date.now() > deadline || child.exitCode !== null) {
+      const text = readFileSync(join(home, 'registry.log'), 'utf8').slice(-2000);
+      await stop();
+      throw new Error(`token registry on ${HOST}:${port} did not come up\n${text}`);
+    }
+    await sleep(100);
+  }
+  return { host: `${HOST}:${port}`, username: USERNAME, password, grants, stop };
 }
