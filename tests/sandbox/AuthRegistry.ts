@@ -178,9 +178,10 @@ function makeCertificates(): void {
   ]);
 }
 
-function registryConfig(port: number): string {
+/** A docker-registry config: loopback address, storage under `data`, then the given http/auth lines. */
+function registryYaml(what: string, port: number, data: string, rest: string[]): string {
   return [
-    '# njord test sandbox auth registry (written by tests/sandbox/AuthRegistry.ts)',
+    `# njord test sandbox ${what} (written by tests/sandbox/AuthRegistry.ts)`,
     'version: 0.1',
     'log:',
     '  level: warn',
@@ -188,11 +189,18 @@ function registryConfig(port: number): string {
     '    disabled: true',
     'storage:',
     '  filesystem:',
-    `    rootdirectory: ${files.data}`,
+    `    rootdirectory: ${data}`,
     '  delete:',
     '    enabled: true',
     'http:',
     `  addr: ${HOST}:${port}`,
+    ...rest,
+    '',
+  ].join('\n');
+}
+
+function registryConfig(port: number): string {
+  return registryYaml('auth registry', port, files.data, [
     '  tls:',
     `    certificate: ${files.serverCert}`,
     `    key: ${files.serverKey}`,
@@ -200,8 +208,7 @@ function registryConfig(port: number): string {
     '  htpasswd:',
     '    realm: njord-sandbox',
     `    path: ${files.htpasswd}`,
-    '',
-  ].join('\n');
+  ]);
 }
 
 async function startNew(): Promise<Saved> {
@@ -435,26 +442,14 @@ export async function startTokenRegistry(): Promise<TokenRegistry> {
   const config = join(home, 'config.yml');
   writeFileSync(
     config,
-    [
-      '# njord test sandbox token registry (written by tests/sandbox/AuthRegistry.ts)',
-      'version: 0.1',
-      'log:',
-      '  level: warn',
-      '  accesslog:',
-      '    disabled: true',
-      'storage:',
-      '  filesystem:',
-      `    rootdirectory: ${join(home, 'data')}`,
-      'http:',
-      `  addr: ${HOST}:${port}`,
+    registryYaml('token registry', port, join(home, 'data'), [
       'auth:',
       '  token:',
       `    realm: http://${HOST}:${tokenPort}/token`,
       `    service: ${SERVICE}`,
       `    issuer: ${ISSUER}`,
       `    rootcertbundle: ${certFile}`,
-      '',
-    ].join('\n'),
+    ]),
   );
   const log = openSync(join(home, 'registry.log'), 'a');
   const child = spawn('docker-registry', ['serve', config], { stdio: ['ignore', log, log] });
