@@ -175,10 +175,9 @@ describe.skipIf(!!reason)(`build-push action${reason ? ` (skipped: ${reason})` :
   });
 
   afterAll(() => {
+    // By id: the images pulled by digest have no tag.
     for (const image of images)
-      sh(
-        `docker images --format '{{.Repository}}:{{.Tag}}' ${image} | grep -v '<none>' | xargs -r docker rmi -f >/dev/null 2>&1 || true`,
-      );
+      sh(`docker images -q ${image} | sort -u | xargs -r docker rmi -f >/dev/null 2>&1 || true`);
     for (const d of [scratch, ...dirs]) rmSync(d, { recursive: true, force: true });
   });
 
