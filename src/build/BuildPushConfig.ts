@@ -37,7 +37,7 @@ export function readBuildPushConfig(inputs: InputReader, workspace: string, defa
 
   const contextInput = inputs.string('context', '.');
   const remote = REMOTE_CONTEXT.test(contextInput);
-  const context = remote ? contextInput : inWorkspace(workspace, contextInput);
+  const context = remote ? contextInput : resolve(workspace, contextInput);
   if (!remote && (!existsSync(context) || !statSync(context).isDirectory()))
     throw new InputError(
       'context',
@@ -45,7 +45,7 @@ export function readBuildPushConfig(inputs: InputReader, workspace: string, defa
     );
   const fileInput = inputs.string('file');
   let file: string | undefined;
-  if (fileInput) file = inWorkspace(workspace, fileInput);
+  if (fileInput) file = resolve(workspace, fileInput);
   else if (!remote) file = join(context, 'Dockerfile');
   if (file && (!existsSync(file) || !statSync(file).isFile()))
     throw new InputError(
@@ -106,10 +106,6 @@ export function isWorkflowToken(password: string): boolean {
 export function isGitHubRegistry(registry: string): boolean {
   const host = registry.replace(/^https?:\/\//, '').split('/')[0]!;
   return host === 'ghcr.io' || host.endsWith('.ghcr.io') || host === 'docker.pkg.github.com';
-}
-
-function inWorkspace(workspace: string, p: string): string {
-  return resolve(workspace, p);
 }
 
 /** `key=value` lines; label keys may hold dots and slashes (org.opencontainers.image.vendor). */
