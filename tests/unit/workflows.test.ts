@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { repoRoot } from '../harness/runAction.js';
+import { ownActionDir } from '../support/workflowRun.js';
 
 interface LintResult {
   message: string;
@@ -34,13 +35,6 @@ const workflowFiles = ['.github/workflows', 'examples/workflows'].flatMap((dir) 
 
 type Yaml = Record<string, unknown>;
 const load = (file: string) => parse(readFileSync(join(repoRoot, file), 'utf8')) as Yaml;
-
-/** `njord/deploy/actions/x@v1` → actions/x, `njord/deploy@v1` → '.', other uses → undefined. */
-function ownActionDir(uses: string): string | undefined {
-  const m = /^njord\/deploy(\/actions\/[a-z-]+)?@v\d+$/.exec(uses);
-  if (!m) return undefined;
-  return m[1] ? m[1].slice(1) : '.';
-}
 
 function ownWorkflow(uses: string): string | undefined {
   return /^njord\/deploy\/(\.github\/workflows\/[\w-]+\.ya?ml)@v\d+$/.exec(uses)?.[1];
