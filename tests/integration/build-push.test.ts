@@ -27,6 +27,7 @@ import {
 } from '../sandbox/AuthRegistry.js';
 import { sandboxUnavailableReason, sh, type SandboxInfo } from '../sandbox/Sandbox.js';
 import { visibleLog } from '../support/deployKit.js';
+import { watchProcesses } from '../support/processWatch.js';
 
 const reason = sandboxUnavailableReason();
 
@@ -288,20 +289,11 @@ describe.skipIf(!!reason)(`build-push action${reason ? ` (skipped: ${reason})` :
       const leaks = new Set<string>();
       let sawLogin = false;
       let sawPrivateConfig = false;
-      const sampler = setInterval(() => {
-        for (const pid of readdirSync('/proc')) {
-          if (!/^\d+$/.test(pid)) continue;
-          try {
-            const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-            if (args.includes(auth.password)) leaks.add(args.replace(/\0/g, ' '));
-            if (args.startsWith('docker\0login\0') && args.includes('--password-stdin')) {
-              sawLogin = true;
-              const env = readFileSync(`/proc/${pid}/environ`, 'utf8');
-              if (env.includes(`DOCKER_CONFIG=${runnerTemp}/njord-docker-`)) sawPrivateConfig = true;
-            }
-          } catch {
-            /* gone */
-          }
+      const watch = watchProcesses(({ args, environ }) => {
+        if (args.includes(auth.password)) leaks.add(args.replace(/\0/g, ' '));
+        if (args.startsWith('docker\0login\0') && args.includes('--password-stdin')) {
+          sawLogin = true;
+          if (environ().includes(`DOCKER_CONFIG=${runnerTemp}/njord-docker-`)) sawPrivateConfig = true;
         }
       }, 2);
       const r = await run(
@@ -310,7 +302,7 @@ describe.skipIf(!!reason)(`build-push action${reason ? ` (skipped: ${reason})` :
         {},
         { env: { RUNNER_TEMP: runnerTemp } },
       );
-      clearInterval(sampler);
+      watch.stop();
       expect(r.exitCode, visibleLog(r)).toBe(0);
       const digest = r.outputs.digest!;
       expect(digest).toMatch(/^sha256:/);

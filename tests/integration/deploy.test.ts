@@ -1,6 +1,6 @@
 // The deploy action end to end on the sandbox host, through the bundled dist/deploy as the runner
 // runs it: first deploy, upgrade, health-gated rollback, host keys, the lock, secrets, dry-run.
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -20,6 +20,7 @@ import {
   writeVolumeFile,
   type TestApp,
 } from '../support/deployKit.js';
+import { watchProcesses } from '../support/processWatch.js';
 
 const reason = sandboxUnavailableReason();
 
@@ -269,20 +270,12 @@ describe.skipIf(!!reason)(`deploy action${reason ? ` (skipped: ${reason})` : ''}
     const leaks = new Set<string>();
     // Positive control: the sampler must catch the host's compose commands themselves.
     let sawCompose = false;
-    const sampler = setInterval(() => {
-      for (const pid of readdirSync('/proc')) {
-        if (!/^\d+$/.test(pid)) continue;
-        try {
-          const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-          if (args.includes(marker)) leaks.add(args.replace(/\0/g, ' '));
-          if (args.includes('docker-compose') && args.includes(a.name)) sawCompose = true;
-        } catch {
-          /* gone */
-        }
-      }
-    }, 5);
+    const watch = watchProcesses(({ args }) => {
+      if (args.includes(marker)) leaks.add(args.replace(/\0/g, ' '));
+      if (args.includes('docker-compose') && args.includes(a.name)) sawCompose = true;
+    });
     const run = await deploy(info, a, v1.refByDigest, { secrets: `APP_SECRET=${secret}`, env: 'MODE=production' });
-    clearInterval(sampler);
+    watch.stop();
     expect(run.exitCode, visibleLog(run)).toBe(0);
     expect(sawCompose).toBe(true);
     expect([...leaks]).toEqual([]);
