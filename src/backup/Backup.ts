@@ -1,12 +1,13 @@
 // A backup across all hosts: connect all, take each app lock, check what to back up everywhere
 // before anything changes, then back up each host in parallel and upload artifacts.
 import { rmSync } from 'node:fs';
-import { closeHosts, openHosts, type HostSession } from '../connection/HostSession.js';
+import type { HostSession } from '../connection/HostSession.js';
 import type { Log } from '../log/Log.js';
-import { HostLock, newLockOwner } from '../release/HostLock.js';
+import { newLockOwner } from '../release/HostLock.js';
 import type { BackupConfig } from './BackupConfig.js';
 import { newBackupId } from './BackupManifest.js';
 import { checkArtifactRuntime, uploadBackupArtifact, type UploadedArtifact } from './ArtifactUpload.js';
+import { firstError, withLockedHosts, type CleanupState } from './LockedHosts.js';
 import { HostBackup, NothingToBackUp, safeName, type BackupSpec, type HostBackupResult } from './HostBackup.js';
 
 export interface BackupOutcome {
@@ -15,16 +16,6 @@ export interface BackupOutcome {
   hosts: HostBackupResult[];
   artifacts: (UploadedArtifact & { host: string })[];
   error?: string;
-}
-
-/** What a post step needs to undo after a killed run, per host. */
-export interface CleanupState {
-  token: string;
-  /** The backup being written (removed by the post step if it has no manifest). */
-  backupId?: string;
-  hosts: { host: string; stopped: string[] }[];
-  /** Set while the run may hold app locks. */
-  locked?: boolean;
 }
 
 export interface RunHooks {
@@ -36,59 +27,36 @@ export interface RunHooks {
 export async function backup(cfg: BackupConfig, log: Log, hooks: RunHooks = {}): Promise<BackupOutcome> {
   if (cfg.spec.toRunner) checkArtifactRuntime();
   const id = newBackupId(new Date(), cfg.spec.reason);
-  const owner = newLockOwner('backup', cfg.spec.meta?.actor, cfg.spec.meta?.runUrl);
-  const state: CleanupState = {
-    token: owner.token,
-    backupId: id,
-    hosts: cfg.hosts.map((h) => ({ host: h.label, stopped: [] })),
-  };
-  const save = () => hooks.onState?.(state);
-  const sessions = await openHosts(cfg, log);
-  const locks = sessions.map((s) => new HostLock(s, owner));
   const outcome: BackupOutcome = { id, status: 'failed', hosts: [], artifacts: [] };
   try {
-    state.locked = true;
-    save();
-    await Promise.all(locks.map((l) => l.acquire(cfg.lockTimeoutMs, log)));
-    const runs = sessions.map(
-      (s) =>
-        new HostBackup(s, cfg.app, cfg.spec, id, owner.token, log, {
-          onStopping: (ids) => {
-            state.hosts.find((h) => h.host === s.spec.label)!.stopped = ids;
-            save();
-          },
-        }),
-    );
-    // Every host checked before any changes: a bad input fails the run with nothing touched.
-    await Promise.all(runs.map((r) => r.prepare()));
-    const settled = await Promise.allSettled(runs.map((r) => r.run(hooks.runnerRoot)));
-    outcome.hosts = runs.map((r) => r.result);
-    const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
-    if (failed) outcome.error = (failed.reason as Error).message;
-    for (const r of outcome.hosts.filter((h) => h.status === 'complete' && h.runnerDir)) {
-      const name = `${cfg.app}-backup-${id}${sessions.length > 1 ? `-${safeName(r.host)}` : ''}`;
-      log.info(`${r.host}: uploading artifact ${name}`);
-      try {
-        outcome.artifacts.push({
-          host: r.host,
-          ...(await uploadBackupArtifact(name, r.runnerDir!, cfg.artifactRetentionDays)),
-        });
-      } catch (err) {
-        r.status = 'failed';
-        r.error = `artifact upload failed: ${(err as Error).message}`;
-        outcome.error ??= r.error;
+    return await withLockedHosts(cfg, 'backup', cfg.spec.meta, log, hooks.onState, id, async (run) => {
+      const runs = run.sessions.map(
+        (s) => new HostBackup(s, cfg.app, cfg.spec, id, run.token, log, { onStopping: run.stopping(s.spec.label) }),
+      );
+      // Every host checked before any changes: a bad input fails the run with nothing touched.
+      await Promise.all(runs.map((r) => r.prepare()));
+      const settled = await Promise.allSettled(runs.map((r) => r.run(hooks.runnerRoot)));
+      outcome.hosts = runs.map((r) => r.result);
+      outcome.error = firstError(settled);
+      for (const r of outcome.hosts.filter((h) => h.status === 'complete' && h.runnerDir)) {
+        const name = `${cfg.app}-backup-${id}${runs.length > 1 ? `-${safeName(r.host)}` : ''}`;
+        log.info(`${r.host}: uploading artifact ${name}`);
+        try {
+          outcome.artifacts.push({
+            host: r.host,
+            ...(await uploadBackupArtifact(name, r.runnerDir!, cfg.artifactRetentionDays)),
+          });
+        } catch (err) {
+          r.status = 'failed';
+          r.error = `artifact upload failed: ${(err as Error).message}`;
+          outcome.error ??= r.error;
+        }
       }
-    }
-    outcome.status = outcome.hosts.every((h) => h.status === 'complete') ? 'complete' : 'failed';
-    return outcome;
+      outcome.status = outcome.hosts.every((h) => h.status === 'complete') ? 'complete' : 'failed';
+      return outcome;
+    });
   } finally {
     for (const h of outcome.hosts) if (h.runnerDir) rmSync(h.runnerDir, { recursive: true, force: true });
-    await Promise.allSettled(locks.map((l) => l.release()));
-    state.hosts.forEach((h) => (h.stopped = []));
-    state.backupId = undefined;
-    state.locked = false;
-    save();
-    closeHosts(sessions);
   }
 }
 

@@ -10,7 +10,7 @@ import { newBackupId, type ArchiveEntry, type BackupManifest } from './BackupMan
 import { compressors } from './Compression.js';
 import { dumpers } from './DatabaseDumpers.js';
 import type { DatabaseSpec } from './DatabaseSpec.js';
-import { HostBackup, listBackups, type BackupSpec } from './HostBackup.js';
+import { HostBackup, listBackups, NothingToBackUp, type BackupSpec } from './HostBackup.js';
 import {
   findVolume,
   helperImage,
@@ -288,7 +288,7 @@ export class HostRestore {
   }
 
   /** What is there now, into a backup of its own (encrypted to the same recipients). */
-  private async safetyBackup(): Promise<string> {
+  private async safetyBackup(): Promise<string | undefined> {
     const vols = this.selected
       .filter((a) => a.volume && findVolume(this.inv, this.app, a.volume.name))
       .map((a) => a.volume!.name);
@@ -314,7 +314,13 @@ export class HostRestore {
     this.hooks.onSafetyBackup?.(id);
     this.say(`taking a safety backup (${id}) of what is there now`);
     const b = new HostBackup(this.session, this.app, spec, id, this.token, this.log);
-    await b.prepare();
+    try {
+      await b.prepare();
+    } catch (err) {
+      // Nothing of what is restored exists now (a removed volume): nothing to keep.
+      if (err instanceof NothingToBackUp) return undefined;
+      throw err;
+    }
     await b.run();
     return id;
   }

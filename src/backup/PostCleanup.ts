@@ -7,7 +7,7 @@ import type { InputReader } from '../inputs/InputReader.js';
 import type { Log } from '../log/Log.js';
 import { releaseByToken } from '../release/HostLock.js';
 import { line } from '../remote/Shell.js';
-import type { CleanupState } from './Backup.js';
+import type { CleanupState } from './LockedHosts.js';
 import { BackupCommands, cleanupRunCommand, startCommand } from './BackupCommands.js';
 
 /** State key both actions save their CleanupState under. */

@@ -8,7 +8,15 @@ import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { buildTestImage, sandboxUnavailableReason, sh, type SandboxInfo, type TestImage } from '../sandbox/Sandbox.js';
 import { deploy, newApp, onHost, removeApp, visibleLog, type TestApp } from '../support/deployKit.js';
-import { artifactService, backupAction, backupsOnHost, inVolume, runtimeToken, unzip } from './backupKit.js';
+import {
+  artifactService,
+  backupAction,
+  backupsOnHost,
+  ensureHostTools,
+  inVolume,
+  runtimeToken,
+  unzip,
+} from './backupKit.js';
 
 const reason = sandboxUnavailableReason();
 
@@ -20,6 +28,7 @@ describe.skipIf(!!reason)(`backup to a workflow artifact${reason ? ` (skipped: $
 
   beforeAll(async () => {
     info = inject('sandbox')!;
+    ensureHostTools();
     v1 = await buildTestImage(info, { repo: 'njord-test/backup', tag: 'v1', version: 'v1' });
     service = await artifactService();
     app = await newApp(info, 'bk-artifact');

@@ -12,7 +12,7 @@ import {
   type TestImage,
 } from '../sandbox/Sandbox.js';
 import { deploy, newApp, onHost, removeApp, visibleLog, type TestApp } from '../support/deployKit.js';
-import { backupAction, restoreAction } from './backupKit.js';
+import { backupAction, ensureHostTools, restoreAction } from './backupKit.js';
 
 const reason = sandboxUnavailableReason();
 
@@ -34,6 +34,7 @@ describe.skipIf(!!reason)(`backup and restore of PostgreSQL${reason ? ` (skipped
 
   beforeAll(async () => {
     info = inject('sandbox')!;
+    ensureHostTools();
     web = await buildTestImage(info, { repo: 'njord-test/backup', tag: 'v1', version: 'v1' });
     pg = await ensurePostgresImage(info);
     app = await newApp(info, 'bk-pg');

@@ -7,6 +7,7 @@ import { buildTestImage, sandboxUnavailableReason, sh, type SandboxInfo, type Te
 import {
   backupAction,
   backupsOnHost,
+  ensureHostTools,
   inVolume,
   killWhen,
   restoreAction,
@@ -45,6 +46,7 @@ describe.skipIf(!!reason)(`backup and restore actions${reason ? ` (skipped: ${re
 
   beforeAll(async () => {
     info = inject('sandbox')!;
+    ensureHostTools();
     v1 = await buildTestImage(info, { repo: 'njord-test/backup', tag: 'v1', version: 'v1' });
   });
 
@@ -215,10 +217,6 @@ describe.skipIf(!!reason)(`backup and restore actions${reason ? ` (skipped: ${re
   });
 
   it('encrypts with age on the host: the stored archive is not plaintext, and the identity restores it', async () => {
-    sh(
-      'command -v age >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -q age >/dev/null',
-      { timeoutMs: 10 * 60_000 },
-    );
     const identity = sh('age-keygen 2>/dev/null');
     const recipient = sh('age-keygen -y', { input: identity }).trim();
     const secretLine = identity.split('\n').find((l) => l.startsWith('AGE-SECRET-KEY-'))!;

@@ -4,7 +4,7 @@ import type { ChildProcess } from 'node:child_process';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { inflateRawSync } from 'node:zlib';
 import { runAction, type ActionRun, type RunActionOptions } from '../harness/runAction.js';
-import type { SandboxInfo } from '../sandbox/Sandbox.js';
+import { sh, type SandboxInfo } from '../sandbox/Sandbox.js';
 import { connectionInputs, onHost, type TestApp } from '../support/deployKit.js';
 
 export function backupAction(
@@ -171,4 +171,12 @@ export function unzip(zip: Buffer): Map<string, Buffer> {
 export function runtimeToken(): string {
   const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
   return `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ scp: 'Actions.GenericRead Actions.Results:run-backend-1:job-backend-1' })}.sig`;
+}
+
+/** zstd and age on the sandbox host (this machine), installed when missing as the sandbox does. */
+export function ensureHostTools(): void {
+  sh(
+    'command -v zstd >/dev/null && command -v age >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -q zstd age >/dev/null',
+    { timeoutMs: 10 * 60_000 },
+  );
 }

@@ -1,0 +1,150 @@
+// Backing up a 1 GiB volume on the sandbox through the bundled backup action and by hand (root's
+// tar on the volume's directory, and what a person without root runs over ssh: a throwaway
+// container's tar), each piped into gzip or zstd into a file, in one run, alternating, with the
+// median time and throughput ratio (hand / action: 1.0 is as fast). BENCH_ONLY=gzip|zstd|artifact.
+// Then the runner's peak memory (VmHWM of the action's process) while it streams the gigabyte to
+// an artifact, uploaded to a loopback stand-in of the artifact service.
+// Run as root: npx tsx bench/backup.bench.ts [rounds]
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runAction } from '../tests/harness/runAction.js';
+import { artifactService, runtimeToken } from '../tests/integration/backupKit.js';
+import { asSandboxUser, buildTestImage, freePort, startSandbox, writeComposeApp } from '../tests/sandbox/Sandbox.js';
+import { removeApp } from '../tests/support/deployKit.js';
+
+const rounds = Number(process.argv[2] ?? 3);
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const now = () => performance.now();
+const GiB = 1024 ** 3;
+
+const info = await startSandbox();
+const image = await buildTestImage(info, { repo: 'njord-test/bench', tag: 'v1', version: 'v1' });
+const port = await freePort();
+const workspace = mkdtempSync(join(tmpdir(), 'njord-bench-backup-'));
+writeComposeApp(workspace, { port });
+const app = { name: 'bench-backup', port, workspace, root: `${info.homeDir}/njord/bench-backup` };
+const connection = { hosts: info.hostSpec, 'ssh-key': info.privateKey, 'known-hosts': info.knownHosts, app: app.name };
+const keyFile = join(workspace, 'id');
+writeFileSync(keyFile, info.privateKey, { mode: 0o600 });
+const knownFile = join(workspace, 'known_hosts');
+writeFileSync(knownFile, info.knownHosts);
+const volume = `${app.name}_data`;
+
+try {
+  const d = await runAction('.', { ...connection, image: image.ref }, { workspace });
+  if (d.exitCode !== 0) throw new Error(`deploy failed:\n${d.stdout}\n${d.stderr}`);
+  // 1 GiB, made once: half random (incompressible), half log-like text (compressible).
+  const t0 = now();
+  asSandboxUser(
+    `docker run --rm -v ${volume}:/data --entrypoint /bin/sh ${image.ref} -c 'dd if=/dev/urandom of=/data/random.bin bs=1M count=512 2>/dev/null && yes "2026-11-23T18:16:52Z GET /api/orders/1234?page=2 200 0.023s ua=Mozilla/5.0 (X11; Linux x86_64)" | head -c 536870912 > /data/access.log'`,
+  );
+  console.log(`volume ${volume}: 1 GiB written in ${((now() - t0) / 1000).toFixed(1)} s`);
+
+  // Two hand-made baselines: root's tar straight on the volume's directory (the floor: no Docker
+  // API, no SSH), and what a person without root types over ssh (a throwaway container's tar).
+  const mountpoint = asSandboxUser(`docker volume inspect -f '{{.Mountpoint}}' ${volume}`).trim();
+  const rootTar = (compress: string) =>
+    `tar -C ${mountpoint} -cf - . | ${compress} > /tmp/njord-bench-hand.tar; rm -f /tmp/njord-bench-hand.tar`;
+  const overSsh = (compress: string) => `
+set -eu
+ssh -i ${keyFile} -p ${info.sshPort} -o UserKnownHostsFile=${knownFile} -o BatchMode=yes ${info.sshUser}@${info.sshHost} \\
+  "mkdir -p bench-hand && docker run --rm -v ${volume}:/data:ro --entrypoint tar ${image.ref} -C /data -cf - . | ${compress} > bench-hand/data.tar && rm -f bench-hand/data.tar"
+`;
+
+  async function viaAction(compression: string, verify: string): Promise<number> {
+    const t = now();
+    const run = await runAction('actions/backup', { ...connection, compression, verify, keep: '1' }, { workspace });
+    if (run.exitCode !== 0) throw new Error(`backup action failed:\n${run.stdout}\n${run.stderr}`);
+    return now() - t;
+  }
+
+  function viaHand(script: string): number {
+    const t = now();
+    const r = spawnSync('bash', ['-c', script], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`by hand failed:\n${r.stderr}`);
+    return now() - t;
+  }
+
+  const results: string[] = [];
+  const only = process.env.BENCH_ONLY;
+  const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+  const mbps = (ms: number) => `${(GiB / 1024 ** 2 / (ms / 1000)).toFixed(0)} MiB/s`;
+  for (const [compression, hand] of [
+    ['gzip', 'gzip -c'],
+    ['zstd', 'zstd -q -c -T0'],
+  ] as const) {
+    if (only && only !== compression) continue;
+    const t = { root: [] as number[], ssh: [] as number[], checksum: [] as number[], list: [] as number[] };
+    for (let i = 0; i < rounds; i++) {
+      // Alternating, so the page cache and the machine's state favour no side.
+      t.root.push(viaHand(rootTar(hand)));
+      t.checksum.push(await viaAction(compression, 'checksum'));
+      t.ssh.push(viaHand(overSsh(hand)));
+      t.list.push(await viaAction(compression, 'list'));
+    }
+    const [root, ssh, checksum, list] = [median(t.root), median(t.ssh), median(t.checksum), median(t.list)];
+    results.push(
+      `${compression} (\`${hand}\`): root's tar on the host ${secs(root)} (${mbps(root)}), docker-run tar over ssh ${secs(ssh)} (${mbps(ssh)}); ` +
+        `action verify=checksum ${secs(checksum)} (${mbps(checksum)}), verify=list ${secs(list)} (${mbps(list)}); ` +
+        `throughput ratios vs root's tar: ${(root / checksum).toFixed(2)} / ${(root / list).toFixed(2)}, vs docker-run tar: ${(ssh / checksum).toFixed(2)} / ${(ssh / list).toFixed(2)}`,
+    );
+    console.log(results.at(-1));
+  }
+
+  // Peak memory of the runner's process while the gigabyte streams through it to an artifact.
+  if (!only || only === 'artifact') {
+    const service = await artifactService(false);
+    const streamPeaks: number[] = [];
+    const peaks: number[] = [];
+    const times: number[] = [];
+    for (let i = 0; i < rounds; i++) {
+      let peakKb = 0;
+      let streamPeakKb = 0;
+      let uploading = false;
+      const t = now();
+      const run = await runAction(
+        'actions/backup',
+        { ...connection, destination: 'artifact', compression: 'zstd', verify: 'checksum' },
+        {
+          workspace,
+          env: { ACTIONS_RUNTIME_TOKEN: runtimeToken(), ACTIONS_RESULTS_URL: service.url },
+          onSpawn: (child, step) => {
+            if (step !== 'main') return;
+            child.stdout!.on('data', (d: Buffer) => {
+              if (d.toString().includes('uploading artifact')) uploading = true;
+            });
+            const timer = setInterval(() => {
+              try {
+                const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+                if (hwm) peakKb = Math.max(peakKb, Number(hwm[1]));
+                if (hwm && !uploading) streamPeakKb = peakKb;
+              } catch {
+                clearInterval(timer);
+              }
+            }, 50);
+            child.once('exit', () => clearInterval(timer));
+          },
+        },
+      );
+      if (run.exitCode !== 0) throw new Error(`artifact backup failed:\n${run.stdout}\n${run.stderr}`);
+      times.push(now() - t);
+      streamPeaks.push(streamPeakKb / 1024);
+      peaks.push(peakKb / 1024);
+    }
+    service.server.close();
+    const uploaded = service.uploads.at(-1)?.received ?? 0;
+    results.push(
+      `artifact: ${(uploaded / 1024 ** 2).toFixed(0)} MiB (the zstd archive) streamed and uploaded in ${secs(median(times))}; ` +
+        `runner peak RSS (VmHWM) ${median(streamPeaks).toFixed(0)} MB while streaming from the host [${streamPeaks.map((x) => x.toFixed(0)).join(', ')}], ` +
+        `${median(peaks).toFixed(0)} MB including the upload [${peaks.map((x) => x.toFixed(0)).join(', ')}] (goal < 150 MB)`,
+    );
+    console.log(results.at(-1));
+  }
+  console.log(`\nbackup benchmark, ${rounds} rounds, medians:\n  ${results.join('\n  ')}`);
+} finally {
+  asSandboxUser(`rm -rf bench-hand`);
+  spawnSync('rm', ['-f', '/tmp/njord-bench-hand.tar']);
+  removeApp(app);
+}
