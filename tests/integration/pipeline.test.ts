@@ -1,0 +1,202 @@
+// The whole pipeline as a user gets it: .github/workflows/deploy.yml itself, its jobs and steps run in
+// order through the bundled actions against the sandbox (validate the sample app's config, build it
+// and push it to the local registry, back up, deploy by the digest build-push returned, health gate),
+// then a rollback and the backup workflow, with the GitHub Deployments calls recorded by the local
+// stand-in of GitHub's REST API.
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { repoRoot, runAction } from '../harness/runAction.js';
+import {
+  buildTestImage,
+  freePort,
+  sandboxUnavailableReason,
+  type SandboxInfo,
+  type TestImage,
+} from '../sandbox/Sandbox.js';
+import { connectionInputs, currentOnHost, onHost, removeApp, visibleLog, type TestApp } from '../support/deployKit.js';
+import { startGithubApi, type GithubApi } from '../support/githubApiServer.js';
+import { runWorkflow, type WorkflowResult } from '../support/workflowRun.js';
+
+const reason = sandboxUnavailableReason();
+const TOKEN = 'ghs_pipelineTestToken0123456789';
+const APP_SECRET = 'pipeline-api-key-7f3a9c2e51';
+
+describe.skipIf(!!reason)(`the deploy workflow end to end${reason ? ` (skipped: ${reason})` : ''}`, () => {
+  let info: SandboxInfo;
+  let base: TestImage;
+  let api: GithubApi;
+  let app: TestApp;
+  let repo: string;
+  const shas = { v1: '1a'.repeat(20), v2: '2b'.repeat(20), bad: '3c'.repeat(20) };
+  const runs: Record<string, WorkflowResult> = {};
+
+  beforeAll(async () => {
+    info = inject('sandbox')!;
+    // The sample Dockerfile's BASE: busybox, FROM scratch (Docker Hub is not reachable here).
+    base = await buildTestImage(info, { repo: 'njord-test/pipeline-base', tag: 'busybox', version: 'base' });
+    api = await startGithubApi({ token: TOKEN });
+    const name = `pipeline-${process.pid}`;
+    const workspace = mkdtempSync(join(tmpdir(), 'njord-ws-pipeline-'));
+    cpSync(join(repoRoot, 'examples/app'), workspace, { recursive: true });
+    app = { name, port: await freePort(), workspace, root: `${info.homeDir}/njord/${name}` };
+    repo = `${info.registry}/njord-test/${name}`;
+  });
+
+  afterAll(async () => {
+    await api?.close();
+    if (app) {
+      removeApp(app);
+      rmSync(app.workspace, { recursive: true, force: true });
+    }
+  });
+
+  const pushOf = (version: keyof typeof shas, extra: Record<string, string | boolean> = {}) =>
+    runWorkflow('.github/workflows/deploy.yml', {
+      inputs: {
+        environment: 'production',
+        'environment-url': `http://127.0.0.1:${app.port}/`,
+        hosts: info.hostSpec,
+        app: app.name,
+        'config-files': 'config/*.yml',
+        'config-schema': 'config/app.schema.json',
+        'health-url': `http://127.0.0.1:${app.port}/health`,
+        'health-timeout': '30',
+        env: `PORT=${app.port}\nGREETING=hello from the pipeline test`,
+        image: repo,
+        'build-args': `BASE=${base.ref}\nAPP_VERSION=${version}`,
+        ...extra,
+      },
+      secrets: {
+        SSH_PRIVATE_KEY: info.privateKey,
+        SSH_KNOWN_HOSTS: info.knownHosts,
+        APP_SECRETS: `API_KEY=${APP_SECRET}`,
+      },
+      workspace: app.workspace,
+      env: {
+        GITHUB_SHA: shas[version],
+        GITHUB_TOKEN: TOKEN,
+        GITHUB_API_URL: api.url,
+        GITHUB_RUN_ID: String(7_000_000 + Object.keys(runs).length),
+      },
+    });
+  const served = async (path: string) => {
+    try {
+      const r = await fetch(`http://127.0.0.1:${app.port}${path}`);
+      return r.ok ? (await r.text()).trim() : `HTTP ${r.status}`;
+    } catch {
+      return 'down';
+    }
+  };
+  const failures = (r: WorkflowResult) =>
+    r.steps.filter((s) => s.result === 'failure').map((s) => `${s.name}:\n${s.run ? visibleLog(s.run) : ''}`);
+
+  it('validates, builds and pushes the sample app, and deploys it by digest through the health gate', async () => {
+    // A first deploy has nothing to back up yet.
+    const r = (runs.v1 = await pushOf('v1'));
+    expect(failures(r)).toEqual([]);
+    expect(r.steps.map((s) => `${s.job}: ${s.name} ${s.result}`)).toEqual([
+      'build: actions/checkout@v4 success',
+      'build: Validate config success',
+      'build: Build and push success',
+      'deploy: actions/checkout@v4 success',
+      'deploy: Back up skipped',
+      'deploy: Deploy success',
+    ]);
+    expect(r.step('Validate config').run!.outputs).toMatchObject({ valid: 'true', 'error-count': '0' });
+
+    const imageRef = r.step('image').run!.outputs['image-ref']!;
+    expect(imageRef).toMatch(new RegExp(`^${repo}@sha256:[0-9a-f]{64}$`));
+    expect(r.step('deploy').inputs!.image).toBe(imageRef);
+    expect(r.outputs).toEqual({
+      status: 'deployed',
+      release: r.step('deploy').run!.outputs.release,
+      'image-ref': imageRef,
+    });
+    expect(currentOnHost(app)).toBe(r.outputs.release);
+    const manifest = JSON.parse(onHost(`cat ${app.root}/releases/${r.outputs.release}/release.json`));
+    expect(manifest).toMatchObject({ image: imageRef, gitSha: shas.v1, status: 'active' });
+
+    expect(await served('/version')).toBe('v1');
+    expect(await served('/config.yml')).toContain('greeting: hello from njord');
+    // The app secret reached the container, and no log.
+    const web = `$(docker ps -q --filter label=com.docker.compose.project=${app.name} | head -1)`;
+    expect(onHost(`docker exec ${web} sh -c 'echo "$API_KEY"'`)).toBe(APP_SECRET);
+    for (const s of r.steps) if (s.run) expect(visibleLog(s.run)).not.toContain(APP_SECRET);
+
+    expect(api.deployments).toHaveLength(1);
+    expect(api.deployments[0]).toMatchObject({ sha: shas.v1, environment: 'production', production: true });
+    expect(api.deployments[0]!.statuses.map((s) => s.state)).toEqual(['in_progress', 'success']);
+    expect(api.deployments[0]!.statuses[1]).toMatchObject({
+      environment_url: `http://127.0.0.1:${app.port}/`,
+      log_url: 'https://github.com/acme/shop/actions/runs/7000000',
+    });
+  });
+
+  it('the next push is backed up first, then deployed; the replaced deployment goes inactive', async () => {
+    const r = (runs.v2 = await pushOf('v2', { 'backup-before': true }));
+    expect(failures(r)).toEqual([]);
+    expect(r.step('Back up').run!.outputs['backup-id']).toMatch(/\S/);
+    expect(r.step('deploy').run!.outputs['previous-release']).toBe(runs.v1!.outputs.release);
+    expect(await served('/version')).toBe('v2');
+    expect(api.active('production').map((d) => d.sha)).toEqual([shas.v2]);
+    expect(api.deployments[0]!.statuses.at(-1)!.state).toBe('inactive');
+  });
+
+  it('a config that breaks its schema stops the pipeline before anything is built or deployed', async () => {
+    const file = join(app.workspace, 'config/app.yml');
+    const good = readFileSync(file, 'utf8');
+    writeFileSync(file, good.replace('max_upload_mb: 10', 'max_upload_mb: 500'));
+    const callsBefore = api.calls.length;
+    try {
+      const r = (runs.bad = await pushOf('bad'));
+      expect(r.steps.map((s) => `${s.job}: ${s.name} ${s.result}`)).toEqual([
+        'build: actions/checkout@v4 success',
+        'build: Validate config failure',
+        'build: Build and push skipped',
+      ]);
+      expect(r.jobs.deploy!.result).toBe('skipped');
+      expect(r.step('Validate config').run!.annotations).toContainEqual(
+        expect.objectContaining({ kind: 'error', file: 'config/app.yml', line: 7 }),
+      );
+    } finally {
+      writeFileSync(file, good);
+    }
+    expect(await served('/version')).toBe('v2');
+    expect(api.calls.length).toBe(callsBefore);
+    const tags = (await (await fetch(`http://${info.registry}/v2/njord-test/${app.name}/tags/list`)).json()) as {
+      tags: string[];
+    };
+    expect(tags.tags).toContain(`sha-${shas.v2.slice(0, 7)}`);
+    expect(tags.tags).not.toContain(`sha-${shas.bad.slice(0, 7)}`);
+  });
+
+  it('a rollback puts the first release back, exactly as it ran', async () => {
+    const run = await runAction(
+      'actions/rollback',
+      {
+        ...connectionInputs(info),
+        app: app.name,
+        'health-url': `http://127.0.0.1:${app.port}/health`,
+        reason: 'pipeline test',
+      },
+      { workspace: app.workspace, env: { GITHUB_TOKEN: TOKEN, GITHUB_API_URL: api.url } },
+    );
+    expect(run.exitCode, visibleLog(run)).toBe(0);
+    expect(run.outputs).toMatchObject({ status: 'rolled-back', release: runs.v1!.outputs.release });
+    expect(await served('/version')).toBe('v1');
+  });
+
+  it('the backup workflow backs the app up on its hosts', async () => {
+    const r = await runWorkflow('.github/workflows/backup.yml', {
+      inputs: { environment: 'production', hosts: info.hostSpec, app: app.name },
+      secrets: { SSH_PRIVATE_KEY: info.privateKey, SSH_KNOWN_HOSTS: info.knownHosts },
+      workspace: app.workspace,
+      env: { GITHUB_SHA: shas.v2, GITHUB_TOKEN: TOKEN, GITHUB_API_URL: api.url },
+    });
+    expect(failures(r)).toEqual([]);
+    expect(r.outputs['backup-id']).toMatch(/\S/);
+    expect(onHost(`ls ${app.root}/backups/${r.outputs['backup-id']}/manifest.json`)).toContain('manifest.json');
+  });
+});
