@@ -4,6 +4,7 @@
 // `--check` rebuilds into a scratch folder and fails when the committed dist/ differs.
 import { execFileSync } from 'node:child_process';
 import {
+  chmodSync,
   existsSync,
   mkdtempSync,
   readdirSync,
@@ -29,6 +30,9 @@ const banner =
   "import{fileURLToPath as __njordFileURLToPath}from'node:url';import{dirname as __njordDirname}from'node:path';" +
   'const __filename=__njordFileURLToPath(import.meta.url);const __dirname=__njordDirname(__filename);\n';
 
+// Bundles that are not actions: name → entry. The CLI (`npx njord-deploy`) keeps its shebang.
+const otherBundles = { cli: 'src/cli/main.ts' };
+
 export function actionNames() {
   const names = ['deploy'];
   const dir = join(root, 'actions');
@@ -41,7 +45,7 @@ export function actionNames() {
 }
 
 function build(name, outRoot) {
-  const entry = join(root, 'src', 'actions', name, 'main.ts');
+  const entry = otherBundles[name] ? join(root, otherBundles[name]) : join(root, 'src', 'actions', name, 'main.ts');
   if (!existsSync(entry)) throw new Error(`bundle: ${relative(root, entry)} is missing for action '${name}'`);
   const out = join(outRoot, name);
   rmSync(out, { recursive: true, force: true });
@@ -52,7 +56,10 @@ function build(name, outRoot) {
   for (const f of readdirSync(out)) if (f.endsWith('.exe')) rmSync(join(out, f));
   const index = join(out, 'index.js');
   const code = readFileSync(index, 'utf8');
-  if (/\b__dirname\b/.test(code) && !code.startsWith(banner)) writeFileSync(index, banner + code);
+  const shebang = code.startsWith('#!') ? code.slice(0, code.indexOf('\n') + 1) : '';
+  const body = code.slice(shebang.length);
+  if (/\b__dirname\b/.test(body) && !body.startsWith(banner)) writeFileSync(index, shebang + banner + body);
+  if (shebang) chmodSync(index, 0o755);
 }
 
 function listFiles(dir) {
@@ -65,7 +72,7 @@ function listFiles(dir) {
   return files.sort();
 }
 
-const names = only.length ? only : actionNames();
+const names = only.length ? only : [...actionNames(), ...Object.keys(otherBundles)];
 if (check) {
   const scratch = mkdtempSync(join(tmpdir(), 'njord-dist-'));
   const stale = [];

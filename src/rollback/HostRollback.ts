@@ -10,7 +10,13 @@ import type { ReleaseManifest } from '../release/ReleaseManifest.js';
 import { ReleaseStore } from '../release/ReleaseStore.js';
 import type { LockOwner } from '../remote/LockCommands.js';
 import type { RollbackConfig } from './RollbackConfig.js';
-import { describeRollbackPlan, loginExistsCommand, planRollback, type RollbackPlan } from './RollbackPlan.js';
+import {
+  describeRollbackPlan,
+  parseRollbackState,
+  planRollback,
+  readStateCommand,
+  type RollbackPlan,
+} from './RollbackPlan.js';
 import { chooseTarget, releaseRows, type ReleaseRow } from './RollbackTarget.js';
 
 export type RollbackStatus = 'rolled-back' | 'failed' | 'dry-run';
@@ -82,17 +88,16 @@ export class HostRollback {
   /** Phase 1: lock, choose, make sure the image is here. Nothing that runs changes. */
   async prepare(): Promise<void> {
     const r = this.result;
-    if (!this.cfg.dryRun) {
+    // Read under the lock, in the same round trip: a deploy that held it may just have changed what is current.
+    const read = readStateCommand(this.session.layout);
+    let stdout: string;
+    if (this.cfg.dryRun) stdout = (await this.session.ssh.run('read the releases', read)).stdout;
+    else {
       const waitStart = performance.now();
-      await this.lock.acquire(this.cfg.lockTimeoutMs, this.log);
+      stdout = await this.lock.acquire(this.cfg.lockTimeoutMs, this.log, 1000, read);
       r.timings.lockMs = performance.now() - waitStart;
     }
-    // Read under the lock: a deploy that held it may just have changed what is current.
-    const [releases, current, login] = await Promise.all([
-      this.store.list(),
-      this.store.current(),
-      this.session.ssh.exec(loginExistsCommand(this.session.layout)),
-    ]);
+    const { withLogin, current, releases } = parseRollbackState(stdout);
     r.from = current;
     const choice = chooseTarget(this.cfg.to, releases, current);
     if (!choice.ok) {
@@ -112,7 +117,7 @@ export class HostRollback {
       compose: this.session.compose,
       target: this.target,
       from: this.from,
-      withLogin: login.code === 0,
+      withLogin,
     });
     r.image = this.plan.image;
     if (this.target.image && !this.target.digest && !this.target.image.includes('@'))

@@ -13,6 +13,8 @@ export interface RollbackOutcome {
   hosts: HostRollbackResult[];
   /** Set when nothing was changed: `to` matched no release on some host. */
   error?: InputError;
+  /** From connecting to the last host's end. */
+  tookMs: number;
 }
 
 export interface RollbackHooks {
@@ -21,6 +23,8 @@ export interface RollbackHooks {
 }
 
 export async function rollback(cfg: RollbackConfig, log: Log, hooks: RollbackHooks = {}): Promise<RollbackOutcome> {
+  const started = performance.now();
+  const took = () => performance.now() - started;
   const owner = newLockOwner('rollback', cfg.meta.actor, cfg.meta.runUrl);
   const sessions = await openHosts(cfg, log);
   const runs = sessions.map((s) => new HostRollback(s, cfg, owner, log));
@@ -41,13 +45,12 @@ export async function rollback(cfg: RollbackConfig, log: Log, hooks: RollbackHoo
           `'${cfg.toText}' matches no release on ${r.result.host}: ${r.result.reason}. Releases kept there, newest first:\n${describeReleases(r.result.releases ?? [])}`,
       );
       const error = new InputError('to', `${lists.join('\n')}\nNothing was changed.`);
-      log.error(error.message);
-      return { status: 'failed', hosts: runs.map((r) => r.result), error };
+      return { status: 'failed', hosts: runs.map((r) => r.result), error, tookMs: took() };
     }
     if (cfg.dryRun) {
       for (const r of runs)
         log.info(`${r.session.spec.label}: dry run, the plan (nothing is changed):\n${r.result.plan?.join('\n')}`);
-      return { status: 'dry-run', hosts: runs.map((r) => r.result) };
+      return { status: 'dry-run', hosts: runs.map((r) => r.result), tookMs: took() };
     }
 
     const settled = await Promise.allSettled(runs.map((r) => r.rollout()));
@@ -59,7 +62,11 @@ export async function rollback(cfg: RollbackConfig, log: Log, hooks: RollbackHoo
       return r;
     });
     hooks.onLocks?.([]);
-    return { status: results.some((r) => r.status === 'failed') ? 'failed' : 'rolled-back', hosts: results };
+    return {
+      status: results.some((r) => r.status === 'failed') ? 'failed' : 'rolled-back',
+      hosts: results,
+      tookMs: took(),
+    };
   } finally {
     closeHosts(sessions);
   }

@@ -2,7 +2,8 @@
 // plan: the rollback executes it, dry-run prints it. Nothing here touches a host.
 import { composeFor } from '../deploy/DeployPlan.js';
 import type { ReleaseLayout } from '../release/ReleaseLayout.js';
-import type { ReleaseManifest } from '../release/ReleaseManifest.js';
+import type { ReleaseEntry, ReleaseManifest } from '../release/ReleaseManifest.js';
+import { parseStoreState } from '../release/ReleaseStore.js';
 import { containerStatesCommand } from '../remote/DockerCommands.js';
 import { LockCommands } from '../remote/LockCommands.js';
 import type { ComposeVariant } from '../remote/ProbeCommands.js';
@@ -23,6 +24,8 @@ export interface RollbackContext {
 
 export interface RollbackPlan {
   acquireLock: string;
+  /** Run with the lock taken, in the same round trip. */
+  readState: string;
   /** The image the target ran, by digest; undefined when its compose files name their images. */
   image?: string;
   /** Exit 0 when the host still has the image. */
@@ -49,6 +52,7 @@ export function planRollback(ctx: RollbackContext): RollbackPlan {
   const dockerEnv = ctx.withLogin ? ['env', `DOCKER_CONFIG=${ctx.layout.dockerConfig}`] : [];
   return {
     acquireLock: lock.acquire(),
+    readState: readStateCommand(ctx.layout),
     image,
     imagePresent: image
       ? `${line(['docker', 'image', 'inspect', '--format', '{{.Id}}', image])} >/dev/null 2>&1`
@@ -62,16 +66,29 @@ export function planRollback(ctx: RollbackContext): RollbackPlan {
   };
 }
 
-/** Whether the app kept registry credentials from a deploy (`docker login` into <remote-dir>/.docker). */
-export function loginExistsCommand(layout: ReleaseLayout): string {
-  return `test -f ${quote(`${layout.dockerConfig}/config.json`)}`;
+const LOGIN_MARK = 'njord-login=kept';
+
+/**
+ * What the rollback reads, in the round trip that takes the lock: whether the app kept registry
+ * credentials from a deploy (<remote-dir>/.docker), then the current release and every release.
+ */
+export function readStateCommand(layout: ReleaseLayout): string {
+  return `{ test -f ${quote(`${layout.dockerConfig}/config.json`)} && echo ${LOGIN_MARK} || true; }; ${new ReleaseCommands(layout).state()}`;
+}
+
+export function parseRollbackState(stdout: string): { withLogin: boolean; current?: string; releases: ReleaseEntry[] } {
+  const withLogin = stdout.startsWith(`${LOGIN_MARK}\n`);
+  return { withLogin, ...parseStoreState(withLogin ? stdout.slice(LOGIN_MARK.length + 1) : stdout) };
 }
 
 /** The plan as a person reads it: numbered steps. */
 export function describeRollbackPlan(plan: RollbackPlan, target: string, from: string | undefined): string[] {
   const steps: string[] = [];
   const add = (what: string, cmd: string) => steps.push(`${steps.length + 1}. ${what}\n     $ ${cmd}`);
-  add('take the app lock (stdin: who and which run)', plan.acquireLock);
+  add(
+    'take the app lock (stdin: who and which run), then read the releases',
+    `${plan.acquireLock} && { ${plan.readState}; }`,
+  );
   if (plan.imagePresent && plan.pull) {
     add(`check the host still has ${plan.image}`, plan.imagePresent);
     add('when it was pruned: pull it again', plan.pull);

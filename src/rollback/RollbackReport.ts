@@ -1,7 +1,7 @@
 // How a rollback reads on the run page (and, rendered as text, in the terminal): from → to per
 // host with times, why it failed, and the releases there are when `to` matched none.
 import { describeAttempt } from '../health/HealthGate.js';
-import { annotate, formatMs, runLinks, RunSummary, type Outcome } from '../report/Reporter.js';
+import { annotate, formatMs, RunSummary, shortImage, type Outcome } from '../report/Reporter.js';
 import type { HostRollbackResult } from './HostRollback.js';
 import type { RollbackOutcome } from './Rollback.js';
 import type { ReleaseRow } from './RollbackTarget.js';
@@ -26,8 +26,8 @@ export function rollbackSummary(app: string, o: RollbackOutcome): RunSummary {
       h.status,
       h.from ?? 'nothing',
       h.target,
-      o.status === 'dry-run' ? h.from : (h.release ?? 'nothing healthy'),
-      h.image,
+      o.status === 'dry-run' || o.error ? (h.from ?? 'nothing') : (h.release ?? 'nothing healthy'),
+      h.image ? shortImage(h.image) : undefined,
       formatMs(h.timings.lockMs),
       h.pulled ? `${formatMs(h.timings.pullMs)} (pruned, pulled again)` : h.pulled === false ? 'present' : undefined,
       formatMs(h.timings.startMs),
@@ -35,9 +35,12 @@ export function rollbackSummary(app: string, o: RollbackOutcome): RunSummary {
     ]),
   );
   for (const h of o.hosts) hostDetails(s, h, o.status);
-  const l = runLinks();
-  s.links([{ text: 'run', url: l.runUrl }]);
-  return s;
+  const first = o.hosts[0];
+  return s.facts({
+    release: o.status === 'rolled-back' ? first?.release : undefined,
+    image: o.status === 'rolled-back' ? first?.image : undefined,
+    tookMs: o.tookMs,
+  });
 }
 
 function hostDetails(s: RunSummary, h: HostRollbackResult, status: RollbackOutcome['status']): void {

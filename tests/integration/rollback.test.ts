@@ -167,7 +167,7 @@ describe.skipIf(!!reason)(`rollback action${reason ? ` (skipped: ${reason})` : '
     const first = await app('rb-empty');
     const none = await rollback(info, first);
     expect(none.exitCode).toBe(1);
-    expect(visibleLog(none)).toMatch(
+    expect(none.annotations.find((x) => x.kind === 'error')?.message).toMatch(
       /'previous' matches no release on \S+: no release is current here.*\n.*\(none: nothing was deployed here/,
     );
   });

@@ -11,7 +11,12 @@ import { renderEnvFile } from '../../src/release/EnvFile.js';
 import { ReleaseLayout } from '../../src/release/ReleaseLayout.js';
 import type { ReleaseEntry, ReleaseManifest } from '../../src/release/ReleaseManifest.js';
 import { score } from '../../src/rollback/HostRollback.js';
-import { describeRollbackPlan, planRollback } from '../../src/rollback/RollbackPlan.js';
+import {
+  describeRollbackPlan,
+  parseRollbackState,
+  planRollback,
+  readStateCommand,
+} from '../../src/rollback/RollbackPlan.js';
 import {
   chooseTarget,
   describeReleases,
@@ -139,6 +144,20 @@ describe('the rollback plan', () => {
     const steps = describeRollbackPlan(plan, r1.id, r4.id).join('\n');
     expect(steps).toMatch(/1\. take the app lock/);
     expect(steps).toContain(`when not healthy: bring ${r4.id} back`);
+  });
+
+  it('reads the kept login, the current release and the releases in one command', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'njord-rb-state-'));
+    const local = new ReleaseLayout(dir);
+    const run = () => parseRollbackState(execFileSync('sh', ['-c', readStateCommand(local)], { encoding: 'utf8' }));
+    expect(run()).toEqual({ withLogin: false, current: undefined, releases: [] });
+    execFileSync('sh', [
+      '-c',
+      `mkdir -p ${dir}/.docker ${local.release(r1.id)} && echo {} > ${dir}/.docker/config.json`,
+    ]);
+    writeFileSync(local.manifest(r1.id), JSON.stringify(r1.manifest));
+    execFileSync('ln', ['-s', `releases/${r1.id}`, local.current]);
+    expect(run()).toEqual({ withLogin: true, current: r1.id, releases: [r1] });
   });
 
   it('has nothing to bring back when the target is the current release', () => {

@@ -33,7 +33,7 @@ export function healthGateSummary(o: HealthGateOutcome, spec: HealthGateSpec): R
     s.paragraph(`**${place}** timeline: ${gate.attempts.map((a) => (a.ok ? '✓' : '✗')).join('')}`);
     s.table(['#', 'At', 'URL', 'Status', 'Latency', 'Result'], timelineRows(gate.attempts));
   }
-  return s;
+  return s.facts({});
 }
 
 function timelineRows(attempts: Attempt[]): (string | number | undefined)[][] {

@@ -1,0 +1,134 @@
+// The CLI's commands: each reads the same inputs as its action (declared in that action.yml) and
+// calls the same core; only where inputs come from and where the report goes differ.
+import { execFileSync } from 'node:child_process';
+import { hostname, userInfo } from 'node:os';
+import { readConnection } from '../connection/ConnectionConfig.js';
+import type { RunMeta } from '../deploy/DeployConfig.js';
+import { readDeployConfig } from '../deploy/DeployConfig.js';
+import { deploy } from '../deploy/Deployer.js';
+import type { InputReader } from '../inputs/InputReader.js';
+import type { Log } from '../log/Log.js';
+import { deploySummary } from '../report/DeployReport.js';
+import type { RunSummary } from '../report/Reporter.js';
+import { listReleases, releasesSummary } from '../rollback/ReleaseHistory.js';
+import { rollback } from '../rollback/Rollback.js';
+import { readRollbackConfig } from '../rollback/RollbackConfig.js';
+import { rollbackFailure, rollbackSummary } from '../rollback/RollbackReport.js';
+import { readHealthGateConfig } from '../actions/health-gate/HealthGateConfig.js';
+import { healthGateSummary } from '../actions/health-gate/HealthGateReport.js';
+import { healthGateFailure, healthGateOutputs, runHealthGate } from '../actions/health-gate/HealthGateRun.js';
+
+export interface CliRun {
+  inputs: InputReader;
+  log: Log;
+  cwd: string;
+}
+
+export interface CliResult {
+  report: RunSummary;
+  outputs: Record<string, string | number | boolean | undefined>;
+  /** Set when the command did not do what was asked (the action would fail its step). */
+  failure?: string;
+}
+
+export interface CliCommand {
+  name: string;
+  summary: string;
+  /** Whose action.yml declares the inputs ('.' is the root action, the deploy). */
+  actionDir: string;
+  /** Only these of the action's inputs (default: all). */
+  only?: string[];
+  /** Inputs that hold secrets: never taken from a flag's value. */
+  secrets: string[];
+  run(r: CliRun): Promise<CliResult>;
+}
+
+/** Who ran it, for locks and the history: no GitHub run here, so the person at this machine. */
+export function terminalMeta(cwd: string, env = process.env): RunMeta {
+  const git = (args: string[]) => {
+    try {
+      return execFileSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    } catch {
+      return undefined;
+    }
+  };
+  return {
+    actor: env.NJORD_ACTOR || `${userInfo().username}@${hostname()}`,
+    gitSha: git(['rev-parse', 'HEAD']),
+    ref: git(['symbolic-ref', '-q', 'HEAD']),
+  };
+}
+
+export const commands: CliCommand[] = [
+  {
+    name: 'deploy',
+    summary: 'a new release of the compose app on each host, health-gated, rolled back when it fails',
+    actionDir: '.',
+    secrets: ['ssh-key', 'secrets', 'registry-password', 'github-token'],
+    async run({ inputs, log, cwd }) {
+      const cfg = readDeployConfig(inputs, cwd, terminalMeta(cwd));
+      const started = Date.now();
+      const o = await deploy(cfg, log);
+      const first = o.hosts[0];
+      return {
+        report: deploySummary(cfg.app, o, { tookMs: Date.now() - started }),
+        outputs: {
+          status: o.status,
+          release: o.status === 'dry-run' ? '' : first?.release,
+          'previous-release': first?.previous,
+          'release-attempted': o.releaseId,
+        },
+        failure:
+          o.status === 'failed' || o.status === 'rolled-back'
+            ? `Deploy of ${cfg.app} ${o.status === 'rolled-back' ? 'was rolled back' : 'failed'}: see the report`
+            : undefined,
+      };
+    },
+  },
+  {
+    name: 'rollback',
+    summary: 'put a kept release back as it ran (to: previous, a release id, or an image it ran)',
+    actionDir: 'actions/rollback',
+    secrets: ['ssh-key'],
+    async run({ inputs, log, cwd }) {
+      const cfg = readRollbackConfig(inputs, terminalMeta(cwd));
+      const o = await rollback(cfg, log);
+      const first = o.hosts[0];
+      return {
+        report: rollbackSummary(cfg.app, o),
+        outputs: {
+          status: o.status,
+          release: o.status === 'dry-run' ? first?.from : first?.release,
+          'rolled-back-from': first?.from,
+        },
+        failure: rollbackFailure(cfg.app, o),
+      };
+    },
+  },
+  {
+    name: 'health-gate',
+    summary: 'wait until URLs answer as expected, from here or through an SSH tunnel into each host',
+    actionDir: 'actions/health-gate',
+    secrets: ['ssh-key'],
+    async run({ inputs, log }) {
+      const cfg = readHealthGateConfig(inputs);
+      const o = await runHealthGate(cfg, log, 'this machine');
+      return { report: healthGateSummary(o, cfg.spec), outputs: healthGateOutputs(o), failure: healthGateFailure(o) };
+    },
+  },
+  {
+    name: 'releases',
+    summary: 'the releases kept on each host and the last deploys and rollbacks',
+    actionDir: 'actions/rollback',
+    only: ['hosts', 'ssh-key', 'known-hosts', 'app', 'remote-dir'],
+    secrets: ['ssh-key'],
+    async run({ inputs, log }) {
+      const cfg = readConnection(inputs);
+      const hosts = await listReleases(cfg, log);
+      return {
+        report: releasesSummary(cfg.app, hosts),
+        outputs: { current: hosts[0]?.current, releases: hosts[0]?.releases.length },
+      };
+    },
+  },
+];
