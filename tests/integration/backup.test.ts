@@ -2,7 +2,12 @@
 // the runner runs them: a volume backed up, wiped and restored byte for byte; a damaged archive
 // refused; retention; stop-services on failure; a killed backup; age encryption.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { backupBeforeDeploy } from '../../src/backup/Backup.js';
 import { BACKUP_ID } from '../../src/backup/BackupManifest.js';
+import { closeHosts, openHosts } from '../../src/connection/HostSession.js';
+import { silentLog } from '../../src/log/Log.js';
+import { parseHostList } from '../../src/ssh/HostSpec.js';
+import { KnownHosts } from '../../src/ssh/KnownHosts.js';
 import { buildTestImage, sandboxUnavailableReason, sh, type SandboxInfo, type TestImage } from '../sandbox/Sandbox.js';
 import {
   backupAction,
@@ -247,5 +252,36 @@ describe.skipIf(!!reason)(`backup and restore actions${reason ? ` (skipped: ${re
     // The safety backup of the junk is encrypted to the same recipient.
     const safety = `${a.root}/backups/${r.outputs['safety-backup-id']}`;
     expect(onHost(`head -c 21 ${safety}/volume-*.age`)).toBe('age-encryption.org/v1');
+  });
+
+  it("backupBeforeDeploy (for the deploy's backup-before) takes a verified -pre-deploy backup on an open session", async () => {
+    const a = await deployedApp('bk-predeploy');
+    const before = volumeFingerprint(a, v1.ref);
+    const sessions = await openHosts(
+      {
+        hosts: parseHostList([info.hostSpec]),
+        privateKey: info.privateKey,
+        knownHosts: KnownHosts.parse(info.knownHosts),
+        app: a.name,
+        remoteDir: `~/njord/${a.name}`,
+      },
+      silentLog,
+    );
+    try {
+      const r = await backupBeforeDeploy(sessions[0]!, { app: a.name }, silentLog);
+      expect(r?.status).toBe('complete');
+      expect(r!.id).toMatch(/-pre-deploy$/);
+      expect(r!.manifest).toMatchObject({ reason: 'pre-deploy', verified: 'list' });
+      expect(backupsOnHost(a)).toEqual([{ id: r!.id, complete: true }]);
+      // An app with nothing on the host yet (a first deploy) has nothing to back up.
+      const none = await backupBeforeDeploy(sessions[0]!, { app: `${a.name}-new` }, silentLog);
+      expect(none).toBeUndefined();
+    } finally {
+      closeHosts(sessions);
+    }
+    inVolume(a, v1.ref, 'rm -rf /data/*');
+    const r = await restoreAction(info, a, {});
+    expect(r.exitCode, visibleLog(r)).toBe(0);
+    expect(volumeFingerprint(a, v1.ref)).toBe(before);
   });
 });
