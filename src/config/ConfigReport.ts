@@ -94,5 +94,6 @@ export function configSummary(report: ValidationReport, mode: Mode): RunSummary 
     s.paragraph(
       `Compose files were also checked with \`${report.composeCli === 'v2' ? 'docker compose' : 'docker-compose'} config\`.`,
     );
+  s.facts({});
   return s;
 }
