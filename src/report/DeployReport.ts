@@ -4,30 +4,37 @@ import type { DeployOutcome } from '../deploy/Deployer.js';
 import type { HostResult } from '../deploy/HostDeployment.js';
 import { describeAttempt } from '../health/HealthGate.js';
 import type { DeploymentRequest, FinalState } from './Deployments.js';
-import { annotate, formatMs, RunSummary, type Outcome, type RunFacts } from './Reporter.js';
+import { annotate, formatMs, RunSummary, shortImage, type Outcome, type RunFacts } from './Reporter.js';
 
-const headline: Record<string, [Outcome, string]> = {
-  deployed: ['success', 'deployed'],
-  'rolled-back': ['failure', 'release failed its health gate and was rolled back'],
-  failed: ['failure', 'failed'],
-  'dry-run': ['neutral', 'dry run (nothing changed)'],
-};
+function headline(o: DeployOutcome): [Outcome, string] {
+  const release = `release \`${o.releaseId}\``;
+  if (o.status === 'deployed') return ['success', `deployed — ${release}`];
+  if (o.status === 'rolled-back') return ['failure', `rolled back — ${release} failed its health gate`];
+  if (o.status === 'dry-run') return ['neutral', `dry run (nothing changed) — ${release}`];
+  return ['failure', `failed — ${release}`];
+}
+
+/** The image as a table shows it: short digest, and the digest it resolved to when given by tag. */
+function imageCell(h: HostResult): string | undefined {
+  if (!h.image) return undefined;
+  const pinned = h.image.includes('@sha256:');
+  return `\`${shortImage(h.image)}\`${!pinned && h.digest ? ` (${h.digest.slice(0, 19)}…)` : ''}`;
+}
 
 export function deploySummary(
   app: string,
   o: DeployOutcome,
   facts: Pick<RunFacts, 'environment' | 'tookMs'> = {},
 ): RunSummary {
-  const [outcome, text] = headline[o.status] ?? ['neutral', o.status];
-  const s = new RunSummary(`Deploy ${app}`).headline(outcome, `${text} — release \`${o.releaseId}\``);
+  const [outcome, text] = headline(o);
+  const s = new RunSummary(`Deploy ${app}`).headline(outcome, text);
   s.table(
-    ['Host', 'Result', 'Now running', 'Image', 'Digest', 'Connect', 'Pull', 'Start', 'Gate'],
+    ['Host', 'Result', 'Now running', 'Image', 'Connect', 'Pull', 'Start', 'Gate'],
     o.hosts.map((h) => [
       h.host,
       h.status,
       h.release ?? 'nothing',
-      h.image,
-      h.digest ? h.digest.slice(0, 19) + '…' : undefined,
+      imageCell(h),
       formatMs(h.timings.connectMs),
       formatMs(h.timings.pullMs),
       formatMs(h.timings.startMs),
@@ -36,7 +43,8 @@ export function deploySummary(
   );
   for (const h of o.hosts) hostDetails(s, h);
   const first = o.hosts[0];
-  s.facts({ release: o.status === 'dry-run' ? undefined : first?.release, image: first?.image, ...facts });
+  // What this run deployed (the headline says what runs now).
+  s.facts({ release: o.status === 'dry-run' ? undefined : o.releaseId, image: first?.image, ...facts });
   return s;
 }
 
