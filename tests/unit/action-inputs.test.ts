@@ -175,4 +175,24 @@ describe('action.yml inputs and the code that reads them', () => {
       ).toEqual([]);
     });
   }
+
+  for (const dir of actionDirs) {
+    it(`${dir === '.' ? 'deploy (action.yml)' : dir}: metadata for the Marketplace and the runner`, () => {
+      const yml = parse(readFileSync(join(repoRoot, dir, 'action.yml'), 'utf8')) as {
+        name?: string;
+        description?: string;
+        branding?: { icon?: string; color?: string };
+        inputs?: Record<string, { description?: string }>;
+        outputs?: Record<string, { description?: string }>;
+        runs?: { using?: string };
+      };
+      expect(yml.name).toMatch(/^njord /);
+      expect(yml.description?.length).toBeGreaterThan(20);
+      expect(yml.branding?.icon).toMatch(/^[a-z-]+$/);
+      expect(yml.branding?.color).toMatch(/^(white|black|yellow|blue|green|orange|red|purple|gray-dark)$/);
+      expect(yml.runs?.using).toBe('node24');
+      for (const [name, io] of [...Object.entries(yml.inputs ?? {}), ...Object.entries(yml.outputs ?? {})])
+        expect(io.description ?? '', name).not.toBe('');
+    });
+  }
 });

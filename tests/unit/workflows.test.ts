@@ -114,4 +114,14 @@ describe('workflows', () => {
     });
     expect(jobs.deploy!.needs).toBe('build');
   });
+
+  it('the README documents every input, secret and output of the deploy workflow', () => {
+    const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
+    const start = readme.indexOf('## The pipeline: `.github/workflows/deploy.yml`');
+    const section = readme.slice(start, readme.indexOf('\n## ', start + 1));
+    expect(start).toBeGreaterThan(0);
+    const call = (load('.github/workflows/deploy.yml').on as Yaml).workflow_call as Yaml;
+    const names = ['inputs', 'secrets', 'outputs'].flatMap((k) => Object.keys((call[k] ?? {}) as Yaml));
+    expect(names.filter((n) => !section.includes(`| \`${n}\``))).toEqual([]);
+  });
 });
