@@ -40,10 +40,10 @@ function validValues(port: number, privateKey: string, publicKey: string): Recor
     'compose-file': 'docker-compose.yml',
     image: '127.0.0.1:1/drift/app',
     env: 'PLAIN=1',
-    secrets: 'SECRET=2',
+    secrets: 'SECRET=s3cret-drift-value',
     registry: '127.0.0.1:1',
     'registry-username': 'drift',
-    'registry-password': 'drift-password',
+    'registry-password': 'registry-drift-password',
     'health-url': 'http://127.0.0.1:8080/health',
     'health-expect-status': '200',
     'health-successes': '1',
@@ -60,7 +60,7 @@ function validValues(port: number, privateKey: string, publicKey: string): Recor
     context: '.',
     file: 'Dockerfile',
     username: 'drift',
-    password: 'drift-password',
+    password: 'build-drift-password',
     push: 'true',
     tags: 'extra',
     'build-args': 'A=1',
@@ -84,7 +84,7 @@ function validValues(port: number, privateKey: string, publicKey: string): Recor
     'expect-status': '200',
     'expect-body': 'ok',
     'max-latency-ms': '100',
-    headers: 'X-Drift: 1',
+    headers: 'Authorization: Bearer header-drift-token',
     // backup and restore
     volumes: 'data',
     paths: '/srv/drift',
@@ -102,6 +102,17 @@ function validValues(port: number, privateKey: string, publicKey: string): Recor
     'safety-backup': 'true',
   };
 }
+
+/** Secret inputs, and the part of each value the runner must mask (the key: one line of it). */
+const SECRET_PARTS: Record<string, (value: string) => string> = {
+  'ssh-key': (v) => v.split('\n')[1]!.trim(),
+  'registry-password': (v) => v,
+  password: (v) => v,
+  'github-token': (v) => v,
+  secrets: (v) => v.slice(v.indexOf('=') + 1),
+  'decrypt-key': (v) => v,
+  headers: (v) => v.slice(v.indexOf(':') + 1).trim(),
+};
 
 beforeAll(async () => {
   scratch = mkdtempSync(join(tmpdir(), 'njord-drift-'));
@@ -173,6 +184,21 @@ describe('action.yml inputs and the code that reads them', () => {
         [...read].filter((v) => !names.has(v)),
         `read but not declared in ${dir}/action.yml`,
       ).toEqual([]);
+
+      // Every secret input is masked before the first line the action prints, and never printed.
+      const lines = run.stdout.split('\n');
+      const firstOther = lines.findIndex((l) => l && !l.startsWith('::add-mask::') && !l.startsWith('::debug::'));
+      const masked = new Set(
+        lines
+          .slice(0, firstOther < 0 ? undefined : firstOther)
+          .flatMap((l) => (l.startsWith('::add-mask::') ? [l.slice('::add-mask::'.length)] : [])),
+      );
+      for (const name of declared.filter((n) => n in SECRET_PARTS)) {
+        const part = SECRET_PARTS[name]!(values[name]!);
+        expect(masked.has(part), `${dir}: input ${name} masked before anything is printed`).toBe(true);
+        const shown = lines.filter((l) => l.includes(part) && !l.startsWith('::add-mask::'));
+        expect(shown, `${dir}: input ${name} printed`).toEqual([]);
+      }
     });
   }
 
