@@ -53,5 +53,6 @@ export function buildPushSummary(r: BuildPushResult): RunSummary {
       .map(([k, v]) => `${k}=${v}`)
       .join('\n'),
   );
+  summary.facts({ image: r.imageRef, tookMs: r.buildMs + (r.pushMs ?? 0) });
   return summary;
 }

@@ -150,7 +150,7 @@ function buildPushFixture(): SummaryFixture {
       sizes: [{ platform: 'linux/amd64', bytes: 31_457_280 }],
       buildMs: 41_300,
     }).markdown(),
-    height: 440,
+    height: 470,
   };
 }
 
