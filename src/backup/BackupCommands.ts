@@ -154,9 +154,9 @@ export class BackupCommands {
   }
 
   /**
-   * One archive: source → count raw bytes → compress → [age] → the host file and/or stdout (the
-   * runner). Host-only archives are hashed on the host as they are written; streamed ones on the
-   * runner. Ends with `njord-result raw=… size=… sha256=…` on stderr.
+   * One archive: source → compress → [age] → the host file and/or stdout (the runner). Host-only
+   * archives are hashed on the host as they are written (sha256sum reads a copy through a fifo);
+   * streamed ones on the runner. Ends with `njord-result size=… sha256=…` on stderr.
    */
   archive(o: {
     id: string;
@@ -172,32 +172,30 @@ export class BackupCommands {
     const tmp = `${d}/.${o.file}`;
     const st = `${tmp}.status`;
     const hashOnHost = o.toHost && !o.toRunner;
-    const stages: Stage[] = [
-      o.source.stage,
-      { name: 'counting', cmd: line(['tee', `${tmp}.rawfifo`]) },
-      { name: o.compressor.compress[0]!, cmd: line(o.compressor.compress) },
-    ];
+    const stages: Stage[] = [o.source.stage, { name: o.compressor.compress[0]!, cmd: line(o.compressor.compress) }];
     if (o.encryptTo.length) stages.push({ name: 'age', cmd: line(['age', ...o.encryptTo.flatMap((r) => ['-r', r])]) });
     if (hashOnHost)
       stages.push({ name: 'writing', cmd: `${line(['tee', `${tmp}.hashfifo`])} > ${quote(`${f}.part`)}` });
     else if (o.toHost) stages.push({ name: 'writing', cmd: line(['tee', `${f}.part`]) });
-    const fifos = [`${tmp}.rawfifo`, ...(hashOnHost ? [`${tmp}.hashfifo`] : [])];
-    const tmpFiles = [...fifos, `${tmp}.raw`, `${tmp}.sha`];
+    const tmpFiles = hashOnHost ? [`${tmp}.hashfifo`, `${tmp}.sha`] : [];
     const size = hashOnHost ? `$(wc -c < ${quote(f)} | tr -d ' ')` : '';
     const sha = hashOnHost ? `$(cut -c1-64 < ${quote(`${tmp}.sha`)})` : '';
     return [
       `: > ${quote(st)}`,
       ...(o.source.setup ? [o.source.setup] : []),
-      `${line(['mkfifo', ...fifos])} || exit 1`,
-      `wc -c < ${quote(`${tmp}.rawfifo`)} > ${quote(`${tmp}.raw`)} & r=$!`,
-      ...(hashOnHost ? [`sha256sum < ${quote(`${tmp}.hashfifo`)} > ${quote(`${tmp}.sha`)} & h=$!`] : []),
+      ...(hashOnHost
+        ? [
+            `${line(['mkfifo', `${tmp}.hashfifo`])} || exit 1`,
+            `sha256sum < ${quote(`${tmp}.hashfifo`)} > ${quote(`${tmp}.sha`)} & h=$!`,
+          ]
+        : []),
       pipeline(stages, st),
-      `wait $r${hashOnHost ? ' $h' : ''}`,
+      ...(hashOnHost ? ['wait $h'] : []),
       ...(o.source.teardown ? [o.source.teardown] : []),
       failOnStatus(st, line(['rm', '-f', ...(o.toHost ? [`${f}.part`] : []), ...tmpFiles])),
       ...(o.toHost ? [line(['mv', '-f', `${f}.part`, f])] : []),
-      `printf 'njord-result raw=%s size=%s sha256=%s\\n' "$(tr -d ' ' < ${quote(`${tmp}.raw`)})" "${size}" "${sha}" >&2`,
-      line(['rm', '-f', ...tmpFiles]),
+      `printf 'njord-result size=%s sha256=%s\\n' "${size}" "${sha}" >&2`,
+      ...(tmpFiles.length ? [line(['rm', '-f', ...tmpFiles])] : []),
     ].join('\n');
   }
 
@@ -205,22 +203,30 @@ export class BackupCommands {
     return `sha256sum < ${quote(`${this.dir(id)}/${file}`)} | cut -c1-64`;
   }
 
-  /** Decompresses the whole archive; tar archives are listed entry by entry. Prints the entry count. */
+  /**
+   * Decompresses the whole archive (checking its frame checksums). Prints `<entries> <bytes>`: a
+   * tar archive is listed entry by entry and its files' sizes summed; a dump's bytes are counted.
+   */
   listArchive(id: string, file: string, compressor: Compressor, isTar: boolean): string {
     const f = `${this.dir(id)}/${file}`;
     const st = `${this.dir(id)}/.${file}.verify`;
-    const list = `${this.dir(id)}/.${file}.list`;
-    const stages: Stage[] = [{ name: compressor.decompress[0]!, cmd: `${line(compressor.decompress)} < ${quote(f)}` }];
-    stages.push(
-      isTar
-        ? { name: 'tar (listing)', cmd: `{ tar -tf - > ${quote(list)} && cat > /dev/null; }` }
-        : { name: 'reading', cmd: 'cat > /dev/null' },
-    );
+    const out = `${this.dir(id)}/.${file}.count`;
+    // Field 3 of `tar -tv` is the size, in GNU's and busybox's listings alike.
+    // %.0f, not %d: some awks print large integers with %d as 2^31-1.
+    const count = isTar
+      ? `{ { tar -tvf - || echo "tar (listing) failed (exit $?)" >> ${quote(st)}; } | awk '{ n++; b += $3 } END { printf "%.0f %.0f\\n", n, b }' > ${quote(out)}; cat > /dev/null; }`
+      : `{ wc -c | awk '{ printf "0 %.0f\\n", $1 }' > ${quote(out)}; }`;
     return [
       `: > ${quote(st)}`,
-      pipeline(stages, st),
-      failOnStatus(st, line(['rm', '-f', list])),
-      isTar ? `wc -l < ${quote(list)} | tr -d ' '; rm -f ${quote(list)}` : 'echo 0',
+      pipeline(
+        [
+          { name: compressor.decompress[0]!, cmd: `${line(compressor.decompress)} < ${quote(f)}` },
+          { name: isTar ? 'tar (listing)' : 'reading', cmd: count },
+        ],
+        st,
+      ),
+      failOnStatus(st, line(['rm', '-f', out])),
+      `cat ${quote(out)}; rm -f ${quote(out)}`,
     ].join('\n');
   }
 
@@ -376,12 +382,14 @@ export interface ArchiveSource {
 }
 
 /** The `njord-result` line an archive script ends with. */
-export function parseArchiveResult(stderr: string): { raw?: number; size?: number; sha256?: string } {
-  const m = /njord-result raw=(\d*) size=(\d*) sha256=([0-9a-f]*)/.exec(stderr);
+export function parseArchiveResult(stderr: string): { size?: number; sha256?: string } {
+  const m = /njord-result size=(\d*) sha256=([0-9a-f]*)/.exec(stderr);
   if (!m) return {};
-  return {
-    raw: m[1] ? Number(m[1]) : undefined,
-    size: m[2] ? Number(m[2]) : undefined,
-    sha256: m[3] || undefined,
-  };
+  return { size: m[1] ? Number(m[1]) : undefined, sha256: m[2] || undefined };
+}
+
+/** `<entries> <bytes>` as listArchive prints it. */
+export function parseListing(stdout: string): { entries: number; bytes: number } {
+  const [entries, bytes] = stdout.trim().split(/\s+/).map(Number);
+  return { entries: entries || 0, bytes: bytes || 0 };
 }

@@ -17,7 +17,7 @@ export interface ArchiveEntry {
   /** Bytes stored (compressed, and encrypted when encryptedTo is set). */
   size: number;
   sha256: string;
-  /** Bytes before compression (the tar stream or dump). */
+  /** Bytes before compression: the files' sizes in a tar archive, or the dump's (when it was listed). */
   rawSize?: number;
   /** Entries in the tar archive, counted when it was listed end to end. */
   entries?: number;

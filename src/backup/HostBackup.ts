@@ -13,6 +13,7 @@ import { line } from '../remote/Shell.js';
 import {
   BackupCommands,
   existingPathsCommand,
+  parseListing,
   parseArchiveResult,
   parseTools,
   toolsProbe,
@@ -341,8 +342,8 @@ export class HostBackup {
     if (size === undefined || !sha256)
       throw new Error(`${this.host}: archiving ${p.entry.name} gave no size or checksum`);
     const ms = performance.now() - t0;
-    this.say(`${p.entry.file}: ${bytes(size)} from ${bytes(out.raw ?? 0)} in ${(ms / 1000).toFixed(1)} s`);
-    return { ...p.entry, size, sha256, rawSize: out.raw, ms };
+    this.say(`${p.entry.file}: ${bytes(size)} in ${(ms / 1000).toFixed(1)} s`);
+    return { ...p.entry, size, sha256, ms };
   }
 
   /** Checksums re-read where the archives are, then each listed or extracted end to end. */
@@ -361,13 +362,11 @@ export class HostBackup {
         if (sum !== a.sha256) throw new Error(`runner copy of ${a.file} reads back as ${sum}, not ${a.sha256}`);
       }
       if (a.encrypted || this.spec.verify === 'checksum') continue;
-      if (this.spec.toHost) {
-        const out = await ssh.run(`list ${a.file}`, this.cmd.listArchive(this.id, a.file, comp, isTar));
-        if (isTar) a.entries = Number(out.stdout.trim()) || 0;
-      } else if (this.result.runnerDir) {
-        const n = await listOnRunner(join(this.result.runnerDir, a.file), comp, isTar);
-        if (isTar) a.entries = n;
-      }
+      const listed = this.spec.toHost
+        ? parseListing((await ssh.run(`list ${a.file}`, this.cmd.listArchive(this.id, a.file, comp, isTar))).stdout)
+        : await listOnRunner(join(this.result.runnerDir!, a.file), comp, isTar);
+      if (isTar) a.entries = listed.entries;
+      a.rawSize = listed.bytes;
       if (this.spec.verify === 'restore' && a.kind === 'volume' && this.spec.toHost) {
         const image = helperImage(this.inv, a.name, this.spec.helperImage)!;
         const scratch = `njord-verify-${this.id}-${this.result.archives.indexOf(a)}`;

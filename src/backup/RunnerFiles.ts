@@ -38,8 +38,15 @@ function exitOf(child: ReturnType<typeof spawn>, what: string, stderr: () => str
   });
 }
 
-/** Decompresses the whole file (checking its frame checksums); counts tar entries when isTar. */
-export async function listOnRunner(path: string, compressor: Compressor, isTar: boolean): Promise<number> {
+/**
+ * Decompresses the whole file (checking its frame checksums) with the runner's tools. A tar
+ * archive is listed (`tar -tv`: entries counted, files' sizes summed); a dump's bytes are counted.
+ */
+export async function listOnRunner(
+  path: string,
+  compressor: Compressor,
+  isTar: boolean,
+): Promise<{ entries: number; bytes: number }> {
   const [bin, ...args] = compressor.decompress;
   const dec = spawn(bin!, args, { stdio: ['pipe', 'pipe', 'pipe'] });
   let decErr = '';
@@ -47,16 +54,19 @@ export async function listOnRunner(path: string, compressor: Compressor, isTar: 
   createReadStream(path).pipe(dec.stdin!);
   const done = [exitOf(dec, `${bin} on the runner`, () => decErr)];
   let entries = 0;
+  let bytes = 0;
   if (isTar) {
-    const tar = spawn('tar', ['-tf', '-'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const tar = spawn('tar', ['-tvf', '-'], { stdio: ['pipe', 'pipe', 'pipe'] });
     let tarErr = '';
     let partial = '';
     tar.stderr!.on('data', (d: Buffer) => (tarErr += d.toString()));
     tar.stdout!.on('data', (d: Buffer) => {
-      const text = partial + d.toString('utf8');
-      const lines = text.split('\n');
+      const lines = (partial + d.toString('utf8')).split('\n');
       partial = lines.pop() ?? '';
-      entries += lines.length;
+      for (const l of lines) {
+        entries++;
+        bytes += Number(l.trim().split(/\s+/)[2]) || 0;
+      }
     });
     dec.stdout!.pipe(tar.stdin!);
     tar.stdin!.on('error', () => undefined);
@@ -64,8 +74,8 @@ export async function listOnRunner(path: string, compressor: Compressor, isTar: 
     tar.once('close', () => dec.stdout!.resume());
     done.push(exitOf(tar, 'tar (listing) on the runner', () => tarErr));
   } else {
-    dec.stdout!.resume();
+    dec.stdout!.on('data', (d: Buffer) => (bytes += d.length));
   }
   await Promise.all(done);
-  return entries;
+  return { entries, bytes };
 }

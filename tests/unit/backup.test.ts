@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { BackupCommands, parseArchiveResult, parseTools } from '../../src/backup/BackupCommands.js';
+import { BackupCommands, parseArchiveResult, parseListing, parseTools } from '../../src/backup/BackupCommands.js';
 import { readBackupConfig } from '../../src/backup/BackupConfig.js';
 import { archiveFileName, BACKUP_ID, backupTime, newBackupId } from '../../src/backup/BackupManifest.js';
 import { compressors, pickCompression } from '../../src/backup/Compression.js';
@@ -337,16 +337,9 @@ describe('command builders', () => {
   });
 
   it('reads the result line an archive script prints', () => {
-    expect(parseArchiveResult('warning\nnjord-result raw=100 size=40 sha256=ab12\n')).toEqual({
-      raw: 100,
-      size: 40,
-      sha256: 'ab12',
-    });
-    expect(parseArchiveResult('njord-result raw=100 size= sha256=\n')).toEqual({
-      raw: 100,
-      size: undefined,
-      sha256: undefined,
-    });
+    expect(parseArchiveResult('warning\nnjord-result size=40 sha256=ab12\n')).toEqual({ size: 40, sha256: 'ab12' });
+    expect(parseArchiveResult('njord-result size= sha256=\n')).toEqual({ size: undefined, sha256: undefined });
+    expect(parseListing('3 200003\n')).toEqual({ entries: 3, bytes: 200003 });
   });
 });
 
@@ -414,7 +407,7 @@ describe('shell shapes, run with the local sh', () => {
     expect(spawnSync('ls', [marker]).status).not.toBe(0);
   });
 
-  it('an archive script writes the file, its raw size and a checksum that matches', () => {
+  it('an archive script writes the file and a checksum that matches; the listing counts entries and bytes', () => {
     const local = new BackupCommands(new ReleaseLayout(dir), 't');
     spawnSync('mkdir', ['-p', join(dir, 'backups', 'b1'), join(dir, 'src')]);
     spawnSync('sh', ['-c', `head -c 200000 /dev/urandom > ${dir}/src/f && echo hi > ${dir}/src/g`]);
@@ -435,11 +428,22 @@ describe('shell shapes, run with the local sh', () => {
     const sum = spawnSync('sha256sum', [file], { encoding: 'utf8' }).stdout.slice(0, 64);
     expect(res.sha256).toBe(sum);
     expect(res.size).toBe(readFileSync(file).length);
-    expect(res.raw).toBeGreaterThan(200000);
+    // Three entries (., f, g); their sizes sum to the data: 200000 random bytes and "hi\n".
     expect(sh(local.listArchive('b1', 'path-src.tar.gz', compressors.gzip, true))).toMatchObject({
       code: 0,
-      stdout: '3\n',
+      stdout: '3 200003\n',
     });
+    const dump = sh(
+      `gzip -c < ${dir}/src/f > ${dir}/backups/b1/db.gz && ${local.listArchive('b1', 'db.gz', compressors.gzip, false)}`,
+    );
+    expect(dump).toMatchObject({ code: 0, stdout: '0 200000\n' });
+    spawnSync('rm', [join(dir, 'backups', 'b1', 'db.gz')]);
+    // A damaged archive fails the listing, naming the stage.
+    spawnSync('sh', ['-c', `printf 'not gzip' > ${dir}/backups/b1/bad.gz`]);
+    const bad = sh(local.listArchive('b1', 'bad.gz', compressors.gzip, true));
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('gzip failed');
+    spawnSync('rm', [join(dir, 'backups', 'b1', 'bad.gz')]);
     // Only the archive is left behind: no fifos, status or temp files.
     expect(spawnSync('ls', ['-A', join(dir, 'backups', 'b1')], { encoding: 'utf8' }).stdout.trim()).toBe(
       'path-src.tar.gz',
