@@ -142,6 +142,8 @@ export async function startDeployment(
   const api = new DeploymentsApi(target);
   const production = isProductionEnvironment(target.environment);
   let id: number;
+  // In production, the deployment this one replaces, found now (its calls overlap the SSH work too).
+  let replaced: number[] = [];
   try {
     const created = await api.call<{ id?: number; message?: string }>('POST', '/deployments', {
       ref: req.sha,
@@ -163,6 +165,7 @@ export async function startDeployment(
       log_url: target.logUrl,
       description: short(req.description),
     });
+    if (production) replaced = await liveBefore(api, target, id);
   } catch (err) {
     warn(err, target, what, log);
     return inert;
@@ -184,7 +187,11 @@ export async function startDeployment(
         log.info(`GitHub Deployments: deployment ${id} is ${state === 'success' ? 'active' : 'marked failed'}`);
         // GitHub marks the replaced deployment inactive itself (auto_inactive), except in production
         // environments: there it is done here, once.
-        if (state === 'success' && production) await inactivatePrevious(api, target, id, log);
+        if (state === 'success')
+          for (const old of replaced) {
+            await api.status(old, { state: 'inactive', description: `replaced by deployment ${id}` });
+            log.info(`GitHub Deployments: deployment ${old} (replaced) is inactive`);
+          }
       } catch (err) {
         warn(err, target, what, log);
       }
@@ -192,17 +199,20 @@ export async function startDeployment(
   };
 }
 
-/** Marks the deployments of this environment that were live before `current` inactive. */
-async function inactivatePrevious(api: DeploymentsApi, t: DeploymentTarget, current: number, log: Log): Promise<void> {
+/**
+ * The deployment of this environment that is live (its newest status is success), newest first,
+ * stopping at the first live or inactive one: every older one was made inactive when it was replaced.
+ */
+async function liveBefore(api: DeploymentsApi, t: DeploymentTarget, current: number): Promise<number[]> {
   const env = encodeURIComponent(t.environment);
   const recent = await api.call<{ id: number }[]>('GET', `/deployments?environment=${env}&per_page=10`);
   for (const d of recent) {
     if (d.id === current) continue;
     const [latest] = await api.call<{ state?: string }[]>('GET', `/deployments/${d.id}/statuses?per_page=1`);
-    if (latest?.state !== 'success') continue;
-    await api.status(d.id, { state: 'inactive', description: `replaced by deployment ${current}` });
-    log.info(`GitHub Deployments: deployment ${d.id} (replaced) is inactive`);
+    if (latest?.state === 'success') return [d.id];
+    if (latest?.state === 'inactive') return [];
   }
+  return [];
 }
 
 /** Warns once (an annotation through the action's log), naming the permission when that is what lacks. */

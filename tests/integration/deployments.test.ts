@@ -55,13 +55,13 @@ describe.skipIf(!!reason)(`deploy action: GitHub Deployments${reason ? ` (skippe
     expect(api.trace()).toEqual([
       'POST /repos/acme/shop/deployments',
       'POST /repos/acme/shop/deployments/1/statuses in_progress',
-      'POST /repos/acme/shop/deployments/1/statuses success',
       'GET /repos/acme/shop/deployments?environment=production&per_page=10',
+      'POST /repos/acme/shop/deployments/1/statuses success',
       'POST /repos/acme/shop/deployments',
       'POST /repos/acme/shop/deployments/2/statuses in_progress',
-      'POST /repos/acme/shop/deployments/2/statuses success',
       'GET /repos/acme/shop/deployments?environment=production&per_page=10',
       'GET /repos/acme/shop/deployments/1/statuses?per_page=1',
+      'POST /repos/acme/shop/deployments/2/statuses success',
       'POST /repos/acme/shop/deployments/1/statuses inactive',
     ]);
     const runUrl = (r: typeof first) => `https://github.com/acme/shop/actions/runs/${r.runEnv.GITHUB_RUN_ID}`;
@@ -74,14 +74,14 @@ describe.skipIf(!!reason)(`deploy action: GitHub Deployments${reason ? ` (skippe
       required_contexts: [],
       payload: { app: a.name, image: v1.refByDigest, hosts: [info.hostSpec] },
     });
-    expect(api.calls[2]!.body).toMatchObject({
+    expect(api.calls[3]!.body).toMatchObject({
       state: 'success',
       environment_url: 'https://shop.example.com',
       log_url: runUrl(first),
       description: `${a.name} release ${first.outputs.release} is healthy on ${info.hostSpec}`,
     });
     expect(api.calls[4]!.body).toMatchObject({ ref: sha2, payload: { image: v2.refByDigest } });
-    expect(api.calls[6]!.body).toMatchObject({ log_url: runUrl(second) });
+    expect(api.calls[8]!.body).toMatchObject({ state: 'success', log_url: runUrl(second) });
     expect(api.active('production').map((d) => d.sha)).toEqual([sha2]);
     for (const c of api.calls) expect(c.headers.authorization).toBe(`Bearer ${TOKEN}`);
     expect(second.summary).toContain('**Environment** [production](https://shop.example.com)');

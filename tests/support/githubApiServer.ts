@@ -31,6 +31,8 @@ export interface GithubApiOptions {
   token: string;
   /** 'deny': every call answers 403 "Resource not accessible by integration", as for a token without deployments: write. */
   scenario?: 'ok' | 'deny';
+  /** Each answer waits this long, as GitHub's API does from a runner (benchmarks). */
+  latencyMs?: number;
 }
 
 export interface GithubApi {
@@ -64,8 +66,10 @@ export async function startGithubApi(opts: GithubApiOptions): Promise<GithubApi>
       const path = req.url ?? '/';
       calls.push({ method: req.method ?? '', path, headers: req.headers, body });
       const send = (status: number, json: unknown) => {
-        res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
-        res.end(JSON.stringify(json));
+        setTimeout(() => {
+          res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
+          res.end(JSON.stringify(json));
+        }, opts.latencyMs ?? 0);
       };
       if (req.headers.authorization !== `Bearer ${opts.token}`) return send(401, { message: 'Bad credentials' });
       if (opts.scenario === 'deny') return send(403, { message: 'Resource not accessible by integration' });

@@ -117,15 +117,30 @@ describe('GitHub Deployments', () => {
     expect(api.trace().slice(before)).toEqual([
       'POST /repos/acme/shop/deployments',
       'POST /repos/acme/shop/deployments/3/statuses in_progress',
-      'POST /repos/acme/shop/deployments/3/statuses success',
+      // The live one is looked up while the deploy runs: past the failed one, stopping at it.
       'GET /repos/acme/shop/deployments?environment=production&per_page=10',
       'GET /repos/acme/shop/deployments/2/statuses?per_page=1',
       'GET /repos/acme/shop/deployments/1/statuses?per_page=1',
+      'POST /repos/acme/shop/deployments/3/statuses success',
       'POST /repos/acme/shop/deployments/1/statuses inactive',
     ]);
     expect(api.calls[0]!.body).toMatchObject({ production_environment: true });
     expect(api.active('production').map((d) => d.id)).toEqual([3]);
     expect(api.deployments[1]!.statuses.at(-1)!.state).toBe('failure');
+
+    // The next one stops at the live deployment 3: older ones were made inactive when replaced.
+    const mark = api.calls.length;
+    await (await startDeployment(target(api, 'production'), request(SHA, 'r4'), log)).finish('success', 'ok');
+    expect(
+      api
+        .trace()
+        .slice(mark)
+        .filter((c) => c.startsWith('GET')),
+    ).toEqual([
+      'GET /repos/acme/shop/deployments?environment=production&per_page=10',
+      'GET /repos/acme/shop/deployments/3/statuses?per_page=1',
+    ]);
+    expect(api.active('production').map((d) => d.id)).toEqual([4]);
   });
 
   it('a failed deploy is marked failure and the deployment that runs stays active', async () => {
