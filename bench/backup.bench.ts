@@ -47,6 +47,12 @@ try {
   const mountpoint = asSandboxUser(`docker volume inspect -f '{{.Mountpoint}}' ${volume}`).trim();
   const rootTar = (compress: string) =>
     `tar -C ${mountpoint} -cf - . | ${compress} > /tmp/njord-bench-hand.tar; rm -f /tmp/njord-bench-hand.tar`;
+  // The same read path the action uses, by hand: a created container's volume through docker cp.
+  const dockerCp = (compress: string) => `
+set -eu
+ssh -i ${keyFile} -p ${info.sshPort} -o UserKnownHostsFile=${knownFile} -o BatchMode=yes ${info.sshUser}@${info.sshHost} \\
+  "mkdir -p bench-hand && cid=\\$(docker create -v ${volume}:/data:ro ${image.ref} /x) && docker cp \\$cid:/data/. - | ${compress} > bench-hand/data.tar && docker rm \\$cid >/dev/null && rm -f bench-hand/data.tar"
+`;
   const overSsh = (compress: string) => `
 set -eu
 ssh -i ${keyFile} -p ${info.sshPort} -o UserKnownHostsFile=${knownFile} -o BatchMode=yes ${info.sshUser}@${info.sshHost} \\
@@ -76,19 +82,33 @@ ssh -i ${keyFile} -p ${info.sshPort} -o UserKnownHostsFile=${knownFile} -o Batch
     ['zstd', 'zstd -q -c -T0'],
   ] as const) {
     if (only && only !== compression) continue;
-    const t = { root: [] as number[], ssh: [] as number[], checksum: [] as number[], list: [] as number[] };
+    const t = {
+      root: [] as number[],
+      cp: [] as number[],
+      ssh: [] as number[],
+      checksum: [] as number[],
+      list: [] as number[],
+    };
     for (let i = 0; i < rounds; i++) {
       // Alternating, so the page cache and the machine's state favour no side.
       t.root.push(viaHand(rootTar(hand)));
       t.checksum.push(await viaAction(compression, 'checksum'));
       t.ssh.push(viaHand(overSsh(hand)));
       t.list.push(await viaAction(compression, 'list'));
+      t.cp.push(viaHand(dockerCp(hand)));
     }
-    const [root, ssh, checksum, list] = [median(t.root), median(t.ssh), median(t.checksum), median(t.list)];
+    const [root, cp, ssh, checksum, list] = [t.root, t.cp, t.ssh, t.checksum, t.list].map(median) as [
+      number,
+      number,
+      number,
+      number,
+      number,
+    ];
     results.push(
-      `${compression} (\`${hand}\`): root's tar on the host ${secs(root)} (${mbps(root)}), docker-run tar over ssh ${secs(ssh)} (${mbps(ssh)}); ` +
+      `${compression} (\`${hand}\`): root's tar on the host ${secs(root)} (${mbps(root)}), docker cp over ssh ${secs(cp)} (${mbps(cp)}), docker-run tar over ssh ${secs(ssh)} (${mbps(ssh)}); ` +
         `action verify=checksum ${secs(checksum)} (${mbps(checksum)}), verify=list ${secs(list)} (${mbps(list)}); ` +
-        `throughput ratios vs root's tar: ${(root / checksum).toFixed(2)} / ${(root / list).toFixed(2)}, vs docker-run tar: ${(ssh / checksum).toFixed(2)} / ${(ssh / list).toFixed(2)}`,
+        `throughput ratios (checksum / list) vs root's tar: ${(root / checksum).toFixed(2)} / ${(root / list).toFixed(2)}, ` +
+        `vs docker cp: ${(cp / checksum).toFixed(2)} / ${(cp / list).toFixed(2)}, vs docker-run tar: ${(ssh / checksum).toFixed(2)} / ${(ssh / list).toFixed(2)}`,
     );
     console.log(results.at(-1));
   }

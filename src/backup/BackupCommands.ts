@@ -132,12 +132,59 @@ export class BackupCommands {
 
   private static readonly removeContainer = 'docker rm -f "$cid" >/dev/null 2>&1';
 
-  volumeSource(volume: string, image: string): ArchiveSource {
+  /**
+   * A volume as a tar stream. With `viaTar` (the image has tar), tar runs as root in a throwaway
+   * container and writes into a host fifo mounted into it: twice docker cp's speed, which goes
+   * through the daemon's API. Without, docker cp on a container that is never started: no tool
+   * needed in the image. The archive script defines $tmp (a temp path prefix) and $st.
+   */
+  volumeSource(volume: string, image: string, viaTar: boolean): ArchiveSource {
+    if (!viaTar)
+      return {
+        setup: this.createContainer(volume, image, true),
+        stage: { name: 'docker cp (reading the volume)', cmd: `docker cp "$cid":${MOUNT}/. -` },
+        teardown: BackupCommands.removeContainer,
+      };
+    // The fifo's path is expanded by the host's shell, so it stays outside the quoted argv.
+    const run = [
+      line(['docker', 'run', '--rm', '--label', `${RUN_LABEL}=${this.token}`, '--network', 'none', '--user', '0:0']),
+      line(['-v', `${volume}:${MOUNT}:ro`]),
+      '-v "$tmp.tarfifo":/njord-out',
+      line(['--entrypoint', 'tar', image, '-C', MOUNT, '-cf', '/njord-out', '.']),
+    ].join(' ');
     return {
-      setup: this.createContainer(volume, image, true),
-      stage: { name: 'docker cp (reading the volume)', cmd: `docker cp "$cid":${MOUNT}/. -` },
-      teardown: BackupCommands.removeContainer,
+      // After the container ends, opening the fifo read-write (never blocks) releases a reader
+      // still waiting for a writer, so a container that never started cannot hang the pipeline.
+      setup: `mkfifo -m 600 "$tmp.tarfifo" || exit 1\n( ${run} 2> "$tmp.tarerr"; echo $? > "$tmp.tarrc"; exec 3<> "$tmp.tarfifo" ) & p=$!`,
+      stage: { name: 'reading the volume', cmd: 'cat "$tmp.tarfifo"' },
+      teardown:
+        'wait $p; rc=$(cat "$tmp.tarrc" 2>/dev/null); ' +
+        `if [ "$rc" != 0 ]; then echo "tar in a container of ${image.replace(/["$`\\]/g, '')} failed (exit \${rc:-?}): $(tail -c 300 "$tmp.tarerr")" >> "$st"; fi; ` +
+        'rm -f "$tmp.tarfifo" "$tmp.tarerr" "$tmp.tarrc"',
     };
+  }
+
+  /** Prints `yes` when `image` runs tar (as root, on /dev/null): volumes are then read with it. */
+  tarProbe(image: string): string {
+    return `${line([
+      'docker',
+      'run',
+      '--rm',
+      '--label',
+      `${RUN_LABEL}=${this.token}`,
+      '--network',
+      'none',
+      '--user',
+      '0:0',
+      '--entrypoint',
+      'tar',
+      image,
+      '-cf',
+      '-',
+      '-C',
+      '/dev',
+      'null',
+    ])} >/dev/null 2>&1 && echo yes || echo no`;
   }
 
   pathSource(path: string): ArchiveSource {
@@ -181,6 +228,7 @@ export class BackupCommands {
     const size = hashOnHost ? `$(wc -c < ${quote(f)} | tr -d ' ')` : '';
     const sha = hashOnHost ? `$(cut -c1-64 < ${quote(`${tmp}.sha`)})` : '';
     return [
+      `tmp=${quote(tmp)}; st=${quote(st)}`,
       `: > ${quote(st)}`,
       ...(o.source.setup ? [o.source.setup] : []),
       ...(hashOnHost
@@ -363,8 +411,8 @@ export class BackupCommands {
         ],
         st,
       ),
-      `{ ${decompress} | tar -xf - ${quote(hashes)} | sort; ${decompress} | tar -tvf - | ${listing}; } > ${quote(a)}`,
-      `{ docker cp "$cid":${MOUNT}/. - | tar -xf - ${quote(hashes)} | sort; docker cp "$cid":${MOUNT}/. - | tar -tvf - | ${listing}; } > ${quote(b)}`,
+      `{ ${decompress} | tar -xf - ${quote(hashes)} | sort; ${decompress} | tar -tvf - --numeric-owner | ${listing}; } > ${quote(a)}`,
+      `{ docker cp "$cid":${MOUNT}/. - | tar -xf - ${quote(hashes)} | sort; docker cp "$cid":${MOUNT}/. - | tar -tvf - --numeric-owner | ${listing}; } > ${quote(b)}`,
       BackupCommands.removeContainer,
       `${line(['docker', 'volume', 'rm', '-f', o.scratch])} >/dev/null 2>&1`,
       failOnStatus(st, line(['rm', '-f', a, b])),

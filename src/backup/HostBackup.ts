@@ -188,7 +188,7 @@ export class HostBackup {
           volume: { name: v.name, labels: v.labels },
           services: servicesUsing(this.inv, v.name),
         },
-        source: this.cmd.volumeSource(v.name, image),
+        source: this.cmd.volumeSource(v.name, image, await this.runsTar(image)),
       });
     }
     for (const p of paths)
@@ -230,6 +230,15 @@ export class HostBackup {
         'volumes',
         `nothing to back up on ${this.host}: ${this.app} has no named volumes there, and no paths or databases were given`,
       );
+  }
+
+  private readonly tarImages = new Map<string, boolean>();
+
+  /** Whether volumes can be read by tar in a container of `image` (asked once per image). */
+  private async runsTar(image: string): Promise<boolean> {
+    if (!this.tarImages.has(image))
+      this.tarImages.set(image, (await this.session.ssh.exec(this.cmd.tarProbe(image))).stdout.trim() === 'yes');
+    return this.tarImages.get(image)!;
   }
 
   /** prepare() first. Stops, archives, restarts, verifies, writes the manifest, prunes. */
@@ -309,7 +318,7 @@ export class HostBackup {
         toRunner: this.spec.toRunner,
       }),
     );
-    this.say(`archiving ${p.entry.kind} ${p.entry.name} → ${p.entry.file}`);
+    this.say(`archiving ${p.entry.kind} ${p.entry.name} → ${p.entry.file} (${p.source.stage.name})`);
     let counter: HashingCounter | undefined;
     let res;
     if (this.result.runnerDir) {

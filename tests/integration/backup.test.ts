@@ -12,6 +12,7 @@ import { buildTestImage, sandboxUnavailableReason, sh, type SandboxInfo, type Te
 import {
   backupAction,
   backupsOnHost,
+  emptyImage,
   ensureHostTools,
   inVolume,
   killWhen,
@@ -64,6 +65,9 @@ describe.skipIf(!!reason)(`backup and restore actions${reason ? ` (skipped: ${re
 
     const b = await backupAction(info, a, { compression: 'gzip', verify: 'restore' });
     expect(b.exitCode, visibleLog(b)).toBe(0);
+    // The app's image has tar: it reads the volume in a throwaway container, into a host fifo.
+    expect(visibleLog(b)).toContain('(reading the volume)');
+    expect(visibleLog(b)).not.toContain('docker cp (reading');
     const id = b.outputs['backup-id']!;
     expect(id).toMatch(BACKUP_ID);
     const manifest = JSON.parse(b.outputs.manifest!);
@@ -135,8 +139,10 @@ describe.skipIf(!!reason)(`backup and restore actions${reason ? ` (skipped: ${re
     );
     const ids: string[] = [];
     for (let i = 0; i < 4; i++) {
-      const b = await backupAction(info, a, { keep: '2', verify: 'checksum' });
+      // An image without tar: the volume is read with docker cp instead.
+      const b = await backupAction(info, a, { keep: '2', verify: 'checksum', 'helper-image': emptyImage() });
       expect(b.exitCode, visibleLog(b)).toBe(0);
+      expect(visibleLog(b)).toContain('(docker cp (reading the volume))');
       ids.push(b.outputs['backup-id']!);
       if (i === 3) {
         expect(b.summary).toContain(ids[1]);

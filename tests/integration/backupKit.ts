@@ -180,3 +180,10 @@ export function ensureHostTools(): void {
     { timeoutMs: 10 * 60_000 },
   );
 }
+
+/** An image with no files at all (no tar, no shell): volumes are then read with docker cp. */
+export function emptyImage(): string {
+  const ref = 'njord-test/empty:1';
+  sh(`docker image inspect ${ref} >/dev/null 2>&1 || tar -cf - -T /dev/null | docker import - ${ref} >/dev/null`);
+  return ref;
+}

@@ -287,7 +287,7 @@ describe('command builders', () => {
     const s = cmd.archive({
       id: '20261123-000000-000',
       file: 'volume-shop_data.tar.gz',
-      source: cmd.volumeSource('shop_data', 'sha256:abc'),
+      source: cmd.volumeSource('shop_data', 'sha256:abc', false),
       compressor: compressors.gzip,
       encryptTo: [],
       toHost: true,
