@@ -132,6 +132,11 @@ export class BackupCommands {
 
   private static readonly removeContainer = 'docker rm -f "$cid" >/dev/null 2>&1';
 
+  /** `docker run` of a labelled, network-less container removed when it ends. */
+  private throwaway(...more: string[]): string[] {
+    return ['docker', 'run', '--rm', '--label', `${RUN_LABEL}=${this.token}`, '--network', 'none', ...more];
+  }
+
   /**
    * A volume as a tar stream. With `viaTar` (the image has tar), tar runs as root in a throwaway
    * container and writes into a host fifo mounted into it: twice docker cp's speed, which goes
@@ -147,7 +152,7 @@ export class BackupCommands {
       };
     // The fifo's path is expanded by the host's shell, so it stays outside the quoted argv.
     const run = [
-      line(['docker', 'run', '--rm', '--label', `${RUN_LABEL}=${this.token}`, '--network', 'none', '--user', '0:0']),
+      line(this.throwaway('--user', '0:0')),
       line(['-v', `${volume}:${MOUNT}:ro`]),
       '-v "$tmp.tarfifo":/njord-out',
       line(['--entrypoint', 'tar', image, '-C', MOUNT, '-cf', '/njord-out', '.']),
@@ -166,25 +171,7 @@ export class BackupCommands {
 
   /** Prints `yes` when `image` runs tar (as root, on /dev/null): volumes are then read with it. */
   tarProbe(image: string): string {
-    return `${line([
-      'docker',
-      'run',
-      '--rm',
-      '--label',
-      `${RUN_LABEL}=${this.token}`,
-      '--network',
-      'none',
-      '--user',
-      '0:0',
-      '--entrypoint',
-      'tar',
-      image,
-      '-cf',
-      '-',
-      '-C',
-      '/dev',
-      'null',
-    ])} >/dev/null 2>&1 && echo yes || echo no`;
+    return `${line(this.throwaway('--user', '0:0', '--entrypoint', 'tar', image, '-cf', '-', '-C', '/dev', 'null'))} >/dev/null 2>&1 && echo yes || echo no`;
   }
 
   pathSource(path: string): ArchiveSource {
@@ -310,22 +297,17 @@ export class BackupCommands {
   }): string {
     const st = `${this.dir(o.id)}/.${o.file}.restore`;
     const labels = Object.entries(o.labels).flatMap(([k, v]) => ['--label', `${k}=${v}`]);
-    const wipe = line([
-      'docker',
-      'run',
-      '--rm',
-      '--label',
-      `${RUN_LABEL}=${this.token}`,
-      '--network',
-      'none',
-      '-v',
-      `${o.volume}:${MOUNT}`,
-      '--entrypoint',
-      'sh',
-      o.image,
-      '-c',
-      `rm -rf ${MOUNT}/..?* ${MOUNT}/.[!.]* ${MOUNT}/*`,
-    ]);
+    const wipe = line(
+      this.throwaway(
+        '-v',
+        `${o.volume}:${MOUNT}`,
+        '--entrypoint',
+        'sh',
+        o.image,
+        '-c',
+        `rm -rf ${MOUNT}/..?* ${MOUNT}/.[!.]* ${MOUNT}/*`,
+      ),
+    );
     return [
       `${line(['docker', 'volume', 'inspect', o.volume])} >/dev/null 2>&1 || ${line(['docker', 'volume', 'create', ...labels, o.volume])} >/dev/null || exit 1`,
       `${wipe} || { echo "could not empty volume ${o.volume} with image ${o.image} (it needs sh and rm; set helper-image)" >&2; exit 1; }`,
