@@ -154,6 +154,9 @@ export class SshConnection {
       client.on('close', () => done(new Error(`${spec.label}: SSH connection closed during setup`)));
       try {
         client.connect(config);
+        // Nagle's algorithm held each small packet (exec request, EOF, close) for a delayed ACK:
+        // ~40 ms per round trip, on every one of a run's commands.
+        client.setNoDelay(true);
       } catch (err) {
         done(err as Error);
       }
