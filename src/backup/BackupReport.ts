@@ -1,6 +1,6 @@
 // How a backup reads on the run page: what was backed up, sizes, compression ratio, time,
 // throughput, verification and what retention pruned.
-import { annotate, formatMs, runLinks, RunSummary } from '../report/Reporter.js';
+import { annotate, formatMs, RunSummary } from '../report/Reporter.js';
 import type { BackupOutcome } from './Backup.js';
 import { bytes, totalSize, type ArchiveResult, type HostBackupResult } from './HostBackup.js';
 
@@ -63,8 +63,7 @@ export function backupSummary(app: string, o: BackupOutcome): RunSummary {
   for (const h of o.hosts) hostNotes(s, h);
   for (const a of o.artifacts)
     s.paragraph(`${a.host}: uploaded artifact \`${a.name}\`${a.size ? ` (${bytes(a.size)})` : ''}.`);
-  const l = runLinks();
-  s.links([{ text: 'run', url: l.runUrl }]);
+  s.facts({ release: o.hosts[0]?.manifest?.release, tookMs: Math.max(0, ...o.hosts.map((h) => h.totalMs)) });
   return s;
 }
 

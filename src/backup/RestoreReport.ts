@@ -1,5 +1,5 @@
 // How a restore reads on the run page.
-import { annotate, formatMs, runLinks, RunSummary } from '../report/Reporter.js';
+import { annotate, formatMs, RunSummary } from '../report/Reporter.js';
 import { bytes } from './HostBackup.js';
 import type { RestoreOutcome } from './Restore.js';
 
@@ -26,7 +26,7 @@ export function restoreSummary(app: string, o: RestoreOutcome): RunSummary {
   );
   if (rows.length) s.table(['Host', 'Archive', 'Restored', 'Size', 'Time'], rows);
   for (const h of o.hosts) if (h.error) s.paragraph(`**${h.host}**: ${h.error}`);
-  s.links([{ text: 'run', url: runLinks().runUrl }]);
+  s.facts({ tookMs: Math.max(0, ...o.hosts.map((h) => h.totalMs)) });
   return s;
 }
 
