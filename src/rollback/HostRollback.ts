@@ -7,7 +7,7 @@ import type { GateResult } from '../health/HealthGate.js';
 import type { Log } from '../log/Log.js';
 import { HostLock } from '../release/HostLock.js';
 import type { ReleaseManifest } from '../release/ReleaseManifest.js';
-import { ReleaseStore } from '../release/ReleaseStore.js';
+import type { HistoryEvent } from '../release/ReleaseStore.js';
 import type { LockOwner } from '../remote/LockCommands.js';
 import type { RollbackConfig } from './RollbackConfig.js';
 import {
@@ -62,7 +62,6 @@ export class HostRollback {
   readonly result: HostRollbackResult;
   /** False when `to` matched no release here. */
   found = false;
-  private readonly store: ReleaseStore;
   private readonly lock: HostLock;
   private readonly containers: ContainerHealth;
   private plan!: RollbackPlan;
@@ -72,10 +71,9 @@ export class HostRollback {
   constructor(
     readonly session: HostSession,
     private readonly cfg: RollbackConfig,
-    owner: LockOwner,
+    private readonly owner: LockOwner,
     private readonly log: Log,
   ) {
-    this.store = new ReleaseStore(session);
     this.lock = new HostLock(session, owner);
     this.containers = new ContainerHealth(session.ssh, cfg.app);
     this.result = { host: session.spec.label, status: 'failed', timings: { connectMs: session.connectMs } };
@@ -118,6 +116,7 @@ export class HostRollback {
       target: this.target,
       from: this.from,
       withLogin,
+      lockToken: this.owner.token,
     });
     r.image = this.plan.image;
     if (this.target.image && !this.target.digest && !this.target.image.includes('@'))
@@ -160,11 +159,10 @@ export class HostRollback {
         r.gate = await this.gate();
         r.timings.gateMs = performance.now() - gateStart;
         if (r.gate.healthy) {
-          await this.store.activate(id);
           r.status = 'rolled-back';
           r.release = id;
+          await this.finish(this.plan.activateAndRecord, `point current at ${id}, record the rollback`);
           this.say(`release ${id} is healthy and current`);
-          await this.history();
           return r;
         }
         r.reason = `release ${id} is not healthy: ${r.gate.reason}`;
@@ -175,7 +173,7 @@ export class HostRollback {
       this.log.error(`${this.session.spec.label}: ${r.reason}`);
       r.status = 'failed';
       r.release = await this.fallBack(up.code === 0);
-      await this.history();
+      await this.finish(this.plan.record, 'record the failed rollback');
       return r;
     } finally {
       await this.lock.release();
@@ -217,9 +215,10 @@ export class HostRollback {
     return gateOnHost(this.session, this.containers, this.cfg.health, this.log);
   }
 
-  private history(): Promise<void> {
+  /** The last command, with the history event on stdin; it frees the lock too (else `finally` does). */
+  private async finish(command: string, what: string): Promise<void> {
     const r = this.result;
-    return this.store.appendHistory({
+    const event: HistoryEvent = {
       time: new Date().toISOString(),
       event: 'rollback',
       release: this.target.id,
@@ -231,7 +230,9 @@ export class HostRollback {
       runUrl: this.cfg.meta.runUrl,
       reason: this.cfg.reason,
       failure: r.status === 'failed' ? r.reason : undefined,
-    });
+    };
+    await this.session.ssh.run(`${what}, release the lock`, command, { stdin: JSON.stringify(event) + '\n' });
+    this.lock.held = false;
   }
 }
 

@@ -20,6 +20,8 @@ export interface RollbackContext {
   from?: ReleaseManifest;
   /** The app's registry login from its deploys (<remote-dir>/.docker) exists. */
   withLogin: boolean;
+  /** This run's lock token: the last command frees the lock in the same round trip. */
+  lockToken: string;
 }
 
 export interface RollbackPlan {
@@ -34,10 +36,12 @@ export interface RollbackPlan {
   pull?: string;
   up: string;
   containerStates: string;
-  activate: string;
+  /** When healthy: point current at it, append the event (stdin) to the history, free the lock. */
+  activateAndRecord: string;
   /** Brings the from-release back up when the target fails its gate. */
   restoreFrom?: string;
-  releaseLock: string;
+  /** When not: append the event (stdin) to the history, free the lock. */
+  record: string;
 }
 
 /** Compose for a release as it ran: its own files and env file, IMAGE pinned to its digest. */
@@ -48,6 +52,8 @@ function upRelease(ctx: RollbackContext, m: ReleaseManifest): string {
 
 export function planRollback(ctx: RollbackContext): RollbackPlan {
   const lock = new LockCommands(ctx.layout);
+  const releases = new ReleaseCommands(ctx.layout);
+  const record = `${releases.appendHistory()} && ${lock.release(ctx.lockToken)}`;
   const image = pinnedImage(ctx.target);
   const dockerEnv = ctx.withLogin ? ['env', `DOCKER_CONFIG=${ctx.layout.dockerConfig}`] : [];
   return {
@@ -60,9 +66,9 @@ export function planRollback(ctx: RollbackContext): RollbackPlan {
     pull: image ? line([...dockerEnv, 'docker', 'pull', '--quiet', image]) : undefined,
     up: upRelease(ctx, ctx.target),
     containerStates: containerStatesCommand(ctx.app),
-    activate: new ReleaseCommands(ctx.layout).activate(ctx.target.id),
+    activateAndRecord: `${releases.activate(ctx.target.id)} && ${record}`,
     restoreFrom: ctx.from && ctx.from.id !== ctx.target.id ? upRelease(ctx, ctx.from) : undefined,
-    releaseLock: lock.release('<this run>'),
+    record,
   };
 }
 
@@ -95,8 +101,11 @@ export function describeRollbackPlan(plan: RollbackPlan, target: string, from: s
   }
   add(`start release ${target} as it ran`, plan.up);
   add('health gate: probe the URLs through the SSH tunnel, and read container states', plan.containerStates);
-  add(`when healthy: point current at ${target}`, plan.activate);
+  add(
+    `when healthy: point current at ${target}, record the rollback (stdin: the event) and release the lock`,
+    plan.activateAndRecord,
+  );
   if (plan.restoreFrom) add(`when not healthy: bring ${from} back`, plan.restoreFrom);
-  add('release the lock', plan.releaseLock);
+  add('when not healthy: record the failed rollback (stdin: the event) and release the lock', plan.record);
   return steps;
 }

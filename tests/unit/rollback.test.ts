@@ -134,6 +134,7 @@ describe('the rollback plan', () => {
     target: r1.manifest!,
     from: r4.manifest!,
     withLogin: true,
+    lockToken: 'tok123',
   });
 
   it('starts the release with its own files and env file, IMAGE pinned after sourcing it', () => {
@@ -141,6 +142,13 @@ describe('the rollback plan', () => {
     expect(plan.up).toContain(`-f ${layout.release(r1.id)}/docker-compose.yml up --detach`);
     expect(plan.restoreFrom).toContain(`IMAGE=${REPO}@${D2}`);
     expect(plan.pull).toBe(`env DOCKER_CONFIG=${layout.dockerConfig} docker pull --quiet ${REPO}@${D1}`);
+    // Activation, the history line and freeing the lock: one round trip, in that order.
+    expect(plan.activateAndRecord).toMatch(
+      new RegExp(
+        `^ln -sfn releases/${r1.id} .* && cat >> ${layout.history} && if grep -qF tok123 .* rm -rf ${layout.lockDir}; fi$`,
+      ),
+    );
+    expect(plan.record).toMatch(/^cat >> \S+history.jsonl && if grep -qF tok123/);
     const steps = describeRollbackPlan(plan, r1.id, r4.id).join('\n');
     expect(steps).toMatch(/1\. take the app lock/);
     expect(steps).toContain(`when not healthy: bring ${r4.id} back`);
@@ -168,6 +176,7 @@ describe('the rollback plan', () => {
       target: r4.manifest!,
       from: r4.manifest!,
       withLogin: false,
+      lockToken: 't',
     });
     expect(again.restoreFrom).toBeUndefined();
     expect(again.up).toMatch(/^sh -c .* env IMAGE=\S+ docker compose --project-name shop/);
@@ -188,7 +197,14 @@ describe('the rollback plan', () => {
     execFileSync('mkdir', ['-p', local.release(r1.id)]);
     writeFileSync(`${local.release(r1.id)}/docker-compose.yml`, 'services:\n  web:\n    image: ${IMAGE}\n');
     writeFileSync(local.envFile(r1.id), renderEnvFile([['IMAGE', `${REPO}:v1`]]));
-    const p = planRollback({ app: 'shop', layout: local, compose: 'v1', target: r1.manifest!, withLogin: false });
+    const p = planRollback({
+      app: 'shop',
+      layout: local,
+      compose: 'v1',
+      target: r1.manifest!,
+      withLogin: false,
+      lockToken: 't',
+    });
     const config = p.up.replace(/ up --detach --remove-orphans$/, ' config');
     expect(execFileSync('sh', ['-c', config], { encoding: 'utf8' })).toContain(`image: ${REPO}@${D1}`);
   });

@@ -1,0 +1,89 @@
+// .github/workflows/rollback.yml: its shape (both triggers, the deploy workflow's names, its
+// environment and concurrency group, no token permissions) and a run of it as a caller's
+// workflow_call on the sandbox, its step through the bundled rollback action.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { parse } from 'yaml';
+import { repoRoot } from '../harness/runAction.js';
+import { buildTestImage, sandboxUnavailableReason } from '../sandbox/Sandbox.js';
+import { currentOnHost, deploy, newApp, removeApp, served, visibleLog, type TestApp } from '../support/deployKit.js';
+import { runWorkflow } from '../support/workflowRun.js';
+import { historyOnHost } from './rollbackKit.js';
+
+type Yaml = Record<string, unknown>;
+const load = (file: string) => parse(readFileSync(join(repoRoot, file), 'utf8')) as Yaml;
+const wf = load('.github/workflows/rollback.yml');
+const on = wf.on as Record<string, Yaml>;
+const call = on.workflow_call!;
+const job = (wf.jobs as Record<string, Yaml>).rollback!;
+
+describe('the rollback workflow', () => {
+  it('is dispatched by hand (environment, to, reason) and called with the deploy workflow’s names', () => {
+    expect(Object.keys(on.workflow_dispatch!.inputs as Yaml)).toEqual(['environment', 'to', 'reason']);
+    const deployCall = (load('.github/workflows/deploy.yml').on as Record<string, Yaml>).workflow_call!;
+    const deployInputs = Object.keys(deployCall.inputs as Yaml);
+    for (const name of ['environment', 'hosts', 'app', 'remote-dir', 'health-url', 'health-timeout'])
+      expect(deployInputs, name).toContain(name);
+    expect(Object.keys(call.inputs as Yaml)).toEqual(
+      expect.arrayContaining(['environment', 'to', 'reason', 'hosts', 'app', 'remote-dir', 'health-url']),
+    );
+    expect(call.secrets).toEqual(
+      expect.objectContaining({ SSH_PRIVATE_KEY: { required: true }, SSH_KNOWN_HOSTS: { required: true } }),
+    );
+    expect(Object.keys(deployCall.secrets as Yaml)).toEqual(
+      expect.arrayContaining(['SSH_PRIVATE_KEY', 'SSH_KNOWN_HOSTS']),
+    );
+  });
+
+  it('runs in the environment, in the deploy’s concurrency group, with no token permissions', () => {
+    const deployJob = (load('.github/workflows/deploy.yml').jobs as Record<string, Yaml>).deploy!;
+    expect(wf.permissions).toEqual({});
+    expect(job.permissions).toBeUndefined();
+    expect(job.environment).toEqual({ name: '${{ inputs.environment }}', deployment: false });
+    expect(job.concurrency).toEqual(deployJob.concurrency);
+    const step = (job.steps as Yaml[]).find((s) => s.id === 'rollback')!;
+    expect(step.uses).toBe('njord/deploy/actions/rollback@v1');
+  });
+
+  const reason = sandboxUnavailableReason();
+  describe.skipIf(!!reason)(`called on the sandbox${reason ? ` (skipped: ${reason})` : ''}`, () => {
+    let a: TestApp;
+    afterAll(() => a && removeApp(a));
+
+    it('rolls the hosts back to the previous release and says which', async () => {
+      const info = inject('sandbox')!;
+      const repo = `njord-test/rollback-wf-${process.pid}`;
+      const v1 = await buildTestImage(info, { repo, tag: 'v1', version: 'v1' });
+      const v2 = await buildTestImage(info, { repo, tag: 'v2', version: 'v2' });
+      a = await newApp(info, 'rb-wf');
+      const d1 = await deploy(info, a, v1.refByDigest);
+      const d2 = await deploy(info, a, v2.refByDigest);
+      expect(d2.exitCode, visibleLog(d2)).toBe(0);
+
+      const r = await runWorkflow('.github/workflows/rollback.yml', {
+        inputs: {
+          environment: 'production',
+          hosts: info.hostSpec,
+          app: a.name,
+          'health-url': `http://127.0.0.1:${a.port}/health`,
+          reason: 'from the workflow test',
+        },
+        secrets: { SSH_PRIVATE_KEY: info.privateKey, SSH_KNOWN_HOSTS: info.knownHosts },
+        workspace: a.workspace,
+        env: {},
+      });
+      const step = r.step('rollback');
+      expect(step.result, step.run ? visibleLog(step.run) : '').toBe('success');
+      expect(step.inputs).toMatchObject({ to: 'previous', 'health-timeout': '60' });
+      expect(r.outputs).toEqual({
+        status: 'rolled-back',
+        release: d1.outputs.release,
+        'rolled-back-from': d2.outputs.release,
+      });
+      expect(await served(a)).toBe('v1');
+      expect(currentOnHost(a)).toBe(d1.outputs.release);
+      expect(historyOnHost(a).at(-1)).toMatchObject({ event: 'rollback', reason: 'from the workflow test' });
+    });
+  });
+});
