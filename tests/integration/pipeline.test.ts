@@ -7,7 +7,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { repoRoot, runAction } from '../harness/runAction.js';
+import { repoRoot } from '../harness/runAction.js';
 import {
   buildTestImage,
   freePort,
@@ -15,7 +15,7 @@ import {
   type SandboxInfo,
   type TestImage,
 } from '../sandbox/Sandbox.js';
-import { connectionInputs, currentOnHost, onHost, removeApp, visibleLog, type TestApp } from '../support/deployKit.js';
+import { currentOnHost, onHost, removeApp, visibleLog, type TestApp } from '../support/deployKit.js';
 import { startGithubApi, type GithubApi } from '../support/githubApiServer.js';
 import { runWorkflow, type WorkflowResult } from '../support/workflowRun.js';
 
@@ -172,19 +172,25 @@ describe.skipIf(!!reason)(`the deploy workflow end to end${reason ? ` (skipped: 
     expect(tags.tags).not.toContain(`sha-${shas.bad.slice(0, 7)}`);
   });
 
-  it('a rollback puts the first release back, exactly as it ran', async () => {
-    const run = await runAction(
-      'actions/rollback',
-      {
-        ...connectionInputs(info),
+  it('the rollback workflow puts the first release back, exactly as it ran', async () => {
+    const r = await runWorkflow('.github/workflows/rollback.yml', {
+      inputs: {
+        environment: 'production',
+        hosts: info.hostSpec,
         app: app.name,
         'health-url': `http://127.0.0.1:${app.port}/health`,
         reason: 'pipeline test',
       },
-      { workspace: app.workspace, env: { GITHUB_TOKEN: TOKEN, GITHUB_API_URL: api.url } },
-    );
-    expect(run.exitCode, visibleLog(run)).toBe(0);
-    expect(run.outputs).toMatchObject({ status: 'rolled-back', release: runs.v1!.outputs.release });
+      secrets: { SSH_PRIVATE_KEY: info.privateKey, SSH_KNOWN_HOSTS: info.knownHosts },
+      workspace: app.workspace,
+      env: { GITHUB_SHA: shas.v2, GITHUB_TOKEN: TOKEN, GITHUB_API_URL: api.url },
+    });
+    expect(failures(r)).toEqual([]);
+    expect(r.outputs).toMatchObject({
+      status: 'rolled-back',
+      release: runs.v1!.outputs.release,
+      'rolled-back-from': runs.v2!.outputs.release,
+    });
     expect(await served('/version')).toBe('v1');
   });
 
