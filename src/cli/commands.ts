@@ -89,7 +89,7 @@ export const commands: CliCommand[] = [
     name: 'rollback',
     summary: 'put a kept release back as it ran (to: previous, a release id, or an image it ran)',
     actionDir: 'actions/rollback',
-    secrets: ['ssh-key'],
+    secrets: ['ssh-key', 'github-token'],
     async run({ inputs, log, cwd }) {
       const cfg = readRollbackConfig(inputs, terminalMeta(cwd));
       const o = await rollback(cfg, log);

@@ -41,6 +41,8 @@ export interface HostRollbackResult {
   release?: string;
   /** The image the target runs, pinned by digest. */
   image?: string;
+  /** The commit the target was built from, as its deploy recorded it (for the GitHub Deployment). */
+  gitSha?: string;
   /** The image had been pruned from the host and was pulled again. */
   pulled?: boolean;
   timings: RollbackTimings;
@@ -107,6 +109,7 @@ export class HostRollback {
     this.target = choice.target.manifest;
     this.from = releases.find((e) => e.id === current)?.manifest;
     r.target = choice.target.id;
+    r.gitSha = this.target.gitSha;
     r.note = choice.note;
     if (choice.note) this.log.warn(`${this.session.spec.label}: ${choice.note}`);
     this.plan = planRollback({

@@ -7,7 +7,17 @@ import { afterAll, describe, expect, inject, it } from 'vitest';
 import { parse } from 'yaml';
 import { repoRoot } from '../harness/runAction.js';
 import { buildTestImage, sandboxUnavailableReason } from '../sandbox/Sandbox.js';
-import { currentOnHost, deploy, newApp, removeApp, served, visibleLog, type TestApp } from '../support/deployKit.js';
+import {
+  currentOnHost,
+  deploy,
+  newApp,
+  onHost,
+  removeApp,
+  served,
+  visibleLog,
+  type TestApp,
+} from '../support/deployKit.js';
+import { startGithubApi, type GithubApi } from '../support/githubApiServer.js';
 import { runWorkflow } from '../support/workflowRun.js';
 import { historyOnHost } from './rollbackKit.js';
 
@@ -36,10 +46,10 @@ describe('the rollback workflow', () => {
     );
   });
 
-  it('runs in the environment, in the deploy’s concurrency group, with no token permissions', () => {
+  it('runs in the environment, in the deploy’s concurrency group, its token only recording deployments', () => {
     const deployJob = (load('.github/workflows/deploy.yml').jobs as Record<string, Yaml>).deploy!;
     expect(wf.permissions).toEqual({});
-    expect(job.permissions).toBeUndefined();
+    expect(job.permissions).toEqual({ deployments: 'write' });
     expect(job.environment).toEqual({ name: '${{ inputs.environment }}', deployment: false });
     expect(job.concurrency).toEqual(deployJob.concurrency);
     const step = (job.steps as Yaml[]).find((s) => s.id === 'rollback')!;
@@ -49,7 +59,11 @@ describe('the rollback workflow', () => {
   const reason = sandboxUnavailableReason();
   describe.skipIf(!!reason)(`called on the sandbox${reason ? ` (skipped: ${reason})` : ''}`, () => {
     let a: TestApp;
-    afterAll(() => a && removeApp(a));
+    let api: GithubApi | undefined;
+    afterAll(async () => {
+      if (a) removeApp(a);
+      await api?.close();
+    });
 
     it('rolls the hosts back to the previous release and says which', async () => {
       const info = inject('sandbox')!;
@@ -61,9 +75,12 @@ describe('the rollback workflow', () => {
       const d2 = await deploy(info, a, v2.refByDigest);
       expect(d2.exitCode, visibleLog(d2)).toBe(0);
 
+      const token = 'ghs_rollbackWorkflowToken42';
+      api = await startGithubApi({ token });
       const r = await runWorkflow('.github/workflows/rollback.yml', {
         inputs: {
           environment: 'production',
+          'environment-url': 'https://shop.example.com',
           hosts: info.hostSpec,
           app: a.name,
           'health-url': `http://127.0.0.1:${a.port}/health`,
@@ -71,7 +88,7 @@ describe('the rollback workflow', () => {
         },
         secrets: { SSH_PRIVATE_KEY: info.privateKey, SSH_KNOWN_HOSTS: info.knownHosts },
         workspace: a.workspace,
-        env: {},
+        env: { GITHUB_TOKEN: token, GITHUB_API_URL: api.url },
       });
       const step = r.step('rollback');
       expect(step.result, step.run ? visibleLog(step.run) : '').toBe('success');
@@ -84,6 +101,18 @@ describe('the rollback workflow', () => {
       expect(await served(a)).toBe('v1');
       expect(currentOnHost(a)).toBe(d1.outputs.release);
       expect(historyOnHost(a).at(-1)).toMatchObject({ event: 'rollback', reason: 'from the workflow test' });
+      // Recorded on GitHub for the commit the release put back was built from.
+      const built = JSON.parse(onHost(`cat ${a.root}/releases/${d1.outputs.release}/release.json`)) as {
+        gitSha: string;
+      };
+      expect(api.deployments).toHaveLength(1);
+      expect(api.deployments[0]).toMatchObject({
+        sha: built.gitSha,
+        environment: 'production',
+        task: 'deploy:rollback',
+      });
+      expect(api.deployments[0]!.statuses.map((x) => x.state)).toEqual(['in_progress', 'success']);
+      expect(api.active('production')).toEqual([api.deployments[0]]);
     });
   });
 });

@@ -2,7 +2,9 @@
 import * as core from '@actions/core';
 import { readConnection } from '../../connection/ConnectionConfig.js';
 import { InputReader, runnerInputs } from '../../inputs/InputReader.js';
+import { readDeploymentTarget } from '../../report/Deployments.js';
 import { actionLog, maskSecrets, runLinks, setOutputs } from '../../report/Reporter.js';
+import { recordRollback } from '../../report/RollbackDeployment.js';
 import { readRollbackConfig } from '../../rollback/RollbackConfig.js';
 import { rollback } from '../../rollback/Rollback.js';
 import { rollbackAnnotations, rollbackFailure, rollbackSummary } from '../../rollback/RollbackReport.js';
@@ -11,9 +13,12 @@ import { runAction } from '../../runtime/runAction.js';
 
 async function main(): Promise<void> {
   const inputs = new InputReader(runnerInputs);
-  maskSecrets([inputs.raw('ssh-key')]);
+  maskSecrets([inputs.raw('ssh-key'), inputs.raw('github-token')]);
   const cfg = readRollbackConfig(inputs, { runUrl: runLinks().runUrl, actor: process.env.GITHUB_ACTOR });
+  const github = readDeploymentTarget(inputs, process.env, actionLog, cfg.meta.runUrl);
   const outcome = await rollback(cfg, actionLog, { onLocks: saveHeldLocks });
+  // Recorded once it is done: which commit runs again is only known once the hosts chose the release.
+  await recordRollback(github, cfg.app, outcome, cfg.reason, actionLog);
   const first = outcome.hosts[0];
   setOutputs({
     status: outcome.status,
