@@ -192,6 +192,10 @@ describe.skipIf(!!reason)(`the deploy workflow end to end${reason ? ` (skipped: 
       'rolled-back-from': runs.v2!.outputs.release,
     });
     expect(await served('/version')).toBe('v1');
+    // Recorded for the commit that runs again; the deploy of v2 it replaced is no longer active.
+    const last = api.deployments.at(-1)!;
+    expect(last).toMatchObject({ sha: shas.v1, task: 'deploy:rollback', environment: 'production' });
+    expect(api.active('production').map((d) => d.id)).toEqual([last.id]);
   });
 
   it('the backup workflow backs the app up on its hosts', async () => {
