@@ -1,7 +1,7 @@
 // One SSH connection per host, reused for every command of a run. Host keys are checked
 // against known-hosts during key exchange, so a wrong key is refused before we authenticate.
 import { createHash } from 'node:crypto';
-import type { Duplex, Readable, Writable } from 'node:stream';
+import type { Duplex, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Client, utils, type ConnectConfig } from 'ssh2';
 import { InputError } from '../inputs/InputError.js';
