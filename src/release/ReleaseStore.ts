@@ -17,6 +17,8 @@ export interface HistoryEvent {
   reason?: string;
   /** Why a rollback failed (its `reason` is the one the person gave for it). */
   failure?: string;
+  /** After a rollback: the release that runs (a failed one leaves either side), null for nothing. */
+  running?: string | null;
 }
 
 export class ReleaseStore {

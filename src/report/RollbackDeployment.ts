@@ -7,7 +7,7 @@ import { startDeployment, type DeploymentTarget } from './Deployments.js';
 /** What of a rollback's outcome the record needs (RollbackOutcome has this shape). */
 export interface RolledBack {
   status: 'rolled-back' | 'failed' | 'dry-run';
-  hosts: { host: string; target?: string; release?: string; image?: string; gitSha?: string }[];
+  hosts: { host: string; status: string; target?: string; release?: string; image?: string; gitSha?: string }[];
   error?: Error;
 }
 
@@ -47,7 +47,7 @@ export async function recordRollback(
     await deployment.finish(
       'failure',
       `${app}: rollback to ${first.target} failed on ${o.hosts
-        .filter((h) => h.release !== h.target)
+        .filter((h) => h.status === 'failed')
         .map((h) => h.host)
         .join(', ')}`,
     );

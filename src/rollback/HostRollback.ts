@@ -17,6 +17,7 @@ import {
   readStateCommand,
   type RollbackPlan,
 } from './RollbackPlan.js';
+import { fallBack, lastLine } from './FallBack.js';
 import { chooseTarget, releaseRows, type ReleaseRow } from './RollbackTarget.js';
 
 export type RollbackStatus = 'rolled-back' | 'failed' | 'dry-run';
@@ -148,7 +149,7 @@ export class HostRollback {
     await this.lock.release();
   }
 
-  /** Phase 2: start the target as it ran, gate it; keep it, or leave the healthier of the two. */
+  /** Phase 2: start the target as it ran, gate it; keep it, or leave the healthier of the two (FallBack). */
   async rollout(): Promise<HostRollbackResult> {
     const r = this.result;
     const id = this.target.id;
@@ -170,48 +171,32 @@ export class HostRollback {
         }
         r.reason = `release ${id} is not healthy: ${r.gate.reason}`;
       } else {
-        r.reason = `compose up of release ${id} failed: ${lastLine(up.stderr || up.stdout)}`;
+        r.reason = `compose up of release ${id} failed: ${lastLine(up)}`;
       }
       r.logs = await this.containers.failingLogs();
       this.log.error(`${this.session.spec.label}: ${r.reason}`);
       r.status = 'failed';
-      r.release = await this.fallBack(up.code === 0);
-      await this.finish(this.plan.record, 'record the failed rollback');
+      const exec = (cmd: string) => () => this.session.ssh.exec(cmd, { timeoutMs: LONG });
+      const left = await fallBack({
+        target: { id, up: exec(this.plan.up), started: up.code === 0, gate: r.gate },
+        from: this.plan.restoreFrom && this.from ? { id: this.from.id, up: exec(this.plan.restoreFrom) } : undefined,
+        gate: () => this.gate(),
+        say: (m) => this.say(m),
+      });
+      r.release = left.running;
+      r.restoreGate = left.restoreGate;
+      r.reason += `; ${left.why}`;
+      // `current` names what runs: the target when it was left running, else it stays on the from-release.
+      if (left.running === id)
+        await this.finish(
+          this.plan.activateAndRecord,
+          `point current at ${id}, which is left running, record the failed rollback`,
+        );
+      else await this.finish(this.plan.record, 'record the failed rollback');
       return r;
     } finally {
       await this.lock.release();
     }
-  }
-
-  /** After the target failed: bring the from-release back; if neither is healthy, keep the better one. */
-  private async fallBack(targetStarted: boolean): Promise<string | undefined> {
-    const r = this.result;
-    const id = this.target.id;
-    if (!this.plan.restoreFrom || !this.from) {
-      r.reason += targetStarted ? '; there is no other release to go back to: it is left running' : '';
-      return targetStarted ? id : undefined;
-    }
-    const fromId = this.from.id;
-    this.say(`bringing ${fromId} back`);
-    const back = await this.session.ssh.exec(this.plan.restoreFrom, { timeoutMs: LONG });
-    if (back.code === 0) {
-      r.restoreGate = await this.gate();
-      if (r.restoreGate.healthy) {
-        r.reason += `; ${fromId} is back and healthy`;
-        this.say(`${fromId} is back and healthy`);
-        return fromId;
-      }
-    }
-    const fromWhy =
-      back.code === 0 ? `is not healthy either: ${r.restoreGate?.reason}` : `could not start: ${lastLine(back.stderr)}`;
-    if (targetStarted && (back.code !== 0 || score(r.gate) > score(r.restoreGate))) {
-      // Never on nothing: the target answered better, so it goes back up.
-      await this.session.ssh.exec(this.plan.up, { timeoutMs: LONG });
-      r.reason += `; ${fromId} ${fromWhy}; left on ${id}, which answered better (current still points at ${fromId})`;
-      return id;
-    }
-    r.reason += `; ${fromId} ${fromWhy}; left on ${fromId}, which answered at least as well`;
-    return back.code === 0 ? fromId : undefined;
   }
 
   private gate(): Promise<GateResult> {
@@ -233,20 +218,9 @@ export class HostRollback {
       runUrl: this.cfg.meta.runUrl,
       reason: this.cfg.reason,
       failure: r.status === 'failed' ? r.reason : undefined,
+      running: r.release ?? null,
     };
     await this.session.ssh.run(`${what}, release the lock`, command, { stdin: JSON.stringify(event) + '\n' });
     this.lock.held = false;
   }
-}
-
-/** How well a gate went, for choosing between two unhealthy releases: passing attempts, then answers. */
-export function score(g: GateResult | undefined): number {
-  if (!g) return -1;
-  const results = g.attempts.flatMap((a) => a.results);
-  const okShare = results.length ? results.filter((x) => x.ok).length / results.length : 0;
-  return g.attempts.filter((a) => a.ok).length + okShare;
-}
-
-function lastLine(s: string): string {
-  return s.trim().split('\n').slice(-3).join(' ').slice(0, 500) || 'no output';
 }

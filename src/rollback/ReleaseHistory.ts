@@ -68,8 +68,14 @@ export function releasesSummary(app: string, hosts: HostReleases[]): RunSummary 
         ['Time', 'Event', 'From', 'To', 'Result', 'By', 'Why', 'Run'],
         [...h.history]
           .reverse()
-          .map((e) => [e.time, e.event, e.from, e.release, e.result, e.actor, e.reason ?? e.failure, e.runUrl]),
+          .map((e) => [e.time, e.event, e.from, e.release, resultOf(e), e.actor, e.reason ?? e.failure, e.runUrl]),
       );
   }
   return s;
+}
+
+/** A failed rollback says what it left running, which is not always the release it was for. */
+function resultOf(e: HistoryEvent): string {
+  if (e.event !== 'rollback' || e.result !== 'failed' || e.running === undefined) return e.result;
+  return `failed, ${e.running ? `left on ${e.running}` : 'nothing runs'}`;
 }

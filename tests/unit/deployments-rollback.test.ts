@@ -25,6 +25,7 @@ const outcome = (status: RolledBack['status'], release = 'r1'): RolledBack => ({
   hosts: [
     {
       host: 'deploy@app1',
+      status,
       target: 'r1',
       release,
       image: 'ghcr.io/acme/shop@sha256:' + 'a'.repeat(64),

@@ -10,7 +10,7 @@ import { InputError } from '../../src/inputs/InputError.js';
 import { renderEnvFile } from '../../src/release/EnvFile.js';
 import { ReleaseLayout } from '../../src/release/ReleaseLayout.js';
 import type { ReleaseEntry, ReleaseManifest } from '../../src/release/ReleaseManifest.js';
-import { score } from '../../src/rollback/HostRollback.js';
+import { score } from '../../src/rollback/FallBack.js';
 import {
   describeRollbackPlan,
   parseRollbackState,
