@@ -2,7 +2,7 @@
 // calls the same core; only where inputs come from and where the report goes differ.
 import { execFileSync } from 'node:child_process';
 import { hostname, userInfo } from 'node:os';
-import { readConnection } from '../connection/ConnectionConfig.js';
+import { readConnection, type ConnectionConfig } from '../connection/ConnectionConfig.js';
 import type { RunMeta } from '../deploy/DeployConfig.js';
 import { readDeployConfig } from '../deploy/DeployConfig.js';
 import { deploy } from '../deploy/Deployer.js';
@@ -14,6 +14,7 @@ import { listReleases, releasesSummary } from '../rollback/ReleaseHistory.js';
 import { rollback } from '../rollback/Rollback.js';
 import { readRollbackConfig } from '../rollback/RollbackConfig.js';
 import { rollbackFailure, rollbackSummary } from '../rollback/RollbackReport.js';
+import type { HeldLock } from '../runtime/heldLocks.js';
 import { readHealthGateConfig } from '../actions/health-gate/HealthGateConfig.js';
 import { healthGateSummary } from '../actions/health-gate/HealthGateReport.js';
 import { healthGateFailure, healthGateOutputs, runHealthGate } from '../actions/health-gate/HealthGateRun.js';
@@ -22,6 +23,8 @@ export interface CliRun {
   inputs: InputReader;
   log: Log;
   cwd: string;
+  /** Told which locks the run holds, so that Ctrl-C frees them (the actions' post step does). */
+  onLocks: (cfg: ConnectionConfig) => (held: HeldLock[]) => void;
 }
 
 export interface CliResult {
@@ -65,10 +68,10 @@ export const commands: CliCommand[] = [
     summary: 'a new release of the compose app on each host, health-gated, rolled back when it fails',
     actionDir: '.',
     secrets: ['ssh-key', 'secrets', 'registry-password', 'github-token'],
-    async run({ inputs, log, cwd }) {
+    async run({ inputs, log, cwd, onLocks }) {
       const cfg = readDeployConfig(inputs, cwd, terminalMeta(cwd));
       const started = Date.now();
-      const o = await deploy(cfg, log);
+      const o = await deploy(cfg, log, { onLocks: onLocks(cfg) });
       const first = o.hosts[0];
       return {
         report: deploySummary(cfg.app, o, { tookMs: Date.now() - started }),
@@ -90,9 +93,9 @@ export const commands: CliCommand[] = [
     summary: 'put a kept release back as it ran (to: previous, a release id, or an image it ran)',
     actionDir: 'actions/rollback',
     secrets: ['ssh-key', 'github-token'],
-    async run({ inputs, log, cwd }) {
+    async run({ inputs, log, cwd, onLocks }) {
       const cfg = readRollbackConfig(inputs, terminalMeta(cwd));
-      const o = await rollback(cfg, log);
+      const o = await rollback(cfg, log, { onLocks: onLocks(cfg) });
       const first = o.hosts[0];
       return {
         report: rollbackSummary(cfg.app, o),

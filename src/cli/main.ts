@@ -20,6 +20,7 @@ import {
   UsageError,
 } from './CliInputs.js';
 import { commands, type CliCommand } from './commands.js';
+import { LocksOnInterrupt } from './LocksOnInterrupt.js';
 import { markdownToText } from './PlainText.js';
 import { terminalLog } from './TerminalLog.js';
 
@@ -99,7 +100,14 @@ async function main(argv: string[]): Promise<number> {
     values.set('known-hosts', readFile(ownKnownHosts));
 
   const log = terminalLog(process.stderr, flags.has('verbose'));
-  const result = await cmd.run({ inputs: new InputReader(mapSource(values)), log, cwd: process.cwd() });
+  const locks = new LocksOnInterrupt(log);
+  locks.listen(cmd.name);
+  const result = await cmd.run({
+    inputs: new InputReader(mapSource(values)),
+    log,
+    cwd: process.cwd(),
+    onLocks: (cfg) => locks.hook(cfg),
+  });
   if (flags.has('json')) process.stdout.write(JSON.stringify({ ...result.outputs, failure: result.failure }) + '\n');
   else process.stdout.write('\n' + markdownToText(result.report.markdown()));
   if (result.failure) log.error(result.failure);

@@ -1,5 +1,6 @@
 // Locks a run holds, kept in the step's state so that the post step of a run that was killed
-// mid-way frees them (by token, on a fresh connection; a lock never taken is left alone).
+// mid-way frees them (by token, on a fresh connection; a lock never taken is left alone). The CLI,
+// which has no post step, frees them itself on Ctrl-C.
 import * as core from '@actions/core';
 import type { ConnectionConfig } from '../connection/ConnectionConfig.js';
 import { closeHosts, openHosts } from '../connection/HostSession.js';
@@ -18,8 +19,11 @@ export function saveHeldLocks(held: HeldLock[]): void {
 /** The post step: frees what the main step recorded and did not free itself (inputs read only then). */
 export async function freeLocksLeftBehind(readCfg: () => ConnectionConfig, log: Log, action: string): Promise<void> {
   const held = JSON.parse(core.getState('locks') || '[]') as HeldLock[];
-  if (!held.length) return;
-  const cfg = readCfg();
+  if (held.length) await freeHeldLocks(held, readCfg(), log, action);
+}
+
+/** Frees each lock by its token, on fresh connections to the hosts that hold one. */
+export async function freeHeldLocks(held: HeldLock[], cfg: ConnectionConfig, log: Log, action: string): Promise<void> {
   const sessions = await openHosts(
     { ...cfg, hosts: cfg.hosts.filter((h) => held.some((l) => l.host === h.label)) },
     log,

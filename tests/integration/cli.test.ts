@@ -1,9 +1,10 @@
 // The bundled CLI (dist/cli/index.js, what `npx njord-deploy` runs) from a terminal on this
 // machine against the sandbox host: deploy, list releases, roll back, a to that matches nothing,
 // and a health gate, with inputs from a YAML file, flags and NJORD_* variables.
-import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { spawn, spawnSync } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { repoRoot } from '../harness/runAction.js';
 import {
@@ -13,7 +14,7 @@ import {
   type SandboxInfo,
   type TestImage,
 } from '../sandbox/Sandbox.js';
-import { currentOnHost, newApp, removeApp, served, type TestApp } from '../support/deployKit.js';
+import { currentOnHost, newApp, onHost, removeApp, served, type TestApp } from '../support/deployKit.js';
 import { historyOnHost } from './rollbackKit.js';
 
 const reason = sandboxUnavailableReason();
@@ -24,14 +25,21 @@ interface CliRun {
   stderr: string;
 }
 
-/** Runs the bundle as a person's shell would: no GitHub variables, its own environment only. */
-function cli(args: string[], cwd: string, env: Record<string, string> = {}): CliRun {
+/** A person's shell: no GitHub variables, its own environment only. */
+function shellEnv(env: Record<string, string> = {}): NodeJS.ProcessEnv {
   const base = Object.fromEntries(
     Object.entries(process.env).filter(([k]) => !/^(GITHUB_|RUNNER_|INPUT_|NJORD_|ACTIONS_)/.test(k)),
   );
-  const r = spawnSync(process.execPath, [join(repoRoot, 'dist/cli/index.js'), ...args], {
+  return { ...base, NJORD_ACTOR: 'alice@laptop', ...env };
+}
+
+const bundle = join(repoRoot, 'dist/cli/index.js');
+
+/** Runs the bundle as a person's shell would. */
+function cli(args: string[], cwd: string, env: Record<string, string> = {}): CliRun {
+  const r = spawnSync(process.execPath, [bundle, ...args], {
     cwd,
-    env: { ...base, NJORD_ACTOR: 'alice@laptop', ...env },
+    env: shellEnv(env),
     encoding: 'utf8',
     timeout: 5 * 60_000,
   });
@@ -46,6 +54,8 @@ describe.skipIf(!!reason)(`njord-deploy CLI${reason ? ` (skipped: ${reason})` : 
   let v2: TestImage;
   let a: TestApp;
   let config: string;
+  let r1 = '';
+  let r2 = '';
 
   beforeAll(async () => {
     info = inject('sandbox')!;
@@ -78,7 +88,7 @@ describe.skipIf(!!reason)(`njord-deploy CLI${reason ? ` (skipped: ${reason})` : 
     expect(d2.code, show(d2)).toBe(0);
     const out2 = JSON.parse(d2.stdout) as Record<string, string>;
     expect(out2.status).toBe('deployed');
-    const [r2, r1] = [out2.release!, out2['previous-release']!];
+    [r2, r1] = [out2.release!, out2['previous-release']!];
     expect(await served(a)).toBe('v2');
 
     const list = cli(['releases', '--config', config], a.workspace);
@@ -141,5 +151,82 @@ describe.skipIf(!!reason)(`njord-deploy CLI${reason ? ` (skipped: ${reason})` : 
     expect(run.stdout).toContain('✅ Health gate: healthy in');
     expect(run.stdout).toMatch(new RegExp(`${info.hostSpec} timeline: ✓✓✓`));
     expect(run.stderr).toContain(`${info.hostSpec}: health attempt 3:`);
+  });
+  it('rolls back by the image tag a release ran, then by release id', async () => {
+    expect(currentOnHost(a)).toBe(r1);
+    const byTag = cli(['rollback', '--config', config, '--to', 'v2', '--json'], a.workspace);
+    expect(byTag.code, show(byTag)).toBe(0);
+    expect(JSON.parse(byTag.stdout)).toMatchObject({ status: 'rolled-back', release: r2, 'rolled-back-from': r1 });
+    expect(await served(a)).toBe('v2');
+    expect(currentOnHost(a)).toBe(r2);
+
+    const byId = cli(['rollback', '--config', config, '--to', r1], a.workspace);
+    expect(byId.code, show(byId)).toBe(0);
+    expect(byId.stdout).toContain(`✅ Rollback ${a.name}: rolled back to ${r1}`);
+    expect(await served(a)).toBe('v1');
+    expect(currentOnHost(a)).toBe(r1);
+    expect(
+      historyOnHost(a)
+        .slice(-2)
+        .map((h) => `${h.event}:${h.from}>${h.release}:${h.result}`),
+    ).toEqual([`rollback:${r1}>${r2}:rolled-back`, `rollback:${r2}>${r1}:rolled-back`]);
+  });
+
+  it('frees the app lock on Ctrl-C in the gate and exits 130: the next rollback does not wait', async () => {
+    // A URL nobody serves keeps the gate going until the interrupt.
+    const child = spawn(
+      process.execPath,
+      [bundle, 'rollback', '--config', config, '--to', r2, '--health-url', `http://127.0.0.1:${a.port}/nowhere`],
+      { cwd: a.workspace, env: shellEnv({ NJORD_HEALTH_TIMEOUT: '120' }) },
+    );
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    for (let i = 0; i < 600 && !stderr.includes('health attempt 2:'); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(stderr).toContain('health attempt 2:');
+    expect(onHost(`cat ${a.root}/.lock/owner.json`)).toContain('"rollback"');
+    const sent = performance.now();
+    child.kill('SIGINT');
+    expect(await exited).toBe(130);
+    expect(performance.now() - sent).toBeLessThan(10_000);
+    expect(stderr).toContain(`SIGINT: rollback interrupted mid-way; freeing the app lock on ${info.hostSpec}`);
+    expect(stderr).toContain(`${info.hostSpec}: released the lock the rollback left behind`);
+    expect(onHost(`ls -A ${a.root}`)).not.toContain('.lock');
+
+    const next = cli(['rollback', '--config', config, '--to', r1, '--lock-timeout', '5'], a.workspace);
+    expect(next.code, show(next)).toBe(0);
+    expect(next.stderr).not.toContain('waiting for the lock');
+    expect(await served(a)).toBe('v1');
+    expect(currentOnHost(a)).toBe(r1);
+  });
+
+  it('runs as npm installs it: node_modules/.bin/njord-deploy, a link to the bin of a copy of the package', () => {
+    const project = mkdtempSync(join(tmpdir(), 'njord-npx-'));
+    try {
+      const pkg = join(project, 'node_modules', 'njord-deploy');
+      // What the CLI needs of the package: its bundle and the action.yml files its options come from.
+      const actions = readdirSync(join(repoRoot, 'actions')).map((d) => `actions/${d}/action.yml`);
+      for (const f of ['package.json', 'action.yml', 'dist/cli', ...actions])
+        cpSync(join(repoRoot, f), join(pkg, f), { recursive: true });
+      mkdirSync(join(project, 'node_modules', '.bin'));
+      const bin = join(project, 'node_modules', '.bin', 'njord-deploy');
+      symlinkSync('../njord-deploy/dist/cli/index.js', bin);
+      // Run as a program (shebang, exec bit), from the project, with only node on the PATH.
+      const run = (args: string[]) =>
+        spawnSync(bin, args, {
+          cwd: project,
+          env: shellEnv({ PATH: dirname(process.execPath) }),
+          encoding: 'utf8',
+          timeout: 60_000,
+        });
+      const help = run(['rollback', '--help']);
+      expect(help.status, help.stderr).toBe(0);
+      expect(help.stdout).toContain('--to  (default: previous; NJORD_TO)');
+      const list = run(['releases', '--config', config]);
+      expect(list.status, list.stderr).toBe(0);
+      expect(list.stdout).toContain(`Releases of ${a.name}: ${info.hostSpec} runs ${currentOnHost(a)}`);
+    } finally {
+      rmSync(project, { recursive: true, force: true });
+    }
   });
 });

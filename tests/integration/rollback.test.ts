@@ -2,7 +2,14 @@
 // runner runs it, on release histories made by real deploys (dist/deploy).
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { ActionRun } from '../harness/runAction.js';
-import { buildTestImage, sandboxUnavailableReason, type SandboxInfo, type TestImage } from '../sandbox/Sandbox.js';
+import {
+  buildTestImage,
+  freePort,
+  sandboxUnavailableReason,
+  writeComposeApp,
+  type SandboxInfo,
+  type TestImage,
+} from '../sandbox/Sandbox.js';
 import {
   currentOnHost,
   deploy,
@@ -222,6 +229,45 @@ describe.skipIf(!!reason)(`rollback action${reason ? ` (skipped: ${reason})` : '
     );
     expect(await served(a)).toBe('v1');
     expect(currentOnHost(a)).toBe(r1);
+  });
+
+  it('when neither is healthy and the target answered better, leaves the target running and current', async () => {
+    const a = await app('rb-better');
+    const broken = await buildTestImage(info, { repo, tag: 'broken', version: 'broken', healthy: false });
+    await deployAll(a, [v1.refByDigest]);
+    const bad = await deploy(info, a, broken.ref, { 'health-timeout': '3' });
+    expect(bad.outputs.status).toBe('rolled-back');
+    const brokenId = bad.outputs['release-attempted']!;
+    // The current release listens on another port: on the app's own port it refuses connections.
+    const otherPort = await freePort();
+    writeComposeApp(a.workspace, { port: otherPort });
+    const moved = await deploy(info, a, v2.refByDigest, { 'health-url': `http://127.0.0.1:${otherPort}/health` });
+    ok(moved);
+    const r2 = moved.outputs.release!;
+
+    // The broken release serves / but not /health: half its answers pass, the current one's none.
+    const run = await rollback(info, a, {
+      to: brokenId,
+      'health-url': `http://127.0.0.1:${a.port}/health\nhttp://127.0.0.1:${a.port}/`,
+      'health-timeout': '2',
+    });
+    expect(run.exitCode).toBe(1);
+    expect(run.outputs).toEqual({ status: 'failed', release: brokenId, 'rolled-back-from': r2 });
+    expect(failedAnnotation(run)).toMatch(
+      new RegExp(
+        `${r2} is not healthy either: .*; left on ${brokenId}, which answered better. Now running: ${brokenId}`,
+      ),
+    );
+    expect(await served(a, '/')).toContain('njord test app broken');
+    expect(currentOnHost(a)).toBe(brokenId);
+    expect(historyOnHost(a).at(-1)).toMatchObject({
+      event: 'rollback',
+      release: brokenId,
+      from: r2,
+      result: 'failed',
+      running: brokenId,
+    });
+    expect(onHost(`ls -A ${a.root}`)).not.toContain('.lock');
   });
 
   it('frees its lock in the post step when killed mid-way', async () => {

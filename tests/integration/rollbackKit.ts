@@ -38,6 +38,7 @@ export interface HistoryLine {
   runUrl?: string;
   reason?: string;
   failure?: string;
+  running?: string | null;
   image?: string;
 }
 
