@@ -1,5 +1,5 @@
 // Detection latency of the health gate: a local server answers 503, then turns healthy at a random
-// moment; the time from that moment to the gate passing, i.e. to the healthy answer that completes
+// moment after the first probe; the time from that moment to the gate passing, i.e. to the healthy answer that completes
 // its run of `successes` (measured on the server, so the action's own start and exit do not count).
 // The bundled health-gate action with its defaults (successes 2) and with successes 1, against the
 // shell loop people write (`until curl -fsS URL; do sleep 1; done`), alternating, same interval.
@@ -27,10 +27,14 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 const now = () => performance.now();
 
 let healthySince: number | undefined;
+/** Turns the server healthy, set at the first probe: a checker's own start-up never counts. */
+let turnHealthy: (() => void) | undefined;
 /** When each healthy answer went out, since the server turned healthy. */
 let healthyAnswers: number[] = [];
 const server = createServer((_req, res) => {
   if (healthySince === undefined) {
+    turnHealthy?.();
+    turnHealthy = undefined;
     res.writeHead(503).end('starting');
     return;
   }
@@ -48,11 +52,12 @@ interface Variant {
   ms: number[];
 }
 
-/** Starts `check`, turns the server healthy 0.5–2.5 s later, returns ms from then to the passing answer. */
+/** Starts `check`, turns the server healthy 0.5–2.5 s after its first probe, returns ms from then to the passing answer. */
 async function detection(v: Variant): Promise<number> {
   healthySince = undefined;
   healthyAnswers = [];
-  const timer = setTimeout(() => (healthySince = now()), 500 + Math.random() * 2000);
+  let timer: NodeJS.Timeout | undefined;
+  turnHealthy = () => (timer = setTimeout(() => (healthySince = now()), 500 + Math.random() * 2000));
   await v.check();
   clearTimeout(timer);
   const passing = healthyAnswers[v.successes - 1];
