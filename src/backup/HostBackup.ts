@@ -15,6 +15,7 @@ import {
   existingPathsCommand,
   parseListing,
   parseArchiveResult,
+  parseCompared,
   parseTools,
   toolsProbe,
   type ArchiveSource,
@@ -69,6 +70,8 @@ export interface BackupSpec {
 
 export interface ArchiveResult extends ArchiveEntry {
   ms: number;
+  /** verify: restore: what the scratch volume's read-back was compared on. */
+  restoreCompared?: { files: number; entries: number };
 }
 
 export interface HostBackupResult {
@@ -278,7 +281,7 @@ export class HostBackup {
         image,
         compression: this.compression,
         encryptedTo: this.spec.encryptTo.length ? this.spec.encryptTo : undefined,
-        archives: r.archives.map(({ ms: _ms, ...a }) => a),
+        archives: r.archives.map(({ ms: _ms, restoreCompared: _c, ...a }) => a),
         stoppedServices: r.stopped,
         verified: this.spec.verify,
         durationMs: Math.round(performance.now() - started),
@@ -387,7 +390,12 @@ export class HostBackup {
           throw new Error(
             `${this.host}: ${a.file} restored into a scratch volume does not match the archive: ${res.stderr.trim().split('\n').slice(-6).join('; ')}`,
           );
-        this.say(`${a.file}: restored into a scratch volume, every file matches`);
+        const compared = parseCompared(res.stderr);
+        if (!compared) throw new Error(`${this.host}: verifying ${a.file} in a scratch volume reported no comparison`);
+        a.restoreCompared = compared;
+        this.say(
+          `${a.file}: restored into a scratch volume; all ${compared.files} file(s) match by sha256, and all ${compared.entries} entries by type, mode, owner and size`,
+        );
       }
     }
   }
