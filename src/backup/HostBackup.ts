@@ -162,7 +162,7 @@ export class HostBackup {
     this.inv = await readInventory(this.session, this.app, this.spec.volumes ?? []);
     const volumes = resolveVolumes(this.inv, this.app, this.spec.volumes, this.host);
     const home = this.session.facts.home;
-    const paths = this.spec.paths.map((p) => (p.startsWith('~/') ? posix.join(home, p.slice(2)) : p));
+    const paths = this.spec.paths.map((p) => hostPath(p, home));
     if (paths.length) {
       const found = (await ssh.run('check the paths', existingPathsCommand(paths))).stdout.split('\n');
       paths.forEach((p, i) => {
@@ -424,6 +424,11 @@ export async function listBackups(
     const manifest = json ? parseManifest(json) : undefined;
     return { id, complete: !!manifest, createdAt: manifest?.createdAt, manifest };
   });
+}
+
+/** A `paths` entry as the host sees it: `~/…` is under the SSH user's home. */
+export function hostPath(path: string, home: string): string {
+  return path.startsWith('~/') ? posix.join(home, path.slice(2)) : path;
 }
 
 export function safeName(s: string): string {
