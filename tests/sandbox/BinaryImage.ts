@@ -80,3 +80,29 @@ export function ensureSqliteImage(info: SandboxInfo): string {
   const version = sh("dpkg-query -W -f '${Version}' sqlite3").trim();
   return ensureBinaryImage(info, { repo: 'njord-test/sqlite', binaries: ['/usr/bin/sqlite3'], version });
 }
+
+/** Debian's redis-server and redis-cli, unpacked from their packages (never installed here). */
+export function ensureRedisImage(info: SandboxInfo): string {
+  const packages = ['redis-server', 'redis-tools', 'libjemalloc2', 'liblzf1'];
+  const version = sh("apt-cache policy redis-tools | awk '/Candidate:/ { print $2 }'").trim();
+  const ref = `${info.registry}/njord-test/redis:${version.replace(/[^A-Za-z0-9_.-]+/g, '-')}`;
+  if (spawnSync('docker', ['image', 'inspect', ref], { stdio: 'ignore' }).status === 0) return ref;
+  const dir = mkdtempSync(join(tmpdir(), 'njord-redis-debs-'));
+  try {
+    sh(
+      `cd ${dir} && apt-get download ${packages.join(' ')} >/dev/null 2>&1 && for f in *.deb; do dpkg-deb -x "$f" root; done`,
+      {
+        timeoutMs: 10 * 60_000,
+      },
+    );
+    return ensureBinaryImage(info, {
+      repo: 'njord-test/redis',
+      root: join(dir, 'root'),
+      binaries: ['redis-server', 'redis-cli', 'redis-check-rdb'].map((b) => join(dir, 'root/usr/bin', b)),
+      version,
+      command: 'exec redis-server --dir /data --protected-mode no',
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
