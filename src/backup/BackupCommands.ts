@@ -377,10 +377,6 @@ export class BackupCommands {
     const a = `${d}/.${o.file}.want`;
     const b = `${d}/.${o.file}.got`;
     const st = `${d}/.${o.file}.vstatus`;
-    // GNU tar runs this per regular file, with the file on stdin.
-    const hashes = `--to-command=printf "%s %s\\n" "$(sha256sum | cut -c1-64)" "$TAR_FILENAME"`;
-    // Type+mode, owner, size and name; times are left out (the volume's root is touched by mounting).
-    const listing = 'awk \'{ $4 = ""; $5 = ""; print }\' | sort';
     const decompress = `${line(o.compressor.decompress)} < ${quote(f)}`;
     return [
       `: > ${quote(st)}`,
@@ -393,14 +389,41 @@ export class BackupCommands {
         ],
         st,
       ),
-      `{ ${decompress} | tar -xf - ${quote(hashes)} | sort; ${decompress} | tar -tvf - --numeric-owner | ${listing}; } > ${quote(a)}`,
-      `{ docker cp "$cid":${MOUNT}/. - | tar -xf - ${quote(hashes)} | sort; docker cp "$cid":${MOUNT}/. - | tar -tvf - --numeric-owner | ${listing}; } > ${quote(b)}`,
+      `${tarFingerprint(decompress)} > ${quote(a)}`,
+      `${tarFingerprint(`docker cp "$cid":${MOUNT}/. -`)} > ${quote(b)}`,
       BackupCommands.removeContainer,
       `${line(['docker', 'volume', 'rm', '-f', o.scratch])} >/dev/null 2>&1`,
       failOnStatus(st, line(['rm', '-f', a, b])),
-      `if cmp -s ${quote(a)} ${quote(b)}; then n=$(wc -l < ${quote(a)} | tr -d ' '); rm -f ${quote(a)} ${quote(b)}; echo "$n"; else diff ${quote(a)} ${quote(b)} | head -20 >&2; rm -f ${quote(a)} ${quote(b)}; exit 1; fi`,
+      compareFingerprints(a, b),
     ].join('\n');
   }
+}
+
+/**
+ * What verify: restore compares, from the tar stream `read` prints (run twice): each regular
+ * file's sha256 and name, then each entry's type+mode, owner, size and name, both sorted. Times
+ * are left out (the volume's root is touched by mounting). Needs GNU tar.
+ */
+export function tarFingerprint(read: string): string {
+  // GNU tar runs this per regular file, with the file on stdin.
+  const hashes = `--to-command=printf "%s %s\\n" "$(sha256sum | cut -c1-64)" "$TAR_FILENAME"`;
+  const listing = 'awk \'{ $4 = ""; $5 = ""; print }\' | sort';
+  return `{ ${read} | tar -xf - ${quote(hashes)} | sort; ${read} | tar -tvf - --numeric-owner | ${listing}; }`;
+}
+
+/** Two fingerprint files equal: `njord-compared <files> <entries>` on stderr; else the diff there, exit 1. */
+export function compareFingerprints(want: string, got: string): string {
+  const [a, b] = [quote(want), quote(got)];
+  return (
+    `if cmp -s ${a} ${b}; then f=$(grep -cE '^[0-9a-f]{64} ' ${a}); n=$(wc -l < ${a} | tr -d ' '); rm -f ${a} ${b}; echo "njord-compared $f $((n - f))" >&2; ` +
+    `else diff ${a} ${b} | head -20 >&2; rm -f ${a} ${b}; exit 1; fi`
+  );
+}
+
+/** The counts compareFingerprints prints; undefined when it printed none. */
+export function parseCompared(stderr: string): { files: number; entries: number } | undefined {
+  const m = /njord-compared (\d+) (\d+)/.exec(stderr);
+  return m ? { files: Number(m[1]), entries: Number(m[2]) } : undefined;
 }
 
 export interface ArchiveSource {

@@ -69,6 +69,11 @@ export function backupSummary(app: string, o: BackupOutcome): RunSummary {
 
 function hostNotes(s: RunSummary, h: HostBackupResult): void {
   if (h.error) s.paragraph(`**${h.host}**: ${h.error}`);
+  for (const a of h.archives)
+    if (a.restoreCompared)
+      s.paragraph(
+        `${h.host}: \`${a.file}\` was restored into a scratch volume and read back: ${a.restoreCompared.files} file(s) match by sha256, ${a.restoreCompared.entries} entries by type, mode, owner and size.`,
+      );
   if (h.incomplete.length)
     s.paragraph(
       `${h.host}: ${h.incomplete.map((i) => `\`${i}\``).join(', ')} never finished (no manifest); they are not restorable and retention leaves them alone: remove them by hand.`,

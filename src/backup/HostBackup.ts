@@ -15,6 +15,7 @@ import {
   existingPathsCommand,
   parseListing,
   parseArchiveResult,
+  parseCompared,
   parseTools,
   toolsProbe,
   type ArchiveSource,
@@ -69,6 +70,8 @@ export interface BackupSpec {
 
 export interface ArchiveResult extends ArchiveEntry {
   ms: number;
+  /** verify: restore: what the scratch volume's read-back was compared on. */
+  restoreCompared?: { files: number; entries: number };
 }
 
 export interface HostBackupResult {
@@ -159,7 +162,7 @@ export class HostBackup {
     this.inv = await readInventory(this.session, this.app, this.spec.volumes ?? []);
     const volumes = resolveVolumes(this.inv, this.app, this.spec.volumes, this.host);
     const home = this.session.facts.home;
-    const paths = this.spec.paths.map((p) => (p.startsWith('~/') ? posix.join(home, p.slice(2)) : p));
+    const paths = this.spec.paths.map((p) => hostPath(p, home));
     if (paths.length) {
       const found = (await ssh.run('check the paths', existingPathsCommand(paths))).stdout.split('\n');
       paths.forEach((p, i) => {
@@ -278,7 +281,7 @@ export class HostBackup {
         image,
         compression: this.compression,
         encryptedTo: this.spec.encryptTo.length ? this.spec.encryptTo : undefined,
-        archives: r.archives.map(({ ms: _ms, ...a }) => a),
+        archives: r.archives.map(({ ms: _ms, restoreCompared: _c, ...a }) => a),
         stoppedServices: r.stopped,
         verified: this.spec.verify,
         durationMs: Math.round(performance.now() - started),
@@ -387,7 +390,12 @@ export class HostBackup {
           throw new Error(
             `${this.host}: ${a.file} restored into a scratch volume does not match the archive: ${res.stderr.trim().split('\n').slice(-6).join('; ')}`,
           );
-        this.say(`${a.file}: restored into a scratch volume, every file matches`);
+        const compared = parseCompared(res.stderr);
+        if (!compared) throw new Error(`${this.host}: verifying ${a.file} in a scratch volume reported no comparison`);
+        a.restoreCompared = compared;
+        this.say(
+          `${a.file}: restored into a scratch volume; all ${compared.files} file(s) match by sha256, and all ${compared.entries} entries by type, mode, owner and size`,
+        );
       }
     }
   }
@@ -416,6 +424,11 @@ export async function listBackups(
     const manifest = json ? parseManifest(json) : undefined;
     return { id, complete: !!manifest, createdAt: manifest?.createdAt, manifest };
   });
+}
+
+/** A `paths` entry as the host sees it: `~/…` is under the SSH user's home. */
+export function hostPath(path: string, home: string): string {
+  return path.startsWith('~/') ? posix.join(home, path.slice(2)) : path;
 }
 
 export function safeName(s: string): string {

@@ -10,7 +10,7 @@ import { newBackupId, type ArchiveEntry, type BackupManifest } from './BackupMan
 import { compressors } from './Compression.js';
 import { dumpers } from './DatabaseDumpers.js';
 import type { DatabaseSpec } from './DatabaseSpec.js';
-import { HostBackup, listBackups, NothingToBackUp, type BackupSpec } from './HostBackup.js';
+import { HostBackup, listBackups, NothingToBackUp, hostPath, type BackupSpec } from './HostBackup.js';
 import {
   findVolume,
   helperImage,
@@ -213,7 +213,9 @@ export class HostRestore {
       const labels = a.volume?.labels ?? {};
       return a.name === n || a.name === `${this.app}_${n}` || labels['com.docker.compose.volume'] === n;
     });
-    pickEach('paths', paths, 'path', (a, n) => a.path === n || a.path === n.replace(/\/+$/, ''));
+    // The manifest holds each path as the host resolved it: a `~/…` restore names the same one.
+    const home = this.session.facts.home;
+    pickEach('paths', paths, 'path', (a, n) => a.path === hostPath(n, home).replace(/\/+$/, ''));
     pickEach('databases', databases, 'database', (a, n) => a.database?.service === n);
     return out;
   }

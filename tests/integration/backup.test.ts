@@ -83,7 +83,16 @@ describe.skipIf(!!reason)(`backup and restore actions${reason ? ` (skipped: ${re
       './nested/deeper dir/orders file.csv',
     );
     expect(b.summary).toContain(`Backup ${a.name}: backup \`${id}\` is complete`);
-    expect(b.summary).toMatch(/restored into a scratch volume|Throughput/);
+    // verify: restore extracted the archive into a scratch volume and compared it file by file.
+    const files = Number(inVolume(a, v1.ref, 'find /data -type f | wc -l'));
+    expect(files).toBeGreaterThanOrEqual(3);
+    expect(visibleLog(b)).toContain(
+      `${archive.file}: restored into a scratch volume; all ${files} file(s) match by sha256, and all ${archive.entries} entries by type, mode, owner and size`,
+    );
+    expect(b.summary).toContain(
+      `\`${archive.file}\` was restored into a scratch volume and read back: ${files} file(s) match by sha256, ${archive.entries} entries`,
+    );
+    expect(onHost(`docker volume ls -q --filter name=njord-verify-${id}`)).toBe('');
 
     inVolume(a, v1.ref, 'rm -rf /data/nested /data/blob.bin /data/link && echo junk > /data/junk');
     expect(volumeFingerprint(a, v1.ref)).not.toBe(before);

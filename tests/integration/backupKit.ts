@@ -30,13 +30,19 @@ export function inVolume(app: TestApp, image: string, script: string): string {
   return onHost(`docker run --rm -v ${app.name}_data:/data --entrypoint /bin/sh ${image} -c '${script}'`);
 }
 
+/** sh listing every entry under `dir`: type, mode, owner, size, link target and content hash, sorted. */
+function fingerprintScript(dir: string, skip: string): string {
+  return `cd ${dir} && find . ! -name ${skip} | sort | while IFS= read -r f; do stat -c "%n %F %a %u:%g %s" "$f"; if [ -L "$f" ]; then readlink "$f"; elif [ -f "$f" ]; then sha256sum < "$f"; fi; done`;
+}
+
 /** Every entry of the volume: type, mode, owner, size, link target and content hash, sorted. */
 export function volumeFingerprint(app: TestApp, image: string, skip = 'boots'): string {
-  return inVolume(
-    app,
-    image,
-    `cd /data && find . ! -name ${skip} | sort | while IFS= read -r f; do stat -c "%n %F %a %u:%g %s" "$f"; if [ -L "$f" ]; then readlink "$f"; elif [ -f "$f" ]; then sha256sum < "$f"; fi; done`,
-  );
+  return inVolume(app, image, fingerprintScript('/data', skip));
+}
+
+/** The same fingerprint of a directory on the host, read as the SSH user. */
+export function dirFingerprint(dir: string): string {
+  return onHost(fingerprintScript(dir, '.njord-none'));
 }
 
 export function backupsOnHost(app: TestApp): { id: string; complete: boolean }[] {

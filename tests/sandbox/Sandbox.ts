@@ -842,24 +842,27 @@ wait $pid
  * registry and returns its refs and manifest digest. The same inputs give the same image (the build
  * cache is keyed on content), different inputs a different one.
  */
+/** A static busybox and a link for each of its applets, in `bin` (an image's /bin). */
+export function addBusybox(bin: string): void {
+  const busybox = staticBusybox();
+  if (!busybox) throw new Error('no static busybox for a test image (apt-get install busybox-static)');
+  mkdirSync(bin, { recursive: true });
+  copyFileSync(busybox, join(bin, 'busybox'));
+  chmodSync(join(bin, 'busybox'), 0o755);
+  for (const applet of run(busybox, ['--list'], {}, 'busybox --list').split('\n')) {
+    const name = applet.trim();
+    if (name && name !== 'busybox' && /^[\w.[-]+$/.test(name)) symlinkSync('busybox', join(bin, name));
+  }
+}
+
 export async function buildTestImage(info: SandboxInfo, opts: TestImageOptions): Promise<TestImage> {
   const healthy = opts.healthy ?? true;
   if (!/^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$/.test(opts.repo))
     throw new Error(`buildTestImage: bad repo '${opts.repo}'`);
   if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(opts.tag)) throw new Error(`buildTestImage: bad tag '${opts.tag}'`);
-  const busybox = staticBusybox();
-  if (!busybox) throw new Error('buildTestImage: no static busybox (apt-get install busybox-static)');
-
   const ctx = mkdtempSync(join(tmpdir(), 'njord-image-'));
   try {
-    const bin = join(ctx, 'bin');
-    mkdirSync(bin);
-    copyFileSync(busybox, join(bin, 'busybox'));
-    chmodSync(join(bin, 'busybox'), 0o755);
-    for (const applet of run(busybox, ['--list'], {}, 'busybox --list').split('\n')) {
-      const name = applet.trim();
-      if (name && name !== 'busybox' && /^[\w.[-]+$/.test(name)) symlinkSync('busybox', join(bin, name));
-    }
+    addBusybox(join(ctx, 'bin'));
     writeFileSync(join(ctx, 'entrypoint.sh'), ENTRYPOINT, { mode: 0o755 });
     const www = join(ctx, 'www');
     mkdirSync(www);

@@ -6,7 +6,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { BackupCommands, parseArchiveResult, parseListing, parseTools } from '../../src/backup/BackupCommands.js';
+import {
+  BackupCommands,
+  compareFingerprints,
+  parseArchiveResult,
+  parseCompared,
+  parseListing,
+  parseTools,
+  tarFingerprint,
+} from '../../src/backup/BackupCommands.js';
 import { readBackupConfig } from '../../src/backup/BackupConfig.js';
 import { archiveFileName, BACKUP_ID, backupTime, newBackupId } from '../../src/backup/BackupManifest.js';
 import { compressors, pickCompression } from '../../src/backup/Compression.js';
@@ -448,6 +456,42 @@ describe('shell shapes, run with the local sh', () => {
     expect(spawnSync('ls', ['-A', join(dir, 'backups', 'b1')], { encoding: 'utf8' }).stdout.trim()).toBe(
       'path-src.tar.gz',
     );
+  });
+
+  it("verify: restore's comparison counts what matched, and catches a changed byte, mode or extra file", () => {
+    const tree = join(dir, 'tree');
+    spawnSync('sh', [
+      '-c',
+      `mkdir -p "${tree}/sub dir" && head -c 100000 /dev/urandom > ${tree}/blob && echo order-1 > "${tree}/sub dir/orders.csv" && ln -s blob ${tree}/link`,
+    ]);
+    const tarOf = (from: string, to: string) => spawnSync('tar', ['-C', from, '-cf', to, '.']);
+    tarOf(tree, join(dir, 'want.tar'));
+    /** The archive (want.tar) against a copy of the tree changed by `change`, read back as tar. */
+    const compare = (change: string) => {
+      const copy = join(dir, 'copy');
+      spawnSync('sh', ['-c', `rm -rf ${copy} && cp -a ${tree} ${copy} && cd ${copy} && ${change}`]);
+      tarOf(copy, join(dir, 'got.tar'));
+      const [a, b] = [join(dir, 'a'), join(dir, 'b')];
+      return sh(
+        `${tarFingerprint(`cat ${dir}/want.tar`)} > ${a}; ${tarFingerprint(`cat ${dir}/got.tar`)} > ${b}; ${compareFingerprints(a, b)}`,
+      );
+    };
+    const same = compare('true');
+    expect(same.code, same.stderr).toBe(0);
+    // blob and orders.csv; entries ., blob, link, sub dir, sub dir/orders.csv.
+    expect(parseCompared(same.stderr)).toEqual({ files: 2, entries: 5 });
+
+    // One byte of the same file, same size: only its hash tells.
+    const byte = compare('printf X | dd of=blob bs=1 seek=5000 conv=notrunc 2>/dev/null');
+    expect(byte.code).toBe(1);
+    expect(byte.stderr).toMatch(/^> [0-9a-f]{64} \.\/blob$/m);
+    expect(parseCompared(byte.stderr)).toBeUndefined();
+    const mode = compare('chmod 600 "sub dir/orders.csv"');
+    expect(mode.code).toBe(1);
+    expect(mode.stderr).toMatch(/^> -rw------- .*sub dir\/orders\.csv$/m);
+    const extra = compare('echo junk > junk');
+    expect(extra.code).toBe(1);
+    expect(extra.stderr).toContain('./junk');
   });
 
   it('a failing source leaves no archive behind', () => {

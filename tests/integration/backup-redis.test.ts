@@ -1,0 +1,105 @@
+// A real Redis 7 (Debian's redis-server in an image built FROM scratch, tests/sandbox/BinaryImage.ts)
+// is dumped by actions/backup with redis-cli --rdb; a restore of that dump, which a running server
+// cannot load, is refused naming the input, and changes nothing.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { ensureRedisImage } from '../sandbox/BinaryImage.js';
+import {
+  asSandboxUser,
+  buildTestImage,
+  sandboxUnavailableReason,
+  type SandboxInfo,
+  type TestImage,
+} from '../sandbox/Sandbox.js';
+import { deploy, newApp, onHost, removeApp, visibleLog, type TestApp } from '../support/deployKit.js';
+import { backupAction, backupsOnHost, ensureHostTools, restoreAction } from './backupKit.js';
+
+const reason = sandboxUnavailableReason();
+
+describe.skipIf(!!reason)(`backup of Redis${reason ? ` (skipped: ${reason})` : ''}`, () => {
+  let info: SandboxInfo;
+  let web: TestImage;
+  let redis: string;
+  let app: TestApp;
+
+  const cache = () =>
+    onHost(
+      `docker ps -q --filter label=com.docker.compose.project=${app.name} --filter label=com.docker.compose.service=cache`,
+    );
+  const cli = (args: string) => asSandboxUser(`docker exec ${cache()} redis-cli ${args}`).trim();
+
+  beforeAll(async () => {
+    info = inject('sandbox')!;
+    ensureHostTools();
+    web = await buildTestImage(info, { repo: 'njord-test/backup', tag: 'v1', version: 'v1' });
+    redis = ensureRedisImage(info);
+    app = await newApp(info, 'bk-redis');
+    writeFileSync(
+      join(app.workspace, 'docker-compose.yml'),
+      [
+        'version: "3.8"',
+        'services:',
+        '  web:',
+        '    image: ${IMAGE}',
+        '    ports:',
+        `      - "127.0.0.1:${app.port}:8080"`,
+        '  cache:',
+        `    image: ${redis}`,
+        '    volumes:',
+        '      - redisdata:/data',
+        'volumes:',
+        '  redisdata: {}',
+        '',
+      ].join('\n'),
+    );
+    const d = await deploy(info, app, web.ref);
+    expect(d.exitCode, visibleLog(d)).toBe(0);
+    const deadline = Date.now() + 30_000;
+    while (cli('ping') !== 'PONG') {
+      if (Date.now() > deadline) throw new Error('redis did not answer PING');
+      await new Promise((r) => setTimeout(r, 300));
+    }
+  });
+
+  afterAll(() => app && removeApp(app));
+
+  it('dumps a real RDB with redis-cli --rdb; asking to restore it is refused and changes nothing', async () => {
+    cli('set order:1 placed');
+    cli('rpush queue a b c');
+    cli('hset customer:7 name Ada city Oslo');
+
+    const b = await backupAction(info, app, { volumes: 'none', databases: 'cache: redis', compression: 'zstd' });
+    expect(b.exitCode, visibleLog(b)).toBe(0);
+    const id = b.outputs['backup-id']!;
+    const m = JSON.parse(b.outputs.manifest!);
+    expect(m.archives).toHaveLength(1);
+    expect(m.archives[0]).toMatchObject({
+      kind: 'database',
+      name: 'cache',
+      database: { service: 'cache', engine: 'redis' },
+    });
+    const dump = `${app.root}/backups/${id}/${m.archives[0].file}`;
+    expect(dump).toMatch(/database-cache-redis\.rdb\.zst$/);
+    expect(onHost(`zstd -dc < ${dump} | head -c 5`)).toBe('REDIS');
+    // Redis's own checker reads it whole: checksum and the three keys.
+    const check = asSandboxUser(
+      `zstd -dc < ${dump} | docker run --rm -i --network none ${redis} sh -c 'cat > /tmp/d.rdb && redis-check-rdb /tmp/d.rdb'`,
+    );
+    expect(check).toContain('RDB looks OK');
+    expect(check).toContain('3 keys read');
+
+    cli('set order:1 shipped');
+    const startedAt = onHost(`docker inspect -f '{{.State.StartedAt}}' ${cache()}`);
+    const r = await restoreAction(info, app, { 'backup-id': id, databases: 'cache' });
+    expect(r.exitCode).toBe(1);
+    expect(visibleLog(r)).toContain(
+      "Input 'databases': cache: a redis dump cannot be loaded into a running server; restore the volume that holds its data instead",
+    );
+    // Nothing changed: the newer value, the same container, no safety backup, the lock free.
+    expect(cli('get order:1')).toBe('shipped');
+    expect(onHost(`docker inspect -f '{{.State.StartedAt}}' ${cache()}`)).toBe(startedAt);
+    expect(backupsOnHost(app).map((x) => x.id)).toEqual([id]);
+    expect(onHost(`ls -A ${app.root}`)).not.toContain('.lock');
+  });
+});

@@ -1,0 +1,117 @@
+// A real SQLite database (Debian's sqlite3 in an image built FROM scratch, tests/sandbox/BinaryImage.ts)
+// in a named volume is dumped by actions/backup with SQLite's online backup, rows are deleted,
+// and actions/restore puts them back.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { ensureSqliteImage } from '../sandbox/BinaryImage.js';
+import {
+  asSandboxUser,
+  buildTestImage,
+  sandboxUnavailableReason,
+  type SandboxInfo,
+  type TestImage,
+} from '../sandbox/Sandbox.js';
+import { deploy, newApp, onHost, removeApp, visibleLog, type TestApp } from '../support/deployKit.js';
+import { backupAction, ensureHostTools, restoreAction } from './backupKit.js';
+
+const reason = sandboxUnavailableReason();
+
+describe.skipIf(!!reason)(`backup and restore of SQLite${reason ? ` (skipped: ${reason})` : ''}`, () => {
+  let info: SandboxInfo;
+  let web: TestImage;
+  let app: TestApp;
+
+  /** sqlite3 on the app's database, in the running store container. */
+  const sqlite = (sql: string) =>
+    asSandboxUser(
+      `docker exec -i $(docker ps -q --filter label=com.docker.compose.project=${app.name} --filter label=com.docker.compose.service=store) sqlite3 -bail /data/app.db`,
+      { input: sql },
+    ).trim();
+
+  /** Every row of orders, as SQL text, in one hash, with the count. */
+  const ordersFingerprint = () =>
+    asSandboxUser(
+      `c=$(docker ps -q --filter label=com.docker.compose.project=${app.name} --filter label=com.docker.compose.service=store); echo "$(docker exec $c sqlite3 /data/app.db 'SELECT count(*) FROM orders') $(docker exec $c sqlite3 /data/app.db '.dump orders' | sha256sum | cut -c1-64)"`,
+    ).trim();
+
+  beforeAll(async () => {
+    info = inject('sandbox')!;
+    ensureHostTools();
+    web = await buildTestImage(info, { repo: 'njord-test/backup', tag: 'v1', version: 'v1' });
+    const store = ensureSqliteImage(info);
+    app = await newApp(info, 'bk-sqlite');
+    writeFileSync(
+      join(app.workspace, 'docker-compose.yml'),
+      [
+        'version: "3.8"',
+        'services:',
+        '  web:',
+        '    image: ${IMAGE}',
+        '    ports:',
+        `      - "127.0.0.1:${app.port}:8080"`,
+        '  store:',
+        `    image: ${store}`,
+        '    volumes:',
+        '      - sqlitedata:/data',
+        'volumes:',
+        '  sqlitedata: {}',
+        '',
+      ].join('\n'),
+    );
+    const d = await deploy(info, app, web.ref);
+    expect(d.exitCode, visibleLog(d)).toBe(0);
+  });
+
+  afterAll(() => app && removeApp(app));
+
+  it('dumps the database file with the online backup, and restores its rows after they were deleted', async () => {
+    sqlite(
+      [
+        'CREATE TABLE orders (id INTEGER PRIMARY KEY, item TEXT NOT NULL, amount REAL, blob BLOB);',
+        "WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g WHERE n < 3000) INSERT INTO orders SELECT n, 'item ' || n, n * 1.25, randomblob(64) FROM g;",
+        "INSERT INTO orders VALUES (9999, 'quotes '' \" and unicode ✓ €', 0.01, NULL);",
+      ].join('\n'),
+    );
+    const before = ordersFingerprint();
+    expect(before).toMatch(/^3001 [0-9a-f]{64}$/);
+
+    const b = await backupAction(info, app, {
+      volumes: 'none',
+      databases: 'store: sqlite:/data/app.db',
+      compression: 'zstd',
+    });
+    expect(b.exitCode, visibleLog(b)).toBe(0);
+    const m = JSON.parse(b.outputs.manifest!);
+    expect(m.archives).toHaveLength(1);
+    expect(m.archives[0]).toMatchObject({
+      kind: 'database',
+      name: 'store',
+      database: { service: 'store', engine: 'sqlite', target: '/data/app.db' },
+      compression: 'zstd',
+    });
+    const dump = `${app.root}/backups/${b.outputs['backup-id']}/${m.archives[0].file}`;
+    expect(dump).toMatch(/database-store-sqlite\.db\.zst$/);
+    // The dump is a whole SQLite database file, readable by any sqlite3.
+    expect(onHost(`zstd -dc < ${dump} | head -c 15`)).toBe('SQLite format 3');
+    expect(onHost(`t=$(mktemp) && zstd -dc < ${dump} > $t && sqlite3 $t 'SELECT count(*) FROM orders'; rm -f $t`)).toBe(
+      '3001',
+    );
+
+    sqlite('DELETE FROM orders WHERE id > 100; CREATE TABLE junk (x); INSERT INTO junk VALUES (1);');
+    expect(ordersFingerprint()).toMatch(/^100 /);
+
+    const r = await restoreAction(info, app, { 'backup-id': b.outputs['backup-id']!, databases: 'store' });
+    expect(r.exitCode, visibleLog(r)).toBe(0);
+    expect(ordersFingerprint()).toBe(before);
+    expect(() => sqlite('SELECT * FROM junk;')).toThrow(/no such table: junk/);
+    expect(JSON.parse(r.outputs.restored!)).toEqual([{ kind: 'database', name: 'store', file: m.archives[0].file }]);
+    // The safety backup holds the state it replaced: 100 orders and the junk table.
+    const safety = `${app.root}/backups/${r.outputs['safety-backup-id']}/${m.archives[0].file}`;
+    expect(
+      onHost(
+        `t=$(mktemp) && zstd -dc < ${safety} > $t && sqlite3 $t 'SELECT count(*) FROM orders; SELECT count(*) FROM junk'; rm -f $t`,
+      ),
+    ).toBe('100\n1');
+  });
+});
