@@ -231,21 +231,7 @@ describe('values in messages', () => {
 // without a word: each of these errors is one only the right draft's ajv reports. No $schema is draft-07.
 describe('each schema is read in the draft its $schema names', () => {
   const drafts = join(import.meta.dirname, '../fixtures/config/drafts');
-  const check = (file: string, schema: string) =>
-    validateConfigs(
-      {
-        workspace: drafts,
-        files: [file],
-        schema,
-        schemaMap: [],
-        composeFiles: [],
-        requiredEnv: [],
-        forbidPlaintextSecrets: false,
-        env: {},
-        dockerCompose: 'off',
-      },
-      silentLog,
-    );
+  const check = (file: string, schema: string) => run({ workspace: drafts, files: [file], schema });
 
   it('2020-12: prefixItems, dependentRequired and unevaluatedProperties (allOf properties count)', () => {
     expect(rows(check('configs/order.yaml', 'schemas/order-2020.schema.json').findings)).toEqual([
