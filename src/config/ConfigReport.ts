@@ -1,10 +1,16 @@
-// validate-config on the run page: one annotation per problem on its file, line and column (capped,
-// with a count of the rest), and a job summary table of file, schema, result and errors.
+// validate-config on the run page: one annotation per problem on its file, line and column (as many
+// as GitHub shows, with a count of the rest), every problem in the log, and a job summary table of
+// file, schema, result and errors.
+import type { Log } from '../log/Log.js';
 import { annotate, RunSummary, type Outcome } from '../report/Reporter.js';
 import type { ValidationReport } from './ConfigValidator.js';
 import { ruleTitle, type Finding } from './Finding.js';
 
-export const ANNOTATION_CAP = 50;
+/**
+ * GitHub shows at most 10 error and 10 warning annotations of a step (and 50 of a job) and drops
+ * the rest silently, so the count line and the step's failure must fit within them.
+ */
+export const ANNOTATIONS_PER_KIND = 10;
 /** Summary rows and listed problems are capped too: a job summary holds at most 1 MiB. */
 const SUMMARY_ROWS = 500;
 const SUMMARY_PROBLEMS = 1000;
@@ -13,14 +19,32 @@ export type Mode = 'fail' | 'warn';
 
 export type Annotate = typeof annotate;
 
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
 function kindOf(f: Finding, mode: Mode): 'error' | 'warning' {
   return mode === 'warn' ? 'warning' : f.severity;
 }
 
-/** Annotates the first ANNOTATION_CAP findings and says how many more there are. Returns how many it annotated. */
+/** Whether the step ends with core.setFailed, which is one more error annotation. */
+export function failsStep(report: ValidationReport, mode: Mode): boolean {
+  return mode === 'fail' && report.errorCount > 0;
+}
+
+/**
+ * Annotates findings in order, at most ANNOTATIONS_PER_KIND errors and as many warnings, counting
+ * the failure message and a "N more" line within them. Returns how many findings it annotated.
+ */
 export function annotateFindings(report: ValidationReport, mode: Mode, emit: Annotate = annotate): number {
-  const shown = report.findings.slice(0, ANNOTATION_CAP);
-  for (const f of shown) {
+  const shown = new Set<Finding>();
+  const counts: [kind: 'error' | 'warning', rest: number, all: number][] = [];
+  for (const kind of ['error', 'warning'] as const) {
+    const of = report.findings.filter((f) => kindOf(f, mode) === kind);
+    const room = ANNOTATIONS_PER_KIND - (kind === 'error' && failsStep(report, mode) ? 1 : 0);
+    const fit = of.length <= room ? of : of.slice(0, room - 1);
+    for (const f of fit) shown.add(f);
+    if (fit.length < of.length) counts.push([kind, of.length - fit.length, of.length]);
+  }
+  for (const f of report.findings.filter((x) => shown.has(x))) {
     emit(kindOf(f, mode), f.message, ruleTitle[f.rule], {
       file: f.file,
       line: f.span?.line,
@@ -29,14 +53,14 @@ export function annotateFindings(report: ValidationReport, mode: Mode, emit: Ann
       endColumn: f.span?.endColumn,
     });
   }
-  const rest = report.findings.length - shown.length;
-  if (rest > 0)
+  for (const [kind, rest, all] of counts)
     emit(
-      mode === 'warn' || report.errorCount === 0 ? 'warning' : 'error',
-      `${rest} more problem${rest === 1 ? '' : 's'} not annotated (the first ${ANNOTATION_CAP} are): see the job summary for all ${report.findings.length}`,
+      kind,
+      `${plural(rest, `more ${kind}`)} not annotated ` +
+        `(GitHub shows ${ANNOTATIONS_PER_KIND} per step): all ${all} are in the log and the job summary`,
       'validate-config',
     );
-  return shown.length;
+  return shown.size;
 }
 
 function place(f: Finding): string {
@@ -45,24 +69,38 @@ function place(f: Finding): string {
   return `${f.file}:${f.span.line}:${f.span.column}`;
 }
 
+/** One line per problem: where, what kind, and what to fix. */
+function problemLine(f: Finding): string {
+  return `${place(f)}  [${ruleTitle[f.rule]}] ${f.message}`;
+}
+
+/** Every problem in the step's log, annotated or not. */
+export function logFindings(report: ValidationReport, log: Log): void {
+  const n = report.findings.length;
+  if (!n) return;
+  log.info(`validate-config: ${plural(n, 'problem')}:`);
+  // One line each: a message's own line break must not start a workflow command.
+  for (const f of report.findings) log.info(`  ${problemLine(f).replace(/\r?\n/g, ' ')}`);
+}
+
 export function configSummary(report: ValidationReport, mode: Mode): RunSummary {
   const s = new RunSummary('validate-config');
   const n = report.filesChecked;
-  const files = `${n} file${n === 1 ? '' : 's'}`;
+  const files = plural(n, 'file');
   const problems = report.errorCount + report.warningCount;
   let outcome: Outcome = 'success';
   let head = `${files} valid`;
   if (report.errorCount && mode === 'fail') {
     const errors = report.findings.filter((f) => f.severity === 'error');
     const bad = new Set(errors.filter((f) => f.file).map((f) => f.file)).size;
-    const where = [bad ? `${bad} file${bad === 1 ? '' : 's'}` : '', errors.some((f) => !f.file) ? 'the inputs' : '']
+    const where = [bad ? plural(bad, 'file') : '', errors.some((f) => !f.file) ? 'the inputs' : '']
       .filter(Boolean)
       .join(' and ');
     outcome = 'failure';
-    head = `${report.errorCount} error${report.errorCount === 1 ? '' : 's'} in ${where} (${n} checked)`;
+    head = `${plural(report.errorCount, 'error')} in ${where} (${n} checked)`;
   } else if (problems) {
     outcome = 'warning';
-    head = `${problems} problem${problems === 1 ? '' : 's'} in ${files}${mode === 'warn' ? ' (mode: warn, the step passes)' : ''}`;
+    head = `${plural(problems, 'problem')} in ${files}${mode === 'warn' ? ' (mode: warn, the step passes)' : ''}`;
   }
   s.headline(outcome, head);
 
@@ -82,13 +120,20 @@ export function configSummary(report: ValidationReport, mode: Mode): RunSummary 
       return [`\`${r.file}\``, schema, icon(r.findings.length, errors), r.findings.length];
     }),
   );
-  if (rows.length > SUMMARY_ROWS) s.paragraph(`…and ${rows.length - SUMMARY_ROWS} more files (all valid).`);
+  const unlisted = rows.slice(SUMMARY_ROWS);
+  if (unlisted.length)
+    s.paragraph(
+      `…and ${plural(unlisted.length, 'more file')}${unlisted.every((r) => !r.findings.length) ? ', with no problems' : ''}.`,
+    );
 
   const listed = report.findings.slice(0, SUMMARY_PROBLEMS);
   if (listed.length) {
-    const body = listed.map((f) => `${place(f)}  [${ruleTitle[f.rule]}] ${f.message}`).join('\n');
-    const more = report.findings.length - listed.length;
-    s.details(`All ${report.findings.length} problems${more ? ` (first ${listed.length} listed)` : ''}`, body);
+    const all = report.findings.length;
+    const title = all === 1 ? 'The 1 problem' : `All ${all} problems`;
+    s.details(
+      `${title}${all > listed.length ? ` (first ${listed.length} listed)` : ''}`,
+      listed.map(problemLine).join('\n'),
+    );
   }
   if (report.composeCli)
     s.paragraph(

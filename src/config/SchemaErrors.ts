@@ -258,9 +258,10 @@ function explainOne(e: ErrorObject): Explained {
       return { path, at: 'object', message: `${subject([...path, String(p.missingProperty)])} is required` };
     case 'dependentRequired':
     case 'dependencies':
+      // On the key that is set: it is what asks for the missing one.
       return {
-        path,
-        at: 'object',
+        path: [...path, String(p.property)],
+        at: 'key',
         message: `${subject([...path, String(p.missingProperty)])} is required when ${subject([...path, String(p.property)])} is set`,
       };
     case 'additionalProperties':

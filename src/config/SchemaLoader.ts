@@ -40,6 +40,12 @@ export class SchemaFileError extends Error {
   }
 }
 
+const META: Record<Draft, string> = {
+  'draft-07': 'http://json-schema.org/draft-07/schema#',
+  '2019-09': 'https://json-schema.org/draft/2019-09/schema',
+  '2020-12': 'https://json-schema.org/draft/2020-12/schema',
+};
+
 export function draftOf(schema: unknown): Draft {
   const s = typeof schema === 'object' && schema !== null ? (schema as { $schema?: unknown }).$schema : undefined;
   if (s === undefined) return 'draft-07';
@@ -47,14 +53,22 @@ export function draftOf(schema: unknown): Draft {
   if (id.includes('2020-12')) return '2020-12';
   if (id.includes('2019-09')) return '2019-09';
   if (/draft-07/.test(id)) return 'draft-07';
-  throw new Error(`$schema '${id}' is not supported: use draft-07, 2019-09 or 2020-12`);
+  throw new Error(
+    `$schema '${id}' is not supported: use draft-07, 2019-09 or 2020-12 ` +
+      `(e.g. "$schema": "${META['2020-12']}") and update the keywords that changed`,
+  );
 }
 
-const META: Record<Draft, string> = {
-  'draft-07': 'http://json-schema.org/draft-07/schema#',
-  '2019-09': 'https://json-schema.org/draft/2019-09/schema',
-  '2020-12': 'https://json-schema.org/draft/2020-12/schema',
-};
+/** Where a schema file writes its `$schema`, for pointing at an unsupported one. */
+function metaSpan(abs: string): Span | undefined {
+  try {
+    const src = new YamlSource(readFileSync(abs, 'utf8'));
+    const loc = src.find(0, ['$schema']);
+    return loc.depth === 1 ? src.valueSpan(loc, 0) : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /**
  * A copy of a schema with `$schema` spelled as ajv knows it: people (and the Compose spec) write
@@ -156,7 +170,7 @@ export class SchemaLoader {
     try {
       draft = draftOf(schema);
     } catch (e) {
-      throw new SchemaFileError(rel, (e as Error).message);
+      throw new SchemaFileError(rel, `${rel}: ${(e as Error).message}`, metaSpan(abs));
     }
     const ajv = this.ajv(draft);
     const url = pathToFileURL(abs).href;

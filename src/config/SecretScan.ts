@@ -141,22 +141,36 @@ function tokenFinding(file: string, lines: LineIndex, start: number, end: number
   };
 }
 
-/** Token-shaped strings anywhere in a text (any file type), one finding per line. */
+/** `scheme://user:password@host`: the password's start and end in the match (user may be empty). */
+const URL_CREDENTIALS = /\b[a-z][a-z0-9+.-]*:\/\/[^\s:/@'"]*:([^\s/@'"]+)@/gi;
+/** What stands in for a password in examples and templates, not a password. */
+const PLACEHOLDER =
+  /^(?:\$.*|\{\{.*\}\}|<.*>|%.*|\[.*\]|\*+|x+|\.+|(?:your[_-]?|my[_-]?|db[_-]?|the[_-]?)?(?:pass(?:word|wd)?|pwd|secret|changeme|change[_-]me|placeholder|redacted|example|dummy))$/i;
+
+/** Passwords written into URLs (`postgres://app:…@db/x`), not `${VAR}` references or placeholders. */
+function urlPasswords(line: string): { start: number; end: number }[] {
+  const out: { start: number; end: number }[] = [];
+  for (const m of line.matchAll(URL_CREDENTIALS)) {
+    const password = m[1]!;
+    if (PLACEHOLDER.test(password)) continue;
+    const start = m.index + m[0].length - 1 - password.length;
+    out.push({ start, end: start + password.length });
+  }
+  return out;
+}
+
+/** Token-shaped strings and passwords in URLs anywhere in a text (any file type), one finding per line. */
 export function scanTokens(file: string, text: string, lines: LineIndex): Finding[] {
-  if (!ANY_TOKEN.test(text)) return [];
+  const urls = text.includes('://') && /:\/\/[^\s/@]*:[^\s/@]+@/.test(text);
+  if (!urls && !ANY_TOKEN.test(text)) return [];
   const out: Finding[] = [];
   let offset = 0;
   for (const line of text.split('\n')) {
-    if (ANY_TOKEN.test(line) && !/ENC\[/.test(line)) {
-      for (const t of TOKENS) {
-        const m = t.re.exec(line);
-        if (m) {
-          const start = offset + m.index;
-          out.push(tokenFinding(file, lines, start, start + m[0].length, t.name));
-          break;
-        }
-      }
-    }
+    const token = ANY_TOKEN.test(line) && !/ENC\[/.test(line) ? TOKENS.find((t) => t.re.test(line)) : undefined;
+    const m = token?.re.exec(line);
+    const url = !m && urls ? urlPasswords(line)[0] : undefined;
+    if (m) out.push(tokenFinding(file, lines, offset + m.index, offset + m.index + m[0].length, token!.name));
+    else if (url) out.push(tokenFinding(file, lines, offset + url.start, offset + url.end, 'a password in a URL'));
     offset += line.length + 1;
   }
   return out;

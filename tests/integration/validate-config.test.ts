@@ -49,6 +49,25 @@ function copyOf(src: string): string {
   return dir;
 }
 
+/** How many ::error and ::warning commands a step printed: what GitHub counts against its limits. */
+function count(stdout: string): { error: number; warning: number } {
+  const lines = stdout.split('\n');
+  return {
+    error: lines.filter((l) => l.startsWith('::error')).length,
+    warning: lines.filter((l) => l.startsWith('::warning')).length,
+  };
+}
+
+/** The problems the step's log lists, one `  file:line:col  [title] message` line each. */
+function problemsInLog(stdout: string): { file: string; line: number; col: number; title: string }[] {
+  return [...stdout.matchAll(/^ {2}(\S+?):(\d+):(\d+) {2}\[([^\]]+)\] /gm)].map((m) => ({
+    file: m[1]!,
+    line: Number(m[2]),
+    col: Number(m[3]),
+    title: m[4]!,
+  }));
+}
+
 const fixtures = join(repoRoot, 'tests/fixtures/config');
 const secretsEnv = { DATABASE_URL: 'postgres://db/trader', DB_PASSWORD: 'not-a-real-password' };
 
@@ -113,8 +132,16 @@ describe.each<NodeChoice>(['machine', 'node24'])('validate-config under %s', (no
     );
     expect(run.exitCode).toBe(0);
     expect(run.outputs).toEqual({ valid: 'false', 'error-count': '19', 'files-checked': '7' });
-    expect(new Set(run.annotations.map((a) => a.kind))).toEqual(new Set(['warning']));
-    const at = (file: string) => run.annotations.filter((a) => a.file === file).map((a) => [a.line, a.col, a.title]);
+    // GitHub shows 10 warnings of a step: 9 problems and the count line; the log has all 19.
+    expect(count(run.stdout)).toEqual({ error: 0, warning: 10 });
+    expect(run.annotations.at(-1)).toEqual({
+      kind: 'warning',
+      title: 'validate-config',
+      message: '10 more warnings not annotated (GitHub shows 10 per step): all 19 are in the log and the job summary',
+    });
+    const logged = problemsInLog(run.stdout);
+    expect(logged).toHaveLength(19);
+    const at = (file: string) => logged.filter((p) => p.file === file).map((p) => [p.line, p.col, p.title]);
     expect(at('configs/syntax.yaml')).toEqual([[3, 1, 'YAML syntax']]);
     expect(at('configs/duplicate.yaml')).toEqual([[6, 1, 'duplicate key']]);
     expect(at('configs/multi.yaml')).toEqual([
@@ -126,7 +153,12 @@ describe.each<NodeChoice>(['machine', 'node24'])('validate-config under %s', (no
       [6, 38, 'config schema'],
     ]);
     expect(at('configs/errors.yaml')).toHaveLength(12);
+    // What is annotated is the first of them, on the same places.
+    expect(run.annotations.slice(0, 9).map((a) => [a.file, a.line, a.col, a.title])).toEqual(
+      logged.slice(0, 9).map((p) => [p.file, p.line, p.col, p.title]),
+    );
     expect(run.summary).toContain('## ⚠️ validate-config: 19 problems in 7 files (mode: warn, the step passes)');
+    expect(run.summary).toContain('<summary>All 19 problems</summary>');
   });
 
   it('locates compose problems, and what docker compose config says', async () => {
@@ -163,26 +195,90 @@ describe.each<NodeChoice>(['machine', 'node24'])('validate-config under %s', (no
     expect(run.annotations).toEqual([{ kind: 'error', message: "Input 'mode': 'strict' is not one of: fail, warn" }]);
   });
 
-  it(`caps annotations at 50 and counts the rest`, async () => {
-    const ws = mkdtempSync(join(scratch, 'many-'));
-    mkdirSync(join(ws, 'c'));
-    writeFileSync(join(ws, 's.json'), JSON.stringify({ type: 'object', additionalProperties: { type: 'integer' } }));
-    writeFileSync(join(ws, 'c/many.yaml'), Array.from({ length: 60 }, (_, i) => `k${i}: x`).join('\n') + '\n');
+  it.each(['fail', 'warn'] as const)(
+    'keeps to the 10 annotations of a kind GitHub shows per step, count line and failure included (mode: %s)',
+    async (mode) => {
+      const ws = mkdtempSync(join(scratch, 'many-'));
+      mkdirSync(join(ws, 'c'));
+      writeFileSync(join(ws, 's.json'), JSON.stringify({ type: 'object', additionalProperties: { type: 'integer' } }));
+      writeFileSync(join(ws, 'c/many.yaml'), Array.from({ length: 60 }, (_, i) => `k${i}: x`).join('\n') + '\n');
+      const run = await runAction(
+        'actions/validate-config',
+        { files: 'c/*.yaml', schema: 's.json', mode },
+        { node, workspace: ws },
+      );
+      expect(run.outputs['error-count']).toBe('60');
+      const kind = mode === 'fail' ? 'error' : 'warning';
+      expect(count(run.stdout)).toEqual(mode === 'fail' ? { error: 10, warning: 0 } : { error: 0, warning: 10 });
+      const located = run.annotations.filter((a) => a.file);
+      expect(located).toHaveLength(mode === 'fail' ? 8 : 9);
+      expect(located.at(-1)).toMatchObject({ kind, file: 'c/many.yaml', line: located.length, col: 5 }); // k7 or k8: x
+      expect(run.annotations).toContainEqual({
+        kind,
+        title: 'validate-config',
+        message: `${60 - located.length} more ${kind}s not annotated (GitHub shows 10 per step): all 60 are in the log and the job summary`,
+      });
+      if (mode === 'fail') {
+        expect(run.exitCode).toBe(1);
+        expect(run.annotations.at(-1)).toEqual({
+          kind: 'error',
+          message: 'validate-config: 60 errors in the configs: see the annotations and the job summary',
+        });
+      } else expect(run.exitCode).toBe(0);
+      expect(problemsInLog(run.stdout)).toHaveLength(60);
+      expect(run.stdout).toContain('  c/many.yaml:60:6  [config schema] k59 must be a whole number');
+      expect(run.summary).toContain('c/many.yaml:60:6  [config schema] k59 must be a whole number');
+    },
+  );
+
+  it('locates each compose-specific problem: variable, volume, IMAGE, secrets file, token, URL password', async () => {
+    const ghp = 'gh' + 'p_' + 'A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8'; // built here: the repository holds no token
+    const ws = mkdtempSync(join(scratch, 'compose-kinds-'));
+    writeFileSync(
+      join(ws, 'docker-compose.yml'),
+      [
+        'services:', // 1: no service has image: ${IMAGE}
+        '  web:',
+        '    image: registry.example/shop/web:1.4',
+        '    environment:',
+        '      DATABASE_URL: postgres://shop:Sup3rS3cretPassw0rd@db/shop', // 5:37 the password
+        '      SENTRY_DSN: ${SENTRY_DSN}', // 6:19 nothing provides it
+        `      GITHUB_TOKEN: ${ghp}`, // 7:21
+        '    volumes:',
+        '      - uploads:/srv/uploads', // 9:9 no top-level volumes: uploads
+        '',
+      ].join('\n'),
+    );
+    mkdirSync(join(ws, 'config'));
+    writeFileSync(join(ws, 'config/secrets.prod.yaml'), 'db_password: hunter2\n');
+    const git = (...args: string[]) => spawnSync('git', ['-C', ws, ...args], { stdio: 'ignore' });
+    git('init', '-q');
+    git('add', '.'); // committed: what the check looks at in a checkout
     const run = await runAction(
       'actions/validate-config',
-      { files: 'c/*.yaml', schema: 's.json' },
-      { node, workspace: ws },
+      { 'compose-files': 'docker-compose.yml' },
+      { node, workspace: ws, env: { PATH: fakeDocker({ v2: true }).path } },
     );
-    expect(run.outputs['error-count']).toBe('60');
-    const located = run.annotations.filter((a) => a.file);
-    expect(located).toHaveLength(50);
-    expect(located.at(-1)).toMatchObject({ file: 'c/many.yaml', line: 50, col: 6 });
-    expect(run.annotations).toContainEqual({
-      kind: 'error',
-      title: 'validate-config',
-      message: '10 more problems not annotated (the first 50 are): see the job summary for all 60',
-    });
-    expect(run.summary).toContain('c/many.yaml:60:6  [config schema] k59 must be a whole number');
+    expect(run.exitCode).toBe(1);
+    expect(run.outputs).toEqual({ valid: 'false', 'error-count': '6', 'files-checked': '1' });
+    expect(run.annotations.map((a) => [a.kind, a.file, a.line, a.col, a.title])).toEqual([
+      ['error', 'config/secrets.prod.yaml', 1, 1, 'plaintext secret file'],
+      ['error', 'docker-compose.yml', 1, 1, 'compose image'],
+      ['error', 'docker-compose.yml', 5, 37, 'secret in plain text'],
+      ['error', 'docker-compose.yml', 6, 19, 'compose variable'],
+      ['error', 'docker-compose.yml', 7, 21, 'secret in plain text'],
+      ['error', 'docker-compose.yml', 9, 9, 'compose reference'],
+      ['error', undefined, undefined, undefined, undefined],
+    ]);
+    const messages = run.annotations.map((a) => a.message);
+    expect(messages[0]).toMatch(/^config\/secrets\.prod\.yaml is named like a secrets file but is not encrypted/);
+    expect(messages[1]).toMatch(/^no service has image: \$\{IMAGE\}/);
+    expect(messages[2]).toMatch(/^A password in a URL in plain text/);
+    expect(messages[3]).toMatch(/^\$\{SENTRY_DSN\} in services\.web\.environment\.SENTRY_DSN: nothing provides/);
+    expect(messages[4]).toMatch(/^A GitHub token in plain text/);
+    expect(messages[5]).toBe("service 'web' uses volume 'uploads', which no top-level volumes: defines");
+    expect(run.stdout).not.toContain('Sup3rS3cret');
+    expect(run.stdout).not.toContain(ghp);
   });
 });
 

@@ -2,10 +2,17 @@
 // rest, warn mode, and the job summary table.
 import { describe, expect, it } from 'vitest';
 import { parseSchemaMap, readValidateConfigSpec } from '../../src/config/ConfigInputs.js';
-import { ANNOTATION_CAP, annotateFindings, configSummary, type Annotate } from '../../src/config/ConfigReport.js';
+import {
+  ANNOTATIONS_PER_KIND,
+  annotateFindings,
+  configSummary,
+  logFindings,
+  type Annotate,
+} from '../../src/config/ConfigReport.js';
 import type { ValidationReport } from '../../src/config/ConfigValidator.js';
 import type { Finding } from '../../src/config/Finding.js';
 import { InputReader } from '../../src/inputs/InputReader.js';
+import { silentLog } from '../../src/log/Log.js';
 
 const reader = (values: Record<string, string>) => new InputReader({ get: (n) => values[n] ?? '' });
 
@@ -100,14 +107,58 @@ describe('annotations', () => {
     ]);
   });
 
-  it(`stops at ${ANNOTATION_CAP} and says how many more`, () => {
+  const warning = (i: number): Finding => ({ ...finding(i), rule: 'compose-config', severity: 'warning' });
+  const kinds = (calls: Parameters<Annotate>[]) => ({
+    error: calls.filter((c) => c[0] === 'error').length,
+    warning: calls.filter((c) => c[0] === 'warning').length,
+  });
+
+  it('annotates up to 9 errors, leaving room for the step failure', () => {
+    const calls = collect(report(Array.from({ length: 9 }, (_, i) => finding(i))), 'fail');
+    expect(calls.map((c) => c[1])).toEqual(Array.from({ length: 9 }, (_, i) => `x${i} must be <= 1`));
+  });
+
+  it(`keeps errors, the count line and the failure within ${ANNOTATIONS_PER_KIND}`, () => {
     const calls = collect(report(Array.from({ length: 57 }, (_, i) => finding(i))), 'fail');
-    expect(calls).toHaveLength(ANNOTATION_CAP + 1);
-    expect(calls[ANNOTATION_CAP]).toEqual([
+    // 8 findings and the count line; core.setFailed adds the 10th.
+    expect(calls).toHaveLength(ANNOTATIONS_PER_KIND - 1);
+    expect(calls.slice(0, 8).map((c) => c[3]?.line)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(calls.at(-1)).toEqual([
       'error',
-      '7 more problems not annotated (the first 50 are): see the job summary for all 57',
+      '49 more errors not annotated (GitHub shows 10 per step): all 57 are in the log and the job summary',
       'validate-config',
     ]);
+  });
+
+  it('counts warnings on their own, and with no error to fail on uses all 10', () => {
+    const mixed = collect(
+      report([...Array.from({ length: 3 }, (_, i) => finding(i)), ...Array.from({ length: 12 }, (_, i) => warning(i))]),
+      'fail',
+    );
+    expect(kinds(mixed)).toEqual({ error: 3, warning: 10 });
+    expect(mixed.at(-1)?.[1]).toMatch(/^3 more warnings not annotated/);
+    const onlyWarnings = collect(report(Array.from({ length: 10 }, (_, i) => warning(i))), 'fail');
+    expect(kinds(onlyWarnings)).toEqual({ error: 0, warning: 10 });
+    expect(onlyWarnings.every((c) => c[2] === 'docker compose config')).toBe(true);
+  });
+
+  it('in warn mode makes all 10 warnings, the count line among them', () => {
+    const calls = collect(report(Array.from({ length: 11 }, (_, i) => finding(i))), 'warn');
+    expect(kinds(calls)).toEqual({ error: 0, warning: 10 });
+    expect(calls.at(-1)?.[1]).toBe(
+      '2 more warnings not annotated (GitHub shows 10 per step): all 11 are in the log and the job summary',
+    );
+    expect(collect(report(Array.from({ length: 10 }, (_, i) => finding(i))), 'warn').map((c) => c[2])).not.toContain(
+      'validate-config',
+    );
+  });
+
+  it('writes every problem to the log, annotated or not', () => {
+    const lines: string[] = [];
+    logFindings(report(Array.from({ length: 57 }, (_, i) => finding(i))), { ...silentLog, info: (m) => lines.push(m) });
+    expect(lines).toHaveLength(58);
+    expect(lines[0]).toBe('validate-config: 57 problems:');
+    expect(lines.at(-1)).toBe('  config/f0.yaml:57:3  [config schema] x56 must be <= 1');
   });
 
   it('makes every annotation a warning in warn mode', () => {
@@ -128,6 +179,17 @@ describe('job summary', () => {
     expect(md).toContain('| `config/f0.yaml` | schema.json | ❌ invalid | 2 |');
     expect(md).toContain('| `config/f2.yaml` | (syntax only) | ✅ valid | 0 |');
     expect(md).toContain('config/f0.yaml:2:3  [config schema] x1 must be <= 1');
+  });
+
+  it('says one problem, file and error in the singular, more in the plural', () => {
+    const one = configSummary(report([finding(0)], 1), 'fail').markdown();
+    expect(one).toContain('## ❌ validate-config: 1 error in 1 file (1 checked)');
+    expect(one).toContain('<summary>The 1 problem</summary>');
+    expect(one).not.toMatch(/\b1 (problems|errors|files)\b/);
+    const two = configSummary(report([finding(0), finding(1)], 1), 'fail').markdown();
+    expect(two).toContain('## ❌ validate-config: 2 errors in 1 file (1 checked)');
+    expect(two).toContain('<summary>All 2 problems</summary>');
+    expect(configSummary(report([], 1), 'fail').markdown()).toContain('## ✅ validate-config: 1 file valid');
   });
 
   it('passes with a warning headline in warn mode, and a plain success when clean', () => {

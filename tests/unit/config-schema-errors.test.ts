@@ -226,3 +226,41 @@ describe('values in messages', () => {
     ]);
   });
 });
+
+// ajv runs with strict: false, so an ajv of the wrong draft would skip the keywords it does not know
+// without a word: each of these errors is one only the right draft's ajv reports. No $schema is draft-07.
+describe('each schema is read in the draft its $schema names', () => {
+  const drafts = join(import.meta.dirname, '../fixtures/config/drafts');
+  const check = (file: string, schema: string) => run({ workspace: drafts, files: [file], schema });
+
+  it('2020-12: prefixItems, dependentRequired and unevaluatedProperties (allOf properties count)', () => {
+    expect(rows(check('configs/order.yaml', 'schemas/order-2020.schema.json').findings)).toEqual([
+      ['configs/order.yaml:1:14', 'schema', "point[1] must be a number, not a string (found 'north')"],
+      ['configs/order.yaml:1:21', 'schema', "point[2] must be one of: 'm', 'km' (found 'miles')"],
+      ['configs/order.yaml:3:3', 'schema', 'billing.address is required when billing.card is set'],
+      ['configs/order.yaml:7:3', 'schema', 'shipping.zip is not allowed here (allowed: city)'],
+    ]);
+  });
+
+  it.each(['legacy-07', 'legacy-default'])('draft-07 (%s): dependencies and array-form items', (name) => {
+    expect(rows(check('configs/legacy.yaml', `schemas/${name}.schema.json`).findings)).toEqual([
+      ['configs/legacy.yaml:1:13', 'schema', "range[1] must be a whole number, not a string (found 'twenty')"],
+      ['configs/legacy.yaml:1:21', 'schema', 'range[2] must be a string, not a whole number (found 30)'],
+      ['configs/legacy.yaml:3:3', 'schema', 'tls.chain is required when tls.cert is set'],
+    ]);
+  });
+
+  it('an unsupported $schema is an error on the schema file, naming it and what is supported', () => {
+    const r = check('configs/old.yaml', 'schemas/draft-04.schema.json');
+    expect(rows(r.findings)).toEqual([
+      [
+        'schemas/draft-04.schema.json:2:14',
+        'schema-file',
+        "schemas/draft-04.schema.json: $schema 'http://json-schema.org/draft-04/schema#' is not supported: " +
+          'use draft-07, 2019-09 or 2020-12 (e.g. "$schema": "https://json-schema.org/draft/2020-12/schema") ' +
+          'and update the keywords that changed (used for configs/old.yaml)',
+      ],
+    ]);
+    expect(r.errorCount).toBe(1);
+  });
+});

@@ -125,6 +125,10 @@ describe('secret values, on their line', () => {
         '  secret_name: change-me-in-production', // 13
         '  token_url: https://auth.example.com/oauth/token', // 14
         '  db_url: postgres://app:Sup3rS3cretPassw0rd@db:5432/app', // 15
+        '  cache_url: redis://:hunter2@cache:6379/0', // 16
+        '  replica_url: postgres://app:${DB_PASSWORD}@replica/app', // 17
+        '  example_url: postgres://user:password@localhost/app', // 18
+        '  docs: "see https://<user>:<password>@host and amqp://guest:****@mq"', // 19
         '',
       ].join('\n'),
     });
@@ -135,6 +139,8 @@ describe('secret values, on their line', () => {
       ['app.yaml:6:11', 'secret-value'],
       ['app.yaml:8:5', 'secret-value'],
       ['app.yaml:10:16', 'secret-value'],
+      ['app.yaml:15:26', 'secret-value'],
+      ['app.yaml:16:23', 'secret-value'],
     ]);
     expect(r.findings.map((f) => f.message.split(':')[0])).toEqual([
       'A GitHub token in plain text',
@@ -142,8 +148,12 @@ describe('secret values, on their line', () => {
       'A Slack token in plain text',
       'A private key in plain text',
       'What looks like a secret in plain text under db_password',
+      'A password in a URL in plain text',
+      'A password in a URL in plain text',
     ]);
-    for (const f of r.findings) expect(f.message).not.toMatch(/A1b2C3|Z7QWERTY|abcdefghij|Zq8#/);
+    // The span is the password itself, so the annotation underlines just that.
+    expect(r.findings[5]!.span).toMatchObject({ line: 15, column: 26, endLine: 15, endColumn: 45 });
+    for (const f of r.findings) expect(f.message).not.toMatch(/A1b2C3|Z7QWERTY|abcdefghij|Zq8#|Sup3r|hunter2/);
   });
 
   it('finds them in compose environment lists and in .env files', () => {
@@ -157,13 +167,21 @@ describe('secret values, on their line', () => {
         '      - STRIPE_SECRET=Hq7vB2nX9kL4pZ8wR3tY',
         '',
       ].join('\n'),
-      '.env': ['# local', 'PORT=8080', 'export API_KEY="k8Jd9Lx2Qw7Zr4Tp1Vb6"', `GH=${ghp}`, ''].join('\n'),
+      '.env': [
+        '# local',
+        'PORT=8080',
+        'export API_KEY="k8Jd9Lx2Qw7Zr4Tp1Vb6"',
+        `GH=${ghp}`,
+        'DATABASE_URL=mysql://shop:Sup3rS3cretPassw0rd@db/shop',
+        '',
+      ].join('\n'),
     });
     const r = run(ws, { composeFiles: ['docker-compose.yml'] });
     expect(rows(r.findings)).toEqual([
       ['.env:1:1', 'plaintext-secret'],
       ['.env:3:16', 'secret-value'],
       ['.env:4:4', 'secret-value'],
+      ['.env:5:27', 'secret-value'],
       ['docker-compose.yml:6:9', 'secret-value'],
     ]);
   });

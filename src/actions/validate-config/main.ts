@@ -1,7 +1,7 @@
 // Entry of actions/validate-config: read inputs, validate the configs, report on the run page.
 import * as core from '@actions/core';
 import { InputReader, runnerInputs } from '../../inputs/InputReader.js';
-import { annotateFindings, configSummary } from '../../config/ConfigReport.js';
+import { annotateFindings, configSummary, logFindings } from '../../config/ConfigReport.js';
 import { readValidateConfigSpec } from '../../config/ConfigInputs.js';
 import { validateConfigs } from '../../config/ConfigValidator.js';
 import { actionLog, setOutputs } from '../../report/Reporter.js';
@@ -16,6 +16,7 @@ async function main(): Promise<void> {
     'error-count': report.errorCount,
     'files-checked': report.filesChecked,
   });
+  logFindings(report, actionLog);
   annotateFindings(report, mode);
   await configSummary(report, mode).write();
   const n = report.errorCount;
