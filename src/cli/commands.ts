@@ -8,7 +8,7 @@ import { readDeployConfig } from '../deploy/DeployConfig.js';
 import { deploy } from '../deploy/Deployer.js';
 import type { InputReader } from '../inputs/InputReader.js';
 import type { Log } from '../log/Log.js';
-import { deploySummary } from '../report/DeployReport.js';
+import { deployFailure, deploySummary } from '../report/DeployReport.js';
 import type { RunSummary } from '../report/Reporter.js';
 import { listReleases, releasesSummary } from '../rollback/ReleaseHistory.js';
 import { rollback } from '../rollback/Rollback.js';
@@ -81,10 +81,7 @@ export const commands: CliCommand[] = [
           'previous-release': first?.previous,
           'release-attempted': o.releaseId,
         },
-        failure:
-          o.status === 'failed' || o.status === 'rolled-back'
-            ? `Deploy of ${cfg.app} ${o.status === 'rolled-back' ? 'was rolled back' : 'failed'}: see the report`
-            : undefined,
+        failure: deployFailure(cfg.app, o, 'the report'),
       };
     },
   },

@@ -19,13 +19,18 @@ export interface HostSession {
 export class HostSetupError extends Error {}
 
 export async function openHosts(cfg: ConnectionConfig, log: Log): Promise<HostSession[]> {
-  const settled = await Promise.allSettled(cfg.hosts.map((spec) => openHost(spec, cfg, log)));
+  const settled = await connectEach(cfg, log);
   const failures = settled.filter((s): s is PromiseRejectedResult => s.status === 'rejected');
   if (failures.length) {
     for (const s of settled) if (s.status === 'fulfilled') s.value.ssh.close();
     throw failures[0]!.reason;
   }
   return settled.map((s) => (s as PromiseFulfilledResult<HostSession>).value);
+}
+
+/** Each host's session, or why there is none, in the order of cfg.hosts; the caller closes them. */
+export function connectEach(cfg: ConnectionConfig, log: Log): Promise<PromiseSettledResult<HostSession>[]> {
+  return Promise.allSettled(cfg.hosts.map((spec) => openHost(spec, cfg, log)));
 }
 
 async function openHost(spec: HostSpec, cfg: ConnectionConfig, log: Log): Promise<HostSession> {

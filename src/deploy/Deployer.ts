@@ -1,5 +1,6 @@
-// The deploy across all hosts: connect all, prepare all, then roll out on each in parallel.
-import { closeHosts, openHosts } from '../connection/HostSession.js';
+// The deploy across all hosts: connect all, prepare all, then roll out on each in parallel. A failure
+// before the rollout changes nothing anywhere, and is an outcome like any other: each host says how it went.
+import { closeHosts, connectEach, type HostSession } from '../connection/HostSession.js';
 import type { Log } from '../log/Log.js';
 import { newLockOwner } from '../release/HostLock.js';
 import { newReleaseId } from '../release/ReleaseManifest.js';
@@ -11,7 +12,7 @@ export interface DeployOutcome {
   status: HostStatus;
   releaseId: string;
   hosts: HostResult[];
-  /** Set when no host got as far as a rollout. */
+  /** Set when no host got as far as a rollout: the first failure (each host's is in its reason). */
   error?: Error;
 }
 
@@ -23,9 +24,12 @@ export interface DeployHooks {
 export async function deploy(cfg: DeployConfig, log: Log, hooks: DeployHooks = {}): Promise<DeployOutcome> {
   const releaseId = newReleaseId(new Date(), cfg.meta.gitSha);
   const owner = newLockOwner('deploy', cfg.meta.actor, cfg.meta.runUrl);
-  const sessions = await openHosts(cfg, log);
+  const connected = await connectEach(cfg, log);
+  const sessions = connected.flatMap((c) => (c.status === 'fulfilled' ? [c.value] : []));
   const runs = sessions.map((s) => new HostDeployment(s, cfg, releaseId, owner, log));
   try {
+    const unreachable = connected.find((c): c is PromiseRejectedResult => c.status === 'rejected');
+    if (unreachable) return await stoppedBeforeRollout(cfg, releaseId, connected, runs, unreachable.reason);
     if (cfg.dryRun) {
       for (const run of runs) {
         const steps = describePlan(await run.makePlan());
@@ -45,7 +49,7 @@ export async function deploy(cfg: DeployConfig, log: Log, hooks: DeployHooks = {
       // Nothing has changed what runs: drop the new release everywhere and free the locks.
       await Promise.allSettled(runs.map((r) => r.abandon()));
       hooks.onLocks?.([]);
-      throw failed.reason;
+      return await stoppedBeforeRollout(cfg, releaseId, connected, runs, failed.reason);
     }
 
     const settled = await Promise.allSettled(runs.map((r) => r.rollout()));
@@ -61,6 +65,38 @@ export async function deploy(cfg: DeployConfig, log: Log, hooks: DeployHooks = {
   } finally {
     closeHosts(sessions);
   }
+}
+
+/** The outcome when some host failed before the rollout: it says what failed; the others that they were fine. */
+async function stoppedBeforeRollout(
+  cfg: DeployConfig,
+  releaseId: string,
+  connected: PromiseSettledResult<HostSession>[],
+  runs: HostDeployment[],
+  error: unknown,
+): Promise<DeployOutcome> {
+  await Promise.allSettled(runs.map((r) => r.readWhatRuns()));
+  const bySession = new Map(runs.map((r) => [r.session, r.result]));
+  const hosts = connected.map((c, i): HostResult => {
+    if (c.status === 'rejected')
+      return {
+        host: cfg.hosts[i]!.label,
+        status: 'failed',
+        attempted: releaseId,
+        image: cfg.image,
+        timings: {},
+        reason: `connect: ${(c.reason as Error).message}`,
+      };
+    const r = bySession.get(c.value)!;
+    if (!r.reason) r.status = 'unchanged';
+    return r;
+  });
+  return {
+    status: 'failed',
+    releaseId,
+    hosts,
+    error: error instanceof Error ? error : new Error(String(error)),
+  };
 }
 
 /** One word for the whole run: any failure fails it; else any rollback; else deployed. */

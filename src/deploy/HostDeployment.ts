@@ -9,13 +9,15 @@ import { renderEnvFile } from '../release/EnvFile.js';
 import { HostLock } from '../release/HostLock.js';
 import { releasesToPrune, type ReleaseEntry, type ReleaseManifest } from '../release/ReleaseManifest.js';
 import { parseStoreState, ReleaseStore } from '../release/ReleaseStore.js';
+import { missingPathsCommand, parseMissingPaths, removePathsCommand } from '../remote/MissingPaths.js';
 import { ReleaseCommands } from '../remote/ReleaseCommands.js';
 import type { LockOwner } from '../remote/LockCommands.js';
 import { pickDigest } from '../remote/DockerCommands.js';
 import type { DeployConfig } from './DeployConfig.js';
 import { planDeploy, type DeployPlan } from './DeployPlan.js';
 
-export type HostStatus = 'deployed' | 'rolled-back' | 'failed' | 'dry-run';
+/** `unchanged`: this host was fine, but another failed before the rollout, so none was changed. */
+export type HostStatus = 'deployed' | 'rolled-back' | 'failed' | 'unchanged' | 'dry-run';
 
 export interface Timings {
   connectMs?: number;
@@ -51,6 +53,11 @@ export class HostDeployment {
   private plan!: DeployPlan;
   private manifest!: ReleaseManifest;
   private created = false;
+  /** releases/ and .docker when they were not there at the lock: this run's to take away on failure. */
+  private missingBefore: string[] = [];
+  private stateRead = false;
+  /** What phase 1 is doing, for the report when it fails. */
+  private step = 'take the lock';
   /** Release ids on the host when the plan was made, for pruning without listing again. */
   private existing: string[] = [];
   private readonly readState: string;
@@ -65,7 +72,8 @@ export class HostDeployment {
     this.store = new ReleaseStore(session);
     this.lock = new HostLock(session, owner);
     this.containers = new ContainerHealth(session.ssh, cfg.app);
-    this.readState = new ReleaseCommands(session.layout).state();
+    const { layout } = session;
+    this.readState = `${missingPathsCommand([layout.releasesDir, layout.dockerConfig])}; ${new ReleaseCommands(layout).state()}`;
     this.result = {
       host: session.spec.label,
       status: 'failed',
@@ -85,6 +93,7 @@ export class HostDeployment {
   }
 
   private planFrom({ current, releases }: { current?: string; releases: ReleaseEntry[] }): DeployPlan {
+    this.stateRead = true;
     this.existing = releases.map((r) => r.id);
     let previous: { id: string; composeFiles: string[] } | undefined;
     if (current) {
@@ -109,12 +118,25 @@ export class HostDeployment {
     return this.plan;
   }
 
-  /** Phase 1: everything that can fail before a container changes. */
+  /** Phase 1: everything that can fail before a container changes. A failure says at which step. */
   async prepare(): Promise<void> {
+    try {
+      await this.prepareSteps();
+    } catch (err) {
+      this.result.status = 'failed';
+      this.result.reason = `${this.step}: ${(err as Error).message}`;
+      throw err;
+    }
+  }
+
+  private async prepareSteps(): Promise<void> {
     const { ssh } = this.session;
     // What runs is read under the lock, in the same round trip that takes it.
-    const state = await this.lock.acquire(this.cfg.lockTimeoutMs, this.log, 1000, this.readState);
-    this.planFrom(parseStoreState(state));
+    const { missing, rest } = parseMissingPaths(
+      await this.lock.acquire(this.cfg.lockTimeoutMs, this.log, 1000, this.readState),
+    );
+    this.missingBefore = missing;
+    this.planFrom(parseStoreState(rest));
     const vars: [string, string][] = [];
     if (this.cfg.image) vars.push(['IMAGE', this.cfg.image]);
     vars.push(...this.cfg.env, ...this.cfg.secrets);
@@ -131,6 +153,7 @@ export class HostDeployment {
       createdAt: new Date().toISOString(),
       status: 'pending',
     };
+    this.step = this.plan.login ? 'log in to the registry and upload the release' : 'upload the release';
     this.say(`uploading release ${this.releaseId}`);
     this.created = true;
     const contents: Record<string, string> = {
@@ -138,12 +161,16 @@ export class HostDeployment {
       'release.json': JSON.stringify(this.manifest, null, 2) + '\n',
     };
     for (const f of this.cfg.composeFiles) contents[f.name] = f.content;
-    // The login and the writes are independent: one round trip for all of them.
-    await Promise.all([
+    // The login and the writes are independent: one round trip for all of them. All are let finish
+    // before a failure counts, so that abandon() never races a write still under way.
+    const sent = await Promise.allSettled([
       this.login(),
       ...this.plan.writeFiles.map((w) => ssh.run(`write ${w.name}`, w.command, { stdin: contents[w.name] ?? '' })),
     ]);
+    const refused = sent.find((p): p is PromiseRejectedResult => p.status === 'rejected');
+    if (refused) throw refused.reason;
     // Pulling reads and checks the compose files too: a bad file fails here, before any change.
+    this.step = 'pull the images';
     this.say('pulling images');
     const pullStart = performance.now();
     const pulled = await ssh.run('pull the images', this.plan.pull, { timeoutMs: 30 * 60_000 });
@@ -164,13 +191,25 @@ export class HostDeployment {
       );
   }
 
-  /** Undoes phase 1 after a failure on any host: drops the unused release, frees the lock. */
+  /**
+   * Undoes phase 1 after a failure on any host, leaving the host as it was: takes away what this run
+   * added (its release; releases/, .docker and the root when they were not there), frees the lock.
+   */
   async abandon(): Promise<void> {
     try {
-      if (this.created) await this.store.remove([this.releaseId]);
+      const added = [...(this.created ? [this.session.layout.release(this.releaseId)] : []), ...this.missingBefore];
+      if (added.length) await this.session.ssh.run('remove what this run added', removePathsCommand(added));
     } finally {
-      await this.lock.release();
+      await this.lock.release({ removeMadeDirs: true });
     }
+  }
+
+  /** For the report when phase 1 stopped before reading it (another host failed, or the lock timed out). */
+  async readWhatRuns(): Promise<void> {
+    if (this.stateRead) return;
+    const { current } = await this.store.state();
+    this.result.release = current;
+    this.result.previous = current;
   }
 
   /** Phase 2: start, gate, then keep it or put the previous release back. */

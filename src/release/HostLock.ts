@@ -22,6 +22,8 @@ export function describeOwner(raw: string): string {
 export class HostLock {
   private readonly cmd: LockCommands;
   held = false;
+  /** The outermost directory taking the lock made for the app's root, when it was not there. */
+  madeDir?: string;
 
   constructor(
     private readonly s: HostSession,
@@ -43,7 +45,9 @@ export class HostLock {
       const r = await this.s.ssh.exec(command, { stdin: JSON.stringify(this.owner) + '\n' });
       if (r.code === 0) {
         this.held = true;
-        return r.stdout;
+        const end = r.stdout.indexOf('\n');
+        this.madeDir = r.stdout.slice(0, end < 0 ? undefined : end) || undefined;
+        return end < 0 ? '' : r.stdout.slice(end + 1);
       }
       const holder = describeOwner((await this.s.ssh.exec(this.cmd.readOwner())).stdout);
       if (Date.now() + pollMs > deadline)
@@ -57,9 +61,11 @@ export class HostLock {
     }
   }
 
-  async release(): Promise<void> {
+  /** `removeMadeDirs`: also take away the root (and its parents) that taking the lock made, when empty. */
+  async release(opts: { removeMadeDirs?: boolean } = {}): Promise<void> {
     if (!this.held) return;
-    await this.s.ssh.run('release the lock', this.cmd.release(this.owner.token));
+    const tidy = opts.removeMadeDirs && this.madeDir ? `; ${this.cmd.removeMadeDirs(this.madeDir)}` : '';
+    await this.s.ssh.run('release the lock', `${this.cmd.release(this.owner.token)}${tidy}`);
     this.held = false;
   }
 }

@@ -14,9 +14,22 @@ export interface LockOwner {
 export class LockCommands {
   constructor(private readonly layout: ReleaseLayout) {}
 
-  /** Exit 0: taken, and the owner (stdin) recorded. Non-zero: someone holds it. */
+  /**
+   * Exit 0: taken, the owner (stdin) recorded, and the first line of stdout the outermost directory
+   * it had to make for the root (empty when the root was there). Non-zero: someone holds it.
+   */
   acquire(): string {
-    return `mkdir -p ${quote(this.layout.root)} && mkdir ${quote(this.layout.lockDir)} 2>/dev/null && cat > ${quote(this.layout.lockOwner)}`;
+    const root = quote(this.layout.root);
+    const outermostMissing = `made=; d=${root}; while [ ! -e "$d" ]; do made=$d; d=$(dirname "$d"); done`;
+    return `${outermostMissing}; mkdir -p ${root} && mkdir ${quote(this.layout.lockDir)} 2>/dev/null && cat > ${quote(this.layout.lockOwner)} && printf '%s\\n' "$made"`;
+  }
+
+  /**
+   * Removes the directories acquire() made, from the root out to `outermost`; rmdir takes only an
+   * empty one, so whatever another run put there since stays.
+   */
+  removeMadeDirs(outermost: string): string {
+    return `d=${quote(this.layout.root)}; while rmdir "$d" 2>/dev/null && [ "$d" != ${quote(outermost)} ]; do d=$(dirname "$d"); done; true`;
   }
 
   readOwner(): string {

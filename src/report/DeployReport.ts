@@ -11,6 +11,7 @@ function headline(o: DeployOutcome): [Outcome, string] {
   if (o.status === 'deployed') return ['success', `deployed — ${release}`];
   if (o.status === 'rolled-back') return ['failure', `rolled back — ${release} failed its health gate`];
   if (o.status === 'dry-run') return ['neutral', `dry run (nothing changed) — ${release}`];
+  if (o.error) return ['failure', `failed before the rollout (nothing changed) — ${release}`];
   return ['failure', `failed — ${release}`];
 }
 
@@ -28,6 +29,7 @@ export function deploySummary(
 ): RunSummary {
   const [outcome, text] = headline(o);
   const s = new RunSummary(`Deploy ${app}`).headline(outcome, text);
+  if (o.error) s.paragraph(o.error.message.split('\n')[0]!);
   s.table(
     ['Host', 'Result', 'Now running', 'Image', 'Connect', 'Pull', 'Start', 'Gate'],
     o.hosts.map((h) => [
@@ -41,15 +43,23 @@ export function deploySummary(
       h.gate ? `${formatMs(h.timings.gateMs)}${h.gate.healthy ? '' : ' ✗'}` : undefined,
     ]),
   );
-  for (const h of o.hosts) hostDetails(s, h);
+  for (const h of o.hosts) hostDetails(s, h, !!o.error);
   const first = o.hosts[0];
   // What this run deployed (the headline says what runs now).
   s.facts({ release: o.status === 'dry-run' ? undefined : o.releaseId, image: first?.image, ...facts });
   return s;
 }
 
-function hostDetails(s: RunSummary, h: HostResult): void {
-  if (h.reason)
+function hostDetails(s: RunSummary, h: HostResult, beforeRollout: boolean): void {
+  if (h.status === 'unchanged')
+    s.paragraph(
+      `**${h.host}**: was ready, and is left as it was: another host failed before the rollout. Now running: ${h.release ? `\`${h.release}\`` : 'nothing'}.`,
+    );
+  else if (h.reason && beforeRollout)
+    s.paragraph(
+      `**${h.host}**: failed before the rollout, at ${h.reason}. Nothing was changed; now running: ${h.release ? `\`${h.release}\`` : 'nothing'}.`,
+    );
+  else if (h.reason)
     s.paragraph(
       `**${h.host}**: release \`${h.attempted}\` failed: ${h.reason}. Now running: ${h.release ? `\`${h.release}\`` : 'nothing healthy'}.`,
     );
@@ -71,7 +81,8 @@ export function deployAnnotations(app: string, o: DeployOutcome): void {
     );
     return;
   }
-  if (o.status === 'dry-run') return;
+  // A failure before the rollout is the step's one error (the summary has each host).
+  if (o.status === 'dry-run' || o.error) return;
   for (const h of o.hosts.filter((x) => x.status !== 'deployed')) {
     annotate(
       'error',
@@ -79,6 +90,28 @@ export function deployAnnotations(app: string, o: DeployOutcome): void {
       h.status === 'rolled-back' ? 'Rolled back' : 'Deploy failed',
     );
   }
+}
+
+/** The step's failure message, or undefined when the deploy did what was asked. */
+export function deployFailure(app: string, o: DeployOutcome, seeWhere = 'the job summary'): string | undefined {
+  if (o.error) return o.error.message;
+  if (o.status !== 'failed' && o.status !== 'rolled-back') return undefined;
+  return `Deploy of ${app} ${o.status === 'rolled-back' ? 'was rolled back' : 'failed'}: see ${seeWhere}`;
+}
+
+/**
+ * The summary when the inputs are refused, before any host is contacted: the error, and each host
+ * that could be read from the inputs, untouched.
+ */
+export function inputErrorSummary(app: string | undefined, error: Error, hosts: string[]): RunSummary {
+  const s = new RunSummary(app ? `Deploy ${app}` : 'Deploy').headline('failure', 'failed: bad input (nothing changed)');
+  s.paragraph(error.message.split('\n')[0]!);
+  if (hosts.length)
+    s.table(
+      ['Host', 'Result'],
+      hosts.map((h) => [h, 'not contacted (bad input)']),
+    );
+  return s.facts({});
 }
 
 /** The GitHub Deployment a deploy records: for the commit the image was built from. */

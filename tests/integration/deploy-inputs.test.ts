@@ -26,16 +26,26 @@ describe.skipIf(!!reason)(`deploy input errors${reason ? ` (skipped: ${reason})`
 
   const nothingOnHost = () => expect(onHost(`test -e ${app.root} && echo exists || echo absent`)).toBe('absent');
 
-  const cases: [string, () => Promise<Record<string, string>>, RegExp][] = [
+  const rowOf = (host: string, result: string) => `| ${host} | ${result} |`;
+  const notContacted = () => [rowOf(info.hostSpec, 'not contacted (bad input)')];
+  // What each case's job summary shows per host: none when the hosts input itself is wrong.
+  const cases: [
+    string,
+    () => Promise<Record<string, string>>,
+    RegExp,
+    ((given: Record<string, string>) => string[])?,
+  ][] = [
     [
       'a malformed host',
       async () => ({ hosts: 'app1.example.com' }),
       /Input 'hosts': 'app1.example.com' is not user@host\[:port\]/,
+      () => [],
     ],
     [
       'a host with a bad port',
       async () => ({ hosts: 'deploy@app1:70000' }),
       /Input 'hosts': .*port 70000 is out of range/,
+      () => [],
     ],
     ['a missing key', async () => ({ 'ssh-key': '' }), /Input 'ssh-key': is required/],
     [
@@ -48,6 +58,8 @@ describe.skipIf(!!reason)(`deploy input errors${reason ? ` (skipped: ${reason})`
       'known hosts without this host',
       async () => ({ 'known-hosts': info.knownHosts.replace(`]:${info.sshPort} `, ']:2999 ') }),
       /Input 'known-hosts': has no key for \[127.0.0.1\]:2222; add the line that `ssh-keyscan -p 2222 127.0.0.1` prints/,
+      // Found when connecting: the host has its row, saying what failed there.
+      () => [rowOf(info.hostSpec, 'failed')],
     ],
     [
       'an unknown compose file',
@@ -98,16 +110,28 @@ describe.skipIf(!!reason)(`deploy input errors${reason ? ` (skipped: ${reason})`
         return { hosts: `${info.hostSpec}\nnjord@127.0.0.1:${port}`, 'known-hosts': known };
       },
       /Input 'hosts': cannot reach njord@127.0.0.1:\d+: ECONNREFUSED/,
+      // Both were contacted: the one that answered was fine, and nothing changed there either.
+      (given) => [rowOf(info.hostSpec, 'unchanged'), rowOf(given.hosts!.split('\n')[1]!, 'failed')],
     ],
   ];
 
-  for (const [what, inputs, message] of cases) {
+  for (const [what, inputs, message, rows = notContacted] of cases) {
     it(`refuses ${what}, naming the input, changing nothing`, async () => {
-      const run = await deploy(info, app, image.refByDigest, await inputs(), { skipPost: true });
+      const given = await inputs();
+      const run = await deploy(info, app, image.refByDigest, given, { skipPost: true });
       expect(run.exitCode).toBe(1);
       const error = run.annotations.find((a) => a.kind === 'error');
       expect(error?.message, visibleLog(run)).toMatch(message);
+      expect(run.annotations.filter((a) => a.kind === 'error')).toHaveLength(1);
       nothingOnHost();
+      // The outputs and the job summary say it failed, and why, as well as the step does.
+      expect(run.outputs.status).toBe('failed');
+      expect(run.outputs.release).toBe('');
+      expect(run.summary).toMatch(/^## ❌ Deploy .*: failed/m);
+      expect(run.summary).toContain(error!.message.split('\n')[0]);
+      const expected = rows(given);
+      for (const row of expected) expect(run.summary).toContain(row);
+      expect(run.summary.match(/^\| (?!Host |---)/gm) ?? []).toHaveLength(expected.length);
     });
   }
 });

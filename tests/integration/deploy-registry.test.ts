@@ -74,5 +74,29 @@ describe.skipIf(!!reason)(`deploy from a private registry${reason ? ` (skipped: 
     expect({ releases: releasesOnHost(app), current: currentOnHost(app) }).toEqual(before);
     expect(onHost(`ls -A ${app.root}`)).not.toContain('.lock');
     expect(await served(app)).toBe('v1');
+    // The outputs and the summary say what runs still, and what failed where.
+    expect(run.outputs).toMatchObject({
+      status: 'failed',
+      release: before.current,
+      'previous-release': before.current,
+    });
+    expect(run.summary).toMatch(/^## ❌ Deploy .*: failed before the rollout \(nothing changed\)/m);
+    expect(run.summary).toContain(`| ${info.hostSpec} | failed | ${before.current} |`);
+    expect(run.summary).toContain(
+      `**${info.hostSpec}**: failed before the rollout, at log in to the registry and upload the release: Input 'registry-password'`,
+    );
+  });
+
+  it('a refused login on a first deploy leaves no trace on the host: no remote-dir, no releases/, no .docker', async () => {
+    const fresh = await newApp(info, 'private-first');
+    try {
+      const run = await deploy(info, fresh, image, login('not-the-password'));
+      expect(run.exitCode).toBe(1);
+      expect(run.annotations.find((a) => a.kind === 'error')?.message).toContain(`Input 'registry-password'`);
+      expect(run.outputs).toMatchObject({ status: 'failed', release: '', 'previous-release': '' });
+      expect(onHost(`test -e ${fresh.root} && ls -A ${fresh.root} || echo absent`)).toBe('absent');
+    } finally {
+      removeApp(fresh);
+    }
   });
 });

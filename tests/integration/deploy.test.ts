@@ -201,6 +201,13 @@ describe.skipIf(!!reason)(`deploy action${reason ? ` (skipped: ${reason})` : ''}
     expect(await served(a)).toBe('v1');
     // sshd logs every successful authentication; there was none for the refused attempt.
     expect(logins).toBe(0);
+    // The step, its outputs and its summary all say it failed, and where.
+    expect(run.outputs.status).toBe('failed');
+    expect(run.summary).toMatch(/^## ❌ Deploy .*: failed before the rollout \(nothing changed\)/m);
+    expect(run.summary).toContain(`| ${info.hostSpec} | failed |`);
+    expect(run.summary).toMatch(
+      new RegExp(`\\*\\*${info.hostSpec}\\*\\*: failed before the rollout, at connect: Input 'known-hosts'`),
+    );
   });
 
   it('serialises two deploys at once on the app lock', async () => {
@@ -222,6 +229,8 @@ describe.skipIf(!!reason)(`deploy action${reason ? ` (skipped: ${reason})` : ''}
 
   it('waits lock-timeout for a lock held by someone else, then fails naming them', async () => {
     const a = await app('held');
+    const good = await deploy(info, a, v1.refByDigest);
+    expect(good.exitCode, visibleLog(good)).toBe(0);
     onHost(
       `mkdir -p ${a.root}/.lock && echo '{"token":"t","action":"rollback","actor":"alice","runUrl":"https://github.com/acme/shop/actions/runs/7","since":"2026-01-01T00:00:00Z"}' > ${a.root}/.lock/owner.json`,
     );
@@ -230,8 +239,20 @@ describe.skipIf(!!reason)(`deploy action${reason ? ` (skipped: ${reason})` : ''}
     expect(visibleLog(run)).toMatch(
       /held by rollback by alice since 2026-01-01T00:00:00Z \(https:\/\/github.com\/acme\/shop\/actions\/runs\/7\); waited 2s/,
     );
-    expect(releasesOnHost(a)).toEqual([]);
+    expect(releasesOnHost(a)).toEqual([good.outputs.release]);
     expect(onHost(`cat ${a.root}/.lock/owner.json`)).toContain('alice');
+    // What runs is read without the lock, for the outputs and the summary.
+    expect(run.outputs).toMatchObject({
+      status: 'failed',
+      release: good.outputs.release,
+      'previous-release': good.outputs.release,
+    });
+    expect(run.summary).toMatch(/^## ❌ Deploy .*: failed before the rollout/m);
+    expect(run.summary).toContain(`| ${info.hostSpec} | failed | ${good.outputs.release} |`);
+    expect(run.summary).toContain(
+      `failed before the rollout, at take the lock: ${info.hostSpec}: ${a.root}/.lock is held by rollback by alice`,
+    );
+    expect(await served(a)).toBe('v1');
   });
 
   it('frees the lock in the post step when the deploy is killed mid-way', async () => {

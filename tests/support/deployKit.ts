@@ -133,24 +133,33 @@ export function visibleLog(run: ActionRun): string {
 }
 
 /**
- * A second key authorised for the sandbox user, so a test can count its own logins in the sshd log
- * ("Accepted publickey … SHA256:<fingerprint>") whatever else is using the sandbox.
+ * A second key authorised for the sandbox user (and the other home directories given), so a test can
+ * count its own logins in the sshd log ("Accepted publickey for <user> … SHA256:<fingerprint>")
+ * whatever else is using the sandbox. `keyOptions` go before the key in authorized_keys.
  */
-export function extraKey(info: SandboxInfo): { privateKey: string; logins: () => number; remove: () => void } {
+export function extraKey(
+  info: SandboxInfo,
+  opts: { homeDirs?: string[]; keyOptions?: string } = {},
+): { privateKey: string; logins: (user?: string) => number; remove: () => void } {
   const dir = mkdtempSync(join(tmpdir(), 'njord-key-'));
   sh(`ssh-keygen -q -t ed25519 -N '' -C njord-test-extra -f ${dir}/id`);
   const pub = readFileSync(`${dir}/id.pub`, 'utf8').trim();
   const fp = sh(`ssh-keygen -lf ${dir}/id.pub`).split(/\s+/)[1]!;
-  const keys = `${info.homeDir}/.ssh/authorized_keys`;
-  sh(`echo '${pub}' >> ${keys}`);
+  const keyFiles = (opts.homeDirs ?? [info.homeDir]).map((home) => `${home}/.ssh/authorized_keys`);
+  const entry = opts.keyOptions ? `${opts.keyOptions} ${pub}` : pub;
+  for (const keys of keyFiles) sh(`echo '${entry}' >> ${keys}`);
   return {
     privateKey: readFileSync(`${dir}/id`, 'utf8'),
-    logins: () =>
+    logins: (user) =>
       readFileSync(sandboxFiles.sshdLog, 'utf8')
         .split('\n')
-        .filter((l) => l.startsWith('Accepted publickey') && l.trimEnd().endsWith(fp)).length,
+        .filter(
+          (l) =>
+            l.startsWith(user ? `Accepted publickey for ${user} ` : 'Accepted publickey') && l.trimEnd().endsWith(fp),
+        ).length,
     remove: () => {
-      sh(`grep -vF '${pub}' ${keys} > ${keys}.tmp || true; cat ${keys}.tmp > ${keys}; rm -f ${keys}.tmp`);
+      for (const keys of keyFiles)
+        sh(`grep -vF '${pub}' ${keys} > ${keys}.tmp || true; cat ${keys}.tmp > ${keys}; rm -f ${keys}.tmp`);
       rmSync(dir, { recursive: true, force: true });
     },
   };

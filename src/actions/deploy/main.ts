@@ -2,11 +2,19 @@
 import * as core from '@actions/core';
 import { readConnection } from '../../connection/ConnectionConfig.js';
 import { closeHosts, openHosts } from '../../connection/HostSession.js';
-import { readDeployConfig } from '../../deploy/DeployConfig.js';
+import { readDeployConfig, type DeployConfig } from '../../deploy/DeployConfig.js';
 import { deploy } from '../../deploy/Deployer.js';
 import { InputReader, runnerInputs } from '../../inputs/InputReader.js';
+import { parseHostList } from '../../ssh/HostSpec.js';
 import { releaseByToken } from '../../release/HostLock.js';
-import { deployAnnotations, deploymentRequest, deploymentVerdict, deploySummary } from '../../report/DeployReport.js';
+import {
+  deployAnnotations,
+  deployFailure,
+  deploymentRequest,
+  deploymentVerdict,
+  deploySummary,
+  inputErrorSummary,
+} from '../../report/DeployReport.js';
 import { readDeploymentTarget, recordDeployment } from '../../report/Deployments.js';
 import { actionLog, maskSecrets, runLinks, setOutputs } from '../../report/Reporter.js';
 import { runAction } from '../../runtime/runAction.js';
@@ -19,13 +27,21 @@ async function main(): Promise<void> {
     inputs.raw('github-token'),
     ...inputs.keyValuesLoose('secrets'),
   ]);
-  const cfg = readDeployConfig(inputs, process.env.GITHUB_WORKSPACE || process.cwd(), {
-    gitSha: process.env.GITHUB_SHA,
-    ref: process.env.GITHUB_REF,
-    runUrl: runLinks().runUrl,
-    actor: process.env.GITHUB_ACTOR,
-    repository: process.env.GITHUB_REPOSITORY,
-  });
+  let cfg: DeployConfig;
+  try {
+    cfg = readDeployConfig(inputs, process.env.GITHUB_WORKSPACE || process.cwd(), {
+      gitSha: process.env.GITHUB_SHA,
+      ref: process.env.GITHUB_REF,
+      runUrl: runLinks().runUrl,
+      actor: process.env.GITHUB_ACTOR,
+      repository: process.env.GITHUB_REPOSITORY,
+    });
+  } catch (err) {
+    // No host was contacted: nothing is known of what runs there.
+    setOutputs({ status: 'failed', release: '', 'previous-release': '', 'release-attempted': '' });
+    await inputErrorSummary(inputs.string('app') || undefined, err as Error, hostsAsGiven(inputs)).write();
+    throw err;
+  }
   const target = readDeploymentTarget(inputs, process.env, actionLog, cfg.meta.runUrl);
   const started = Date.now();
   const { result: outcome, deployment } = await recordDeployment(
@@ -47,10 +63,17 @@ async function main(): Promise<void> {
     tookMs: Date.now() - started,
     environment: deployment.id === undefined ? undefined : { name: target!.environment, url: target!.environmentUrl },
   }).write();
-  if (outcome.status === 'failed' || outcome.status === 'rolled-back')
-    core.setFailed(
-      `Deploy of ${cfg.app} ${outcome.status === 'rolled-back' ? 'was rolled back' : 'failed'}: see the job summary`,
-    );
+  const failure = deployFailure(cfg.app, outcome);
+  if (failure) core.setFailed(failure);
+}
+
+/** The hosts input's labels, when it parses, for the summary of a refused input. */
+function hostsAsGiven(inputs: InputReader): string[] {
+  try {
+    return parseHostList(inputs.list('hosts')).map((h) => h.label);
+  } catch {
+    return [];
+  }
 }
 
 async function post(): Promise<void> {
