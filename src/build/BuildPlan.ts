@@ -27,6 +27,8 @@ export interface Step {
   env?: Record<string, string>;
   /** A failure here is expected at times (no cache yet) and does not fail the build. */
   mayFail?: boolean;
+  /** What the user can do when this step fails, added to its error. */
+  whenFailed?: string;
 }
 
 export const CACHE_TAG = 'buildcache';
@@ -65,6 +67,9 @@ export function buildxPlan(
 ): BuildxPlan {
   const needsContainer = current.driver === 'docker' && (spec.cache !== 'none' || spec.platforms.length > 1);
   const builder = needsContainer ? opts.ownBuilder : undefined;
+  const cannot = spec.cache !== 'none' ? 'export a build cache' : 'build several platforms';
+  const asks = spec.cache !== 'none' ? `cache: ${spec.cache}` : `platforms: ${spec.platforms.join(', ')}`;
+  const instead = spec.cache !== 'none' ? 'set cache: none' : 'give one platform';
   const args = ['buildx', 'build'];
   if (builder) args.push('--builder', builder);
   args.push(...commonFlags(spec));
@@ -83,7 +88,9 @@ export function buildxPlan(
       ? [
           {
             argv: ['buildx', 'create', '--name', builder, '--driver', 'docker-container', '--bootstrap'],
-            why: `create a docker-container builder (the '${current.name}' builder's docker driver cannot ${spec.cache !== 'none' ? 'export a build cache' : 'build several platforms'})`,
+            why: `create a docker-container builder (the '${current.name}' builder's docker driver cannot ${cannot})`,
+            // The builder runs moby/buildkit from Docker Hub: a runner that cannot pull it cannot have it.
+            whenFailed: `${asks} needs this builder, which runs the moby/buildkit image; ${instead}, or set up a builder before this step (docker/setup-buildx-action)`,
           },
         ]
       : [],

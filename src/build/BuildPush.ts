@@ -257,7 +257,8 @@ async function step({ docker, cfg, log }: Runner, s: Step, opts: { live?: boolea
     throw new Error(explainPushFailure(cfg.registry, cfg.image.name, out, !!cfg.login));
   if (s.why === 'build' || s.why === 'build and push')
     throw new Error(`docker ${buildx ? 'buildx build' : 'build'} failed: ${errorLine(out)}`);
-  throw new Error(`docker ${s.argv.slice(0, 2).join(' ')} failed (${s.why}): ${lastLines(r)}`);
+  const failed = `docker ${s.argv.slice(0, 2).join(' ')} failed (${s.why}): ${lastLines(r)}`;
+  throw new Error(s.whenFailed ? `${failed}. ${s.whenFailed}` : failed);
 }
 
 /** `sha-abc1234: digest: sha256:… size: 942` in `docker push` output. */

@@ -12,6 +12,7 @@ import {
   readdirSync,
   readFileSync,
   rmSync,
+  symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { request } from 'node:https';
@@ -95,6 +96,30 @@ async function tagsInRegistry(host: string, repo: string, auth?: AuthRegistry): 
   if (r.status === 404) return [];
   expect(r.status).toBe(200);
   return ((JSON.parse(r.body) as { tags?: string[] }).tags ?? []).sort();
+}
+
+/** The OCI labels the action computes for a push of `sha` on the main branch of acme/shop. */
+const mainBranchLabels = (sha: string) => ({
+  'org.opencontainers.image.source': 'https://github.com/acme/shop',
+  'org.opencontainers.image.url': 'https://github.com/acme/shop',
+  'org.opencontainers.image.revision': sha,
+  'org.opencontainers.image.version': 'main',
+  'org.opencontainers.image.title': 'shop',
+  'org.opencontainers.image.description': 'The shop',
+});
+
+/** The tags a push of `sha` to main gets (TagRules), as a user expects them: not the action's word. */
+const mainBranchTags = (sha: string) => ['main', 'latest', `sha-${sha.slice(0, 7)}`];
+
+/** Pulls image@digest afresh (a DOCKER_CONFIG with a login, for a registry that wants one) and reads its labels. */
+function pulledLabels(image: string, digest: string, dockerConfig?: string): Record<string, string> {
+  const env = dockerConfig ? { ...process.env, DOCKER_CONFIG: dockerConfig } : undefined;
+  sh(`docker images -q ${image} | sort -u | xargs -r docker rmi -f >/dev/null`);
+  sh(`docker pull -q ${image}@${digest}`, { env });
+  return JSON.parse(sh(`docker image inspect --format '{{json .Config.Labels}}' ${image}@${digest}`)) as Record<
+    string,
+    string
+  >;
 }
 
 /**
@@ -206,10 +231,11 @@ describe.skipIf(!!reason)(`build-push action${reason ? ` (skipped: ${reason})` :
       image,
       'image-ref': `${image}@${digest}`,
       version: 'main',
-      tags: [`${image}:main`, `${image}:latest`, `${image}:sha-${short}`].join('\n'),
+      tags: mainBranchTags(sha)
+        .map((t) => `${image}:${t}`)
+        .join('\n'),
     });
-    for (const tag of ['main', 'latest', `sha-${short}`])
-      expect(await digestInRegistry(info.registry, repo, tag), tag).toBe(digest);
+    for (const tag of mainBranchTags(sha)) expect(await digestInRegistry(info.registry, repo, tag), tag).toBe(digest);
     // cache: gha (the default) falls back to a registry cache tag on the classic builder.
     expect(await tagsInRegistry(info.registry, repo)).toEqual(['buildcache', 'latest', 'main', `sha-${short}`]);
     expect(r.stdout).toContain('Builder: classic docker build');
@@ -218,16 +244,9 @@ describe.skipIf(!!reason)(`build-push action${reason ? ` (skipped: ${reason})` :
     expect(r.stdout).toContain(`Tagged latest, sha-${short}, buildcache in the registry: the same manifest, ${digest}`);
 
     // What a user pulls: the labels, and the image runs with the build arg baked in.
-    sh(`docker rmi -f ${image}:main ${image}:latest ${image}:sha-${short} ${image}:buildcache >/dev/null`);
-    sh(`docker pull -q ${image}@${digest}`);
-    const labels = JSON.parse(sh(`docker image inspect --format '{{json .Config.Labels}}' ${image}@${digest}`));
+    const labels = pulledLabels(image, digest);
     expect(labels).toMatchObject({
-      'org.opencontainers.image.source': 'https://github.com/acme/shop',
-      'org.opencontainers.image.url': 'https://github.com/acme/shop',
-      'org.opencontainers.image.revision': sha,
-      'org.opencontainers.image.version': 'main',
-      'org.opencontainers.image.title': 'shop',
-      'org.opencontainers.image.description': 'The shop',
+      ...mainBranchLabels(sha),
       'org.opencontainers.image.vendor': 'Acme',
       'org.example.team': 'web',
       'org.example.note': 'say "hi" to $HOME \\ later',
@@ -235,7 +254,7 @@ describe.skipIf(!!reason)(`build-push action${reason ? ` (skipped: ${reason})` :
     // All labels in one LABEL step appended to a copy of the Dockerfile, not a step per --label.
     expect(r.stdout.match(/^Step \d+\/\d+ : LABEL /gm)).toHaveLength(1);
     expect(r.stdout).not.toContain('--label');
-    expect(Date.now() - Date.parse(labels['org.opencontainers.image.created'])).toBeLessThan(10 * 60_000);
+    expect(Date.now() - Date.parse(labels['org.opencontainers.image.created'] ?? '')).toBeLessThan(10 * 60_000);
     expect(sh(`docker run --rm ${image}@${digest}`)).toBe('hi from the build arg\nmain-1\n');
     // The last stage is built when no target is given.
     expect(sh(`docker run --rm ${image}@${digest} /bin/busybox ls /full`).trim()).toBe('/full');
@@ -249,6 +268,70 @@ describe.skipIf(!!reason)(`build-push action${reason ? ` (skipped: ${reason})` :
     expect(r.annotations.filter((a) => a.kind !== 'notice')).toEqual([]);
     // Nothing left to clean up after a successful step: no post step (post-if: failure() || cancelled()).
     expect(r.post).toBeUndefined();
+  });
+
+  describe("buildx (Debian trixie's plugin, in a DOCKER_CONFIG of this test's own), the default docker driver", () => {
+    /** A runner whose docker CLI has buildx: DOCKER_CONFIG with the plugin in its cli-plugins. */
+    const buildxConfig = (): string => {
+      if (!info.buildxPlugin) throw new Error(`the sandbox has no buildx plugin: ${info.buildxMissing}`);
+      const config = mkdtempSync(join(scratch, 'buildx-config-'));
+      mkdirSync(join(config, 'cli-plugins'));
+      symlinkSync(info.buildxPlugin, join(config, 'cli-plugins', 'docker-buildx'));
+      return config;
+    };
+
+    it('one buildx build --push: the digest from its metadata file is the manifest every computed tag resolves to, labels on the pulled image', async () => {
+      const repo = repoName('buildx');
+      const image = `${info.registry}/${repo}`;
+      const sha = hex40();
+      const r = await run(
+        buildContext('buildx-1'),
+        { image, cache: 'none', 'build-args': 'GREETING=hi from buildx', labels: 'org.example.team=web' },
+        { sha },
+        { env: { DOCKER_CONFIG: buildxConfig() } },
+      );
+      expect(r.exitCode, visibleLog(r)).toBe(0);
+      expect(r.stdout).toMatch(/^Builder: buildx \S+ \('default', docker driver\)$/m);
+      expect(r.stdout).toMatch(/\[build and push\] docker buildx build .*--push --metadata-file \S+metadata\.json /);
+      expect(r.stdout).not.toContain('docker push');
+
+      const digest = r.outputs.digest!;
+      expect(digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+      expect(r.outputs['image-ref']).toBe(`${image}@${digest}`);
+      for (const tag of mainBranchTags(sha)) expect(await digestInRegistry(info.registry, repo, tag), tag).toBe(digest);
+      expect(await tagsInRegistry(info.registry, repo)).toEqual(mainBranchTags(sha).sort());
+
+      expect(pulledLabels(image, digest)).toMatchObject({ ...mainBranchLabels(sha), 'org.example.team': 'web' });
+      expect(sh(`docker run --rm ${image}@${digest}`)).toBe('hi from buildx\nbuildx-1\n');
+
+      expect(r.summary).toContain(`Build and push: pushed ${image}@${digest}`);
+      expect(r.summary).toMatch(/\| buildx \S+ \(docker\) \|/);
+      expect(r.summary).toContain('in the build');
+      expect(r.summary).toContain('Every tag was read back from the registry');
+      expect(r.annotations.filter((a) => a.kind !== 'notice')).toEqual([]);
+    });
+
+    it('cache: registry needs a docker-container builder; where it cannot start, the error says what to do and nothing is pushed', async () => {
+      const repo = repoName('buildx-cache');
+      const image = `${info.registry}/${repo}`;
+      const config = buildxConfig();
+      const r = await run(
+        buildContext('buildx-cache'),
+        { image, cache: 'registry' },
+        {},
+        { env: { DOCKER_CONFIG: config } },
+      );
+      expect(r.exitCode).toBe(1);
+      expect(r.stdout).toContain('docker buildx create --name njord-');
+      expect(r.annotations.find((a) => a.kind === 'error')?.message).toMatch(
+        /^docker buildx create failed \(create a docker-container builder \(the 'default' builder's docker driver cannot export a build cache\)\): [^]*\. cache: registry needs this builder, which runs the moby\/buildkit image; set cache: none, or set up a builder before this step \(docker\/setup-buildx-action\)$/,
+      );
+      expect(r.stdout).not.toContain('[build and push]');
+      expect(await tagsInRegistry(info.registry, repo)).toEqual([]);
+      // The half-made builder is gone: buildx knows only its default one.
+      const builders = sh('docker buildx ls --format "{{.Name}}"', { env: { ...process.env, DOCKER_CONFIG: config } });
+      expect(builders.split('\n').filter((b) => b.startsWith('njord-'))).toEqual([]);
+    });
   });
 
   it('a v1.2.3 tag under node24: 1.2.3, 1.2, 1, latest; a pre-release after it moves none of them', async () => {
@@ -296,18 +379,27 @@ describe.skipIf(!!reason)(`build-push action${reason ? ` (skipped: ${reason})` :
           if (environ().includes(`DOCKER_CONFIG=${runnerTemp}/njord-docker-`)) sawPrivateConfig = true;
         }
       }, 2);
+      const sha = hex40();
       const r = await run(
         buildContext('auth'),
         { image, username: auth.username, password: auth.password, cache: 'none' },
-        {},
+        { sha },
         { env: { RUNNER_TEMP: runnerTemp } },
       );
       watch.stop();
       expect(r.exitCode, visibleLog(r)).toBe(0);
       const digest = r.outputs.digest!;
       expect(digest).toMatch(/^sha256:/);
-      for (const tag of r.outputs.tags!.split('\n').map((t) => t.split(':').pop()!))
+      for (const tag of mainBranchTags(sha))
         expect(await digestInRegistry(auth.host, repo, tag, auth), tag).toBe(digest);
+      expect(await tagsInRegistry(auth.host, repo, auth)).toEqual(mainBranchTags(sha).sort());
+      // The labels on what a user pulls with their own login (the action's login is gone by now).
+      const userConfig = mkdtempSync(join(scratch, 'docker-config-'));
+      sh(`docker login --username ${auth.username} --password-stdin ${auth.host} >/dev/null 2>&1`, {
+        env: { ...process.env, DOCKER_CONFIG: userConfig },
+        input: auth.password,
+      });
+      expect(pulledLabels(image, digest, userConfig)).toMatchObject(mainBranchLabels(sha));
       expect(r.summary).toContain('Every tag was read back from the registry');
       expect(r.summary).toMatch(/\| \d+(\.\d)? (kB|MB) compressed \|/);
 
@@ -319,8 +411,8 @@ describe.skipIf(!!reason)(`build-push action${reason ? ` (skipped: ${reason})` :
       expect(visibleLog(r)).not.toContain(auth.password);
       expect(r.stdout).toContain(`Logged out of ${auth.host}`);
       expect(readdirSync(runnerTemp)).toEqual([]);
-      const userConfig = join(homedir(), '.docker', 'config.json');
-      if (existsSync(userConfig)) expect(readFileSync(userConfig, 'utf8')).not.toContain(auth.host);
+      const homeConfig = join(homedir(), '.docker', 'config.json');
+      if (existsSync(homeConfig)) expect(readFileSync(homeConfig, 'utf8')).not.toContain(auth.host);
     });
 
     it('logged in by an earlier step (docker config, no password): docker pushes each tag, the digest stands', async () => {
@@ -417,9 +509,9 @@ describe.skipIf(!!reason)(`build-push action${reason ? ` (skipped: ${reason})` :
     });
     afterAll(() => reg?.stop());
 
-    /** The test's own token flow: a pull token from the realm the registry names, then the manifest. */
-    async function digestWithToken(repo: string, tag: string): Promise<string> {
-      const url = `http://${reg.host}/v2/${repo}/manifests/${tag}`;
+    /** The test's own token flow: a pull token from the realm the registry names, then the GET. */
+    async function getWithToken(repo: string, path: string): Promise<Response> {
+      const url = `http://${reg.host}/v2/${repo}/${path}`;
       const challenge = (await fetch(url, { method: 'HEAD' })).headers.get('www-authenticate') ?? '';
       const realm = /realm="([^"]+)"/.exec(challenge)![1]!;
       const service = /service="([^"]+)"/.exec(challenge)![1]!;
@@ -428,7 +520,11 @@ describe.skipIf(!!reason)(`build-push action${reason ? ` (skipped: ${reason})` :
       const { token } = (await (await fetch(tokenUrl, { headers: { Authorization: `Basic ${basic}` } })).json()) as {
         token: string;
       };
-      const r = await fetch(url, { headers: { Accept: ACCEPT, Authorization: `Bearer ${token}` } });
+      return fetch(url, { headers: { Accept: ACCEPT, Authorization: `Bearer ${token}` } });
+    }
+
+    async function digestWithToken(repo: string, tag: string): Promise<string> {
+      const r = await getWithToken(repo, `manifests/${tag}`);
       if (r.status !== 200) return `HTTP ${r.status}`;
       const own = `sha256:${createHash('sha256')
         .update(Buffer.from(await r.arrayBuffer()))
@@ -462,6 +558,32 @@ describe.skipIf(!!reason)(`build-push action${reason ? ` (skipped: ${reason})` :
         actions: ['pull', 'push'],
       });
       expect(visibleLog(r)).not.toContain(reg.password);
+    });
+
+    it('a logged-in user without push rights: the push is refused with the explained error, and nothing is pushed', async () => {
+      const repo = repoName('reader');
+      const image = `${reg.host}/${repo}`;
+      const { username, password } = reg.reader;
+      const r = await run(buildContext('reader'), { image, username, password, cache: 'none' });
+      expect(r.exitCode).toBe(1);
+      expect(r.stdout).toContain(`Logged in to ${reg.host} as ${username}`);
+      const esc = (t: string) => t.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+      expect(r.annotations.find((a) => a.kind === 'error')?.message).toMatch(
+        new RegExp(
+          `^${esc(reg.host)} refused the push to ${esc(image)}: .+\\. The user may not write to this repository; check its permissions and the username input\\.$`,
+        ),
+      );
+      // Refused for want of rights, not of a login: docker asked for push, the token service gave pull.
+      expect(reg.grants).toContainEqual({
+        scope: expect.stringMatching(new RegExp(`^repository:${esc(repo)}:(push,pull|pull,push)$`)),
+        account: username,
+        actions: ['pull'],
+      });
+      const tags = await getWithToken(repo, 'tags/list');
+      expect(tags.status, await tags.clone().text()).toBe(404);
+      expect(((await tags.json()) as { errors: { code: string }[] }).errors[0]?.code).toBe('NAME_UNKNOWN');
+      expect(r.stdout).toContain(`Logged out of ${reg.host}`);
+      expect(visibleLog(r)).not.toContain(password);
     });
   });
 

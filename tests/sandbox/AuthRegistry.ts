@@ -8,7 +8,9 @@
 //
 // startTokenRegistry(): a registry with token auth, as GHCR and Docker Hub do it (a 401 names a
 // token service; the client gets a signed JWT there with its password, for the scope it needs). The
-// token service runs in the calling test process and the registry is its own, stopped with it.
+// token service runs in the calling test process and the registry is its own, stopped with it. It
+// also knows a read-only user: Debian's docker-registry grants htpasswd users all or nothing, a token
+// service grants what it likes.
 import { spawn, spawnSync } from 'node:child_process';
 import { createPrivateKey, randomBytes, sign, X509Certificate } from 'node:crypto';
 import {
@@ -330,6 +332,8 @@ export interface TokenRegistry {
   host: string;
   username: string;
   password: string;
+  /** A second user who may log in and pull but not push (the token service grants it pull only). */
+  reader: { username: string; password: string };
   /** Every scope the token service was asked for, with what it granted (a test's positive control). */
   grants: { scope: string; account: string; actions: string[] }[];
   stop(): Promise<void>;
@@ -337,6 +341,7 @@ export interface TokenRegistry {
 
 const SERVICE = 'njord-sandbox';
 const ISSUER = 'njord-sandbox-token-issuer';
+const READER = 'njord-reader';
 
 const b64url = (b: Buffer | string) => Buffer.from(b).toString('base64url');
 
@@ -395,20 +400,26 @@ export async function startTokenRegistry(): Promise<TokenRegistry> {
   const key = readFileSync(keyFile);
   const certDer = new X509Certificate(readFileSync(certFile)).raw.toString('base64');
   const password = randomBytes(18).toString('base64url');
+  const reader = { username: READER, password: randomBytes(18).toString('base64url') };
+  const passwords = new Map([
+    [USERNAME, password],
+    [reader.username, reader.password],
+  ]);
   const grants: TokenRegistry['grants'] = [];
 
   const token = (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://token');
     const creds = basicCredentials(req);
-    if (url.pathname !== '/token' || (creds && (creds.user !== USERNAME || creds.password !== password))) {
+    if (url.pathname !== '/token' || (creds && passwords.get(creds.user) !== creds.password)) {
       res.writeHead(401, { 'Content-Type': 'application/json' }).end('{"details":"wrong username or password"}');
       return;
     }
     const account = creds?.user ?? '';
     const access = url.searchParams.getAll('scope').flatMap((scope) => {
       const [type, name, actions] = scope.split(':');
-      // The user may pull and push; anonymous gets nothing.
-      const granted = creds ? (actions ?? '').split(',').filter((a) => a === 'pull' || a === 'push') : [];
+      // The user may pull and push, the reader only pull; anonymous gets nothing.
+      const may = creds?.user === USERNAME ? ['pull', 'push'] : creds ? ['pull'] : [];
+      const granted = (actions ?? '').split(',').filter((a) => may.includes(a));
       grants.push({ scope, account, actions: granted });
       return type === 'repository' && name ? [{ type, name, actions: granted }] : [];
     });
@@ -472,5 +483,5 @@ export async function startTokenRegistry(): Promise<TokenRegistry> {
     }
     await sleep(100);
   }
-  return { host: `${HOST}:${port}`, username: USERNAME, password, grants, stop };
+  return { host: `${HOST}:${port}`, username: USERNAME, password, reader, grants, stop };
 }

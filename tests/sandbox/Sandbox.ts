@@ -46,6 +46,12 @@ export interface SandboxInfo {
    */
   composeV2?: { user: string; hostSpec: string; homeDir: string };
   composeV2Missing?: string;
+  /**
+   * Debian trixie's docker-buildx CLI plugin (cached under the state dir, installed nowhere: see
+   * ensureBuildxPlugin). Undefined where it could not be fetched (reason in buildxMissing).
+   */
+  buildxPlugin?: string;
+  buildxMissing?: string;
 }
 
 /** Where the sandbox keeps its config, keys, logs, pid files, registry storage and info.json. */
@@ -232,67 +238,93 @@ function writeIfChanged(file: string, content: string, mode: number): boolean {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Compose v2 for the second user
+// CLI plugins from Debian trixie: Compose v2 for the second user, buildx for the buildx tests
+
+type Fetched = { ok: true; path: string } | { ok: false; reason: string };
 
 /**
- * Debian bookworm ships only Compose v1. Debian trixie's docker-compose package carries the v2 CLI
- * plugin (a static binary): fetch that .deb with apt into a private apt state (the system's sources
- * stay untouched), cache the plugin under the state dir, and give it to the v2 user only.
+ * Debian bookworm ships neither Compose v2 nor buildx; Debian trixie packages both as static docker
+ * CLI plugins (docker-compose 2.x, docker-buildx). Fetch the package's .deb with apt into a private
+ * apt state (the system's sources stay untouched) and cache its plugin binary under `cacheDir`.
  */
+function trixiePlugin(pkg: 'docker-compose' | 'docker-buildx', deb: RegExp, cacheDir: string, log: string[]): Fetched {
+  const plugin = join(cacheDir, pkg);
+  if (existsSync(plugin)) return { ok: true, path: plugin };
+  const apt = join(SANDBOX_STATE_DIR, 'trixie-apt');
+  for (const d of ['lists/partial', 'archives/partial']) mkdirSync(join(apt, d), { recursive: true });
+  writeFileSync(join(apt, 'sources.list'), 'deb http://deb.debian.org/debian trixie main\n');
+  const opts = [
+    '-o',
+    `Dir::Etc::sourcelist=${join(apt, 'sources.list')}`,
+    '-o',
+    'Dir::Etc::sourceparts=-',
+    '-o',
+    `Dir::State::Lists=${join(apt, 'lists')}`,
+    '-o',
+    `Dir::Cache::Archives=${join(apt, 'archives')}`,
+    '-o',
+    'APT::Sandbox::User=root',
+  ];
+  const download = () =>
+    run('apt-get', [...opts, 'download', pkg], { cwd: apt, timeoutMs: 5 * 60_000 }, `apt-get download ${pkg}`);
+  try {
+    try {
+      download();
+    } catch {
+      // no lists yet, or stale ones (the package moved on): fetch them, then again
+      run('apt-get', [...opts, 'update', '-q'], { timeoutMs: 5 * 60_000 }, 'apt-get update (trixie lists)');
+      download();
+    }
+  } catch (err) {
+    return {
+      ok: false,
+      reason: `could not fetch ${pkg} from Debian trixie: ${(err as Error).message.split('\n').slice(-1)[0]}`,
+    };
+  }
+  const file = readdirSync(apt).find((f) => deb.test(f));
+  if (!file) return { ok: false, reason: `trixie's ${pkg} is not the package expected (${deb.source})` };
+  const x = join(apt, 'x');
+  rmSync(x, { recursive: true, force: true });
+  run('dpkg', ['-x', join(apt, file), x], {}, `dpkg -x ${pkg}`);
+  const inDeb = ['usr/libexec/docker/cli-plugins', 'usr/lib/docker/cli-plugins']
+    .map((d) => join(x, d, pkg))
+    .find((f) => existsSync(f));
+  if (!inDeb) return { ok: false, reason: `trixie's ${file} has no ${pkg} CLI plugin` };
+  mkdirSync(cacheDir, { recursive: true });
+  copyFileSync(inDeb, plugin);
+  chmodSync(plugin, 0o755);
+  rmSync(x, { recursive: true, force: true });
+  log.push(`fetched ${file}`);
+  return { ok: true, path: plugin };
+}
+
+/** Compose v2 for the v2 user only: its ~/.docker/cli-plugins. */
 function ensureComposeV2Plugin(
   user: { homeDir: string; uid: number; gid: number },
   log: string[],
 ): { ok: true } | { ok: false; reason: string } {
-  const cache = join(SANDBOX_STATE_DIR, 'compose-v2');
-  const plugin = join(cache, 'docker-compose');
-  if (!existsSync(plugin)) {
-    const apt = join(cache, 'apt');
-    for (const d of ['lists/partial', 'archives/partial']) mkdirSync(join(apt, d), { recursive: true });
-    writeFileSync(join(apt, 'sources.list'), 'deb http://deb.debian.org/debian trixie main\n');
-    const opts = [
-      '-o',
-      `Dir::Etc::sourcelist=${join(apt, 'sources.list')}`,
-      '-o',
-      'Dir::Etc::sourceparts=-',
-      '-o',
-      `Dir::State::Lists=${join(apt, 'lists')}`,
-      '-o',
-      `Dir::Cache::Archives=${join(apt, 'archives')}`,
-      '-o',
-      'APT::Sandbox::User=root',
-    ];
-    try {
-      run('apt-get', [...opts, 'update', '-q'], { timeoutMs: 5 * 60_000 }, 'apt-get update (trixie lists)');
-      run(
-        'apt-get',
-        [...opts, 'download', 'docker-compose'],
-        { cwd: apt, timeoutMs: 5 * 60_000 },
-        'apt-get download docker-compose',
-      );
-    } catch (err) {
-      return {
-        ok: false,
-        reason: `could not fetch Compose v2 from Debian trixie: ${(err as Error).message.split('\n').slice(-1)[0]}`,
-      };
-    }
-    const deb = readdirSync(apt).find((f) => /^docker-compose_2\..*\.deb$/.test(f));
-    if (!deb) return { ok: false, reason: 'trixie docker-compose is not a 2.x package' };
-    const x = join(apt, 'x');
-    rmSync(x, { recursive: true, force: true });
-    run('dpkg', ['-x', join(apt, deb), x], {}, 'dpkg -x docker-compose');
-    copyFileSync(join(x, 'usr/libexec/docker/cli-plugins/docker-compose'), plugin);
-    chmodSync(plugin, 0o755);
-    rmSync(x, { recursive: true, force: true });
-    log.push(`fetched Compose v2 (${deb})`);
-  }
+  const fetched = trixiePlugin(
+    'docker-compose',
+    /^docker-compose_2\..*\.deb$/,
+    join(SANDBOX_STATE_DIR, 'compose-v2'),
+    log,
+  );
+  if (!fetched.ok) return fetched;
   const dir = join(user.homeDir, '.docker', 'cli-plugins');
   mkdirSync(dir, { recursive: true });
   const dest = join(dir, 'docker-compose');
-  if (!existsSync(dest) || statSync(dest).size !== statSync(plugin).size) copyFileSync(plugin, dest);
+  if (!existsSync(dest) || statSync(dest).size !== statSync(fetched.path).size) copyFileSync(fetched.path, dest);
   chmodSync(dest, 0o755);
   for (const p of [join(user.homeDir, '.docker'), dir, dest]) chownSync(p, user.uid, user.gid);
   return { ok: true };
 }
+
+/**
+ * buildx, cached but installed nowhere: the runner here keeps the classic builder, and a test that
+ * wants buildx puts this binary in the cli-plugins folder of a DOCKER_CONFIG of its own.
+ */
+const ensureBuildxPlugin = (log: string[]) =>
+  trixiePlugin('docker-buildx', /^docker-buildx_.*\.deb$/, join(SANDBOX_STATE_DIR, 'buildx'), log);
 
 // ---------------------------------------------------------------------------------------------
 // availability
@@ -748,6 +780,7 @@ export async function startSandbox(): Promise<SandboxInfo> {
     const { homeDir } = ensureUser(clientPub, SANDBOX_USER);
     const v2User = ensureUser(clientPub, SANDBOX_USER_V2);
     const v2 = ensureComposeV2Plugin(v2User, log);
+    const buildx = ensureBuildxPlugin(log);
     await ensureRegistry(log);
     await ensureSshd(log);
 
@@ -772,6 +805,7 @@ export async function startSandbox(): Promise<SandboxInfo> {
             },
           }
         : { composeV2Missing: v2.reason }),
+      ...(buildx.ok ? { buildxPlugin: buildx.path } : { buildxMissing: buildx.reason }),
     };
     writeIfChanged(sandboxFiles.info, JSON.stringify(info, null, 2) + '\n', 0o600);
     lastStartLog = log;

@@ -84,6 +84,10 @@ describe('buildx plan', () => {
     expect(values(p.build.argv, '--builder')).toEqual(['njord-1']);
     expect(p.cleanup.map((s) => s.argv)).toEqual([['buildx', 'rm', 'njord-1']]);
     expect(p.builder).toBe('njord-1');
+    // Where that builder cannot start (no Docker Hub for moby/buildkit), the error says what to do.
+    expect(p.setup[0]!.whenFailed).toBe(
+      'cache: gha needs this builder, which runs the moby/buildkit image; set cache: none, or set up a builder before this step (docker/setup-buildx-action)',
+    );
   });
 
   it('the docker driver without a cache, one platform: builds on it as it is', () => {
@@ -100,6 +104,9 @@ describe('buildx plan', () => {
     );
     expect(p.builder).toBe('njord-1');
     expect(p.build.argv).not.toContain('--load');
+    expect(p.setup[0]!.whenFailed).toBe(
+      'platforms: linux/amd64, linux/arm64 needs this builder, which runs the moby/buildkit image; give one platform, or set up a builder before this step (docker/setup-buildx-action)',
+    );
   });
 
   it('a Dockerfile-less (URL) context passes no --file', () => {
