@@ -102,6 +102,13 @@ describe('job summaries', () => {
       }
     });
 
+    it(`${f.name}: shows each host as a host, never as a mailto: link`, () => {
+      const html = summaryHtml(f.markdown, f.job);
+      expect(html).not.toContain('mailto:');
+      const hosts = [...new Set(f.markdown.match(/deploy@app\d\.example\.com(:\d+)?/g) ?? [])];
+      for (const host of hosts) expect(html).toContain(`<code>${host}</code>`);
+    });
+
     it.skipIf(!!noChromium)(
       `${f.name}: renders to a picture with something in it${noChromium ? ` (skipped: ${noChromium})` : ''}`,
       () => {
