@@ -1,4 +1,5 @@
-// The job summary of a build-push: what was built, where it went, how big, how long.
+// The job summary of a build-push: what was built, where it went, how big, how long; or what failed.
+import { InputError } from '../inputs/InputError.js';
 import { RunSummary, formatMs, type Outcome } from '../report/Reporter.js';
 import type { BuildPushResult } from './BuildPush.js';
 import type { PlatformSize } from './RegistryClient.js';
@@ -54,5 +55,31 @@ export function buildPushSummary(r: BuildPushResult): RunSummary {
       .join('\n'),
   );
   summary.facts({ image: r.imageRef, tookMs: r.buildMs + (r.pushMs ?? 0) });
+  return summary;
+}
+
+/** What a failed build-push knew: the image it was for (as given, when the inputs stopped it). */
+export interface BuildPushFailure {
+  image?: string;
+  push: boolean;
+  error: unknown;
+  tookMs: number;
+}
+
+/** The job summary of a build-push that failed: the outcome, what failed, and for which image. */
+export function buildPushFailureSummary(f: BuildPushFailure): RunSummary {
+  const message = f.error instanceof Error ? f.error.message : String(f.error);
+  const [what, ...rest] = message.split('\n');
+  const badInput = f.error instanceof InputError;
+  const summary = new RunSummary('Build and push');
+  summary.headline(
+    'failure',
+    badInput
+      ? 'bad input, nothing built'
+      : `failed, ${f.image ? `${f.image} ` : ''}${f.push ? 'not pushed' : 'not built'}`,
+  );
+  summary.table(['Image', 'Failed'], [[f.image, what]]);
+  if (rest.some((l) => l.trim())) summary.details('Details', rest.join('\n').trim());
+  summary.facts({ tookMs: f.tookMs });
   return summary;
 }

@@ -56,7 +56,21 @@ export function annotate(
 /** Markdown-safe table cell. */
 export function cell(v: string | number | undefined): string {
   if (v === undefined || v === '') return '–';
-  return String(v).replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+  return unlinkedHosts(String(v).replace(/\|/g, '\\|').replace(/\r?\n/g, ' '));
+}
+
+/** `user@host[:port]` as GitHub's markdown would turn into a mailto: link (not inside a URL). */
+const EMAIL_LIKE = /(?<![\w.+\-/@])[\w.+-]+@[\w-]+(?:\.[\w-]+)+(?::\d+)?/g;
+
+/**
+ * Puts every `user@host[:port]` outside a code span into one, so a host reads as a host, not as a
+ * mailto: link that GitHub's markdown makes of it.
+ */
+export function unlinkedHosts(markdown: string): string {
+  return markdown
+    .split(/(`[^`\n]*`)/)
+    .map((part, i) => (i % 2 ? part : part.replace(EMAIL_LIKE, (host) => `\`${host}\``)))
+    .join('');
 }
 
 export function formatMs(ms: number | undefined): string {
@@ -71,12 +85,12 @@ export class RunSummary {
   constructor(private readonly action: string) {}
 
   headline(outcome: Outcome, text: string): this {
-    this.parts.push(`## ${icon[outcome]} ${this.action}: ${text}\n`);
+    this.parts.push(`## ${icon[outcome]} ${this.action}: ${unlinkedHosts(text)}\n`);
     return this;
   }
 
   paragraph(text: string): this {
-    this.parts.push(`${text}\n`);
+    this.parts.push(`${unlinkedHosts(text)}\n`);
     return this;
   }
 

@@ -20,6 +20,8 @@ export interface RollbackOutcome {
 export interface RollbackHooks {
   /** Told which locks this run holds, so a killed run's post step can free them. */
   onLocks?: (held: { host: string; token: string }[]) => void;
+  /** Every host chose the release and holds its lock; the rollback starts now. */
+  onChosen?: (hosts: HostRollbackResult[]) => void;
 }
 
 export async function rollback(cfg: RollbackConfig, log: Log, hooks: RollbackHooks = {}): Promise<RollbackOutcome> {
@@ -53,6 +55,7 @@ export async function rollback(cfg: RollbackConfig, log: Log, hooks: RollbackHoo
       return { status: 'dry-run', hosts: runs.map((r) => r.result), tookMs: took() };
     }
 
+    hooks.onChosen?.(runs.map((r) => r.result));
     const settled = await Promise.allSettled(runs.map((r) => r.rollout()));
     const results = settled.map((s, i) => {
       if (s.status === 'fulfilled') return s.value;

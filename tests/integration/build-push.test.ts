@@ -484,6 +484,10 @@ describe.skipIf(!!reason)(`build-push action${reason ? ` (skipped: ${reason})` :
       );
       expect(r.stdout).not.toContain('[build]');
       expect(r.outputs.digest ?? '').toBe('');
+      // The run page says so too: the outcome, the image, what failed; never the password.
+      expect(r.summary).toContain(`## ❌ Build and push: failed, ${image} not pushed`);
+      expect(r.summary).toContain(`| ${image} | ${auth.host} refused the login of '${auth.username}': wrong username`);
+      expect(r.summary).not.toContain('not-the-password');
       expect(await tagsInRegistry(auth.host, repo, auth)).toEqual([]);
       expect(r.post?.exitCode).toBe(0);
     });
@@ -601,6 +605,8 @@ describe.skipIf(!!reason)(`build-push action${reason ? ` (skipped: ${reason})` :
       `Input 'file': no Dockerfile in the context '.' (${ws}/Dockerfile); add one or set the file input`,
     );
     for (const r of [noContext, noFile]) expect(r.stdout).not.toContain('Builder:');
+    expect(noFile.summary).toContain('## ❌ Build and push: bad input, nothing built');
+    expect(noFile.summary).toContain(`| ${image} | Input 'file': no Dockerfile in the context '.'`);
   });
 
   it('an upper-case image is lower-cased with a notice; the workflow token is not sent to another registry', async () => {

@@ -69,7 +69,9 @@ describe.skipIf(!!reason)(`deploy action${reason ? ` (skipped: ${reason})` : ''}
       expect(manifest.runUrl).toMatch(/^https:\/\/github.com\/acme\/shop\/actions\/runs\/\d+$/);
       expect(first.annotations).toContainEqual(expect.objectContaining({ kind: 'notice', title: 'Deployed' }));
       expect(first.summary).toContain('Deploy ' + a.name + ': deployed');
-      expect(first.summary).toMatch(new RegExp(`\\| ${info.hostSpec} \\| deployed \\| ${first.outputs.release} \\|`));
+      expect(first.summary).toMatch(
+        new RegExp(`\\| \`${info.hostSpec}\` \\| deployed \\| ${first.outputs.release} \\|`),
+      );
 
       const key = extraKey(info);
       const second = await deploy(info, a, v2.ref, { 'ssh-key': key.privateKey }, { node });

@@ -139,7 +139,7 @@ describe('health-gate action', () => {
       expect(run.exitCode, visibleLog(run)).toBe(0);
       expect(run.outputs).toMatchObject({ healthy: 'true', attempts: '3' });
       expect(run.stdout).toContain(`${info.hostSpec}: health attempt 1: ${url} → HTTP 503`);
-      expect(run.summary).toContain(`| ${info.hostSpec} | yes | 3 |`);
+      expect(run.summary).toContain(`| \`${info.hostSpec}\` | yes | 3 |`);
 
       const wrongKey = info.knownHosts.replace(
         /ssh-ed25519 \S+/,

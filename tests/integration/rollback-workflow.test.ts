@@ -113,6 +113,19 @@ describe('the rollback workflow', () => {
       });
       expect(api.deployments[0]!.statuses.map((x) => x.state)).toEqual(['in_progress', 'success']);
       expect(api.active('production')).toEqual([api.deployments[0]]);
+      // In progress while the rollback ran (before the host recorded it done), then active with the
+      // app's address as its link.
+      const posted = (state: string) =>
+        api!.calls.find((c) => c.path.endsWith('/statuses') && c.body?.state === state)!;
+      const done = Date.parse(historyOnHost(a).at(-1)!.time);
+      expect(posted('in_progress').at).toBeLessThan(done);
+      expect(posted('success').at).toBeGreaterThanOrEqual(done);
+      expect(posted('in_progress').body).not.toHaveProperty('environment_url');
+      expect(posted('success').body).toMatchObject({
+        state: 'success',
+        environment_url: 'https://shop.example.com',
+        log_url: expect.stringMatching(/\/actions\/runs\/\d+$/),
+      });
     });
   });
 });

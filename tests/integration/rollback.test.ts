@@ -88,7 +88,9 @@ describe.skipIf(!!reason)(`rollback action${reason ? ` (skipped: ${reason})` : '
       }),
     );
     expect(back.summary).toContain(`Rollback ${a.name}: rolled back to \`${r2}\``);
-    expect(back.summary).toMatch(new RegExp(`\\| ${info.hostSpec} \\| rolled-back \\| ${r3} \\| ${r2} \\| ${r2} \\|`));
+    expect(back.summary).toMatch(
+      new RegExp(`\\| \`${info.hostSpec}\` \\| rolled-back \\| ${r3} \\| ${r2} \\| ${r2} \\|`),
+    );
     expect(back.annotations).toContainEqual(expect.objectContaining({ kind: 'notice', title: 'Rolled back' }));
 
     // The v1 tag moves on in the registry (and on the host): the rollback still runs what r1 ran.

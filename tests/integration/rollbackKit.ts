@@ -30,6 +30,8 @@ export function rollback(
 }
 
 export interface HistoryLine {
+  /** When the host recorded it (ISO 8601, the runner's clock). */
+  time: string;
   event: string;
   release?: string;
   from?: string;

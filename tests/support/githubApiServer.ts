@@ -11,6 +11,8 @@ export interface RecordedCall {
   path: string;
   headers: IncomingHttpHeaders;
   body: Record<string, unknown> | undefined;
+  /** When it arrived (Date.now()), to order it against what happened on a host. */
+  at: number;
 }
 
 export interface StoredDeployment {
@@ -64,7 +66,7 @@ export async function startGithubApi(opts: GithubApiOptions): Promise<GithubApi>
         body = { unparsable: text };
       }
       const path = req.url ?? '/';
-      calls.push({ method: req.method ?? '', path, headers: req.headers, body });
+      calls.push({ method: req.method ?? '', path, headers: req.headers, body, at: Date.now() });
       const send = (status: number, json: unknown) => {
         setTimeout(() => {
           res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });

@@ -21,6 +21,8 @@ export interface SummaryFixture {
   markdown: string;
   /** Window height for the screenshot. */
   height: number;
+  /** Window width for the screenshot (default 1200): as wide as the run page shows a wide table. */
+  width?: number;
 }
 
 const RUN_ENV = {
@@ -123,6 +125,7 @@ function deployFixtures(): SummaryFixture[] {
       job: 'Deploy to production',
       markdown: deploySummary('shop', rolledBack, { tookMs: 71_240 }).markdown(),
       height: 640,
+      width: 1300,
     },
   ];
 }
@@ -151,6 +154,7 @@ function buildPushFixture(): SummaryFixture {
       buildMs: 41_300,
     }).markdown(),
     height: 470,
+    width: 1700,
   };
 }
 
@@ -292,7 +296,7 @@ function backupFixtures(): SummaryFixture[] {
     })),
   });
   return [
-    { name: 'backup', job: 'Nightly backup', markdown: backup.markdown(), height: 730 },
+    { name: 'backup', job: 'Nightly backup', markdown: backup.markdown(), height: 730, width: 1300 },
     { name: 'restore', job: 'Restore', markdown: restore.markdown(), height: 530 },
   ];
 }
@@ -317,6 +321,8 @@ function rollbackFixture(): SummaryFixture {
       })),
     }).markdown(),
     height: 500,
+    // Ten columns, four of them release ids: the width of a wide run page, so none is broken.
+    width: 1900,
   };
 }
 

@@ -11,7 +11,7 @@ const CSS = `
 body { margin: 0; padding: 24px; background: #f6f8fa; color: #1f2328;
   font: 14px/1.5 -apple-system, BlinkMacSystemFont, "Segoe UI", "Noto Sans", Helvetica, Arial, sans-serif,
   "Noto Color Emoji"; }
-.card { background: #fff; border: 1px solid #d0d7de; border-radius: 6px; max-width: 1150px; }
+.card { background: #fff; border: 1px solid #d0d7de; border-radius: 6px; }
 .card > header { padding: 12px 16px; border-bottom: 1px solid #d0d7de; font-weight: 600; }
 .markdown-body { padding: 16px 24px 8px; }
 h2 { font-size: 1.5em; font-weight: 600; margin: 8px 0 16px; padding-bottom: .3em; border-bottom: 1px solid #d1d9e0b3; }
@@ -31,9 +31,11 @@ sub { font-size: 12px; color: #59636e; }
 `;
 
 /** The summary's HTML page: GitHub's card around the rendered markdown, headed by the job's name. */
-export function summaryHtml(markdown: string, job: string): string {
+export function summaryHtml(markdown: string, job: string, width = 1200): string {
   const body = marked.parse(markdown, { gfm: true, async: false });
-  return `<!doctype html><html><head><meta charset="utf-8"><style>${CSS}</style></head><body><div class="card"><header>${job} summary</header><div class="markdown-body">${body}</div></div></body></html>`;
+  // The card fills the window but the body's padding, as the run page's summary pane does.
+  const card = `.card { max-width: ${width - 50}px; }`;
+  return `<!doctype html><html><head><meta charset="utf-8"><style>${CSS}${card}</style></head><body><div class="card"><header>${job} summary</header><div class="markdown-body">${body}</div></div></body></html>`;
 }
 
 export function chromiumPath(): string | undefined {
@@ -42,16 +44,16 @@ export function chromiumPath(): string | undefined {
   return undefined;
 }
 
-/** Photographs the page at width × height into `png`; throws with Chromium's output when it fails. */
-export function screenshot(html: string, png: string, width = 1200, height = 900): void {
-  const chromium = chromiumPath();
-  if (!chromium) throw new Error('no Chromium: apt-get install chromium');
+/** Runs headless Chromium on the page at width × height with `args`; returns its stdout. */
+function chromium(html: string, args: (dir: string) => string[], width: number, height: number): string {
+  const binary = chromiumPath();
+  if (!binary) throw new Error('no Chromium: apt-get install chromium');
   const dir = mkdtempSync(join(tmpdir(), 'njord-summary-'));
   try {
     const page = join(dir, 'summary.html');
     writeFileSync(page, html);
     const r = spawnSync(
-      chromium,
+      binary,
       [
         '--headless',
         '--no-sandbox',
@@ -63,14 +65,54 @@ export function screenshot(html: string, png: string, width = 1200, height = 900
         '--hide-scrollbars',
         `--user-data-dir=${join(dir, 'profile')}`,
         `--window-size=${width},${height}`,
-        `--screenshot=${png}`,
+        ...args(dir),
         `file://${page}`,
       ],
-      { encoding: 'utf8', timeout: 60_000 },
+      { encoding: 'utf8', timeout: 60_000, maxBuffer: 64 * 1024 * 1024 },
     );
-    if (r.status !== 0 || !existsSync(png))
-      throw new Error(`chromium failed (${r.status ?? r.signal}): ${r.stderr || r.stdout}`);
+    if (r.status !== 0) throw new Error(`chromium failed (${r.status ?? r.signal}): ${r.stderr || r.stdout}`);
+    return r.stdout;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** Photographs the page at width × height into `png`; throws with Chromium's output when it fails. */
+export function screenshot(html: string, png: string, width = 1200, height = 900): void {
+  chromium(html, () => [`--screenshot=${png}`], width, height);
+  if (!existsSync(png)) throw new Error(`chromium wrote no ${png}`);
+}
+
+/** Measures the laid-out page in the browser: tables wider than the card, single tokens broken over lines. */
+const MEASURE = `<script>
+const problems = [];
+for (const t of document.querySelectorAll('table'))
+  if (t.scrollWidth > t.clientWidth + 1)
+    problems.push('a table of ' + t.scrollWidth + 'px is cut to ' + t.clientWidth + 'px: ' + t.rows[0].textContent.trim().replace(/\\s+/g, ' '));
+// A cell's text on more than one line box; a code span split in fragments, one a line.
+const wrapped = (c) => {
+  if (c.tagName === 'CODE') return c.getClientRects().length > 1;
+  const range = document.createRange();
+  range.selectNodeContents(c);
+  return range.getBoundingClientRect().height > 1.5 * parseFloat(getComputedStyle(c).lineHeight);
+};
+for (const c of document.querySelectorAll('td, th, td code'))
+  if (!/\\s/.test(c.textContent.trim()) && wrapped(c)) problems.push('broken over lines: ' + c.textContent.trim());
+const out = document.createElement('pre');
+out.id = 'layout';
+out.textContent = JSON.stringify(problems);
+document.body.append(out);
+</script>`;
+
+/** What of the page's layout a reader would see as broken (clipped tables, wrapped ids), at that width. */
+export function layoutProblems(html: string, width = 1200, height = 900): string[] {
+  const dom = chromium(html.replace('</body>', `${MEASURE}</body>`), () => ['--dump-dom'], width, height);
+  const m = /<pre id="layout">([^<]*)<\/pre>/.exec(dom);
+  if (!m) throw new Error(`no layout measured: ${dom.slice(0, 300)}`);
+  const text = m[1]!
+    .replace(/&quot;/g, '"')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
+  return JSON.parse(text) as string[];
 }

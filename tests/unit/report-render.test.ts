@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { inflateSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { summaryFixtures } from '../support/summaryFixtures.js';
-import { chromiumPath, screenshot, summaryHtml } from '../support/summaryPage.js';
+import { chromiumPath, layoutProblems, screenshot, summaryHtml } from '../support/summaryPage.js';
 
 const keep = process.env.NJORD_SUMMARY_DIR;
 const dir = keep ?? mkdtempSync(join(tmpdir(), 'njord-summaries-'));
@@ -103,12 +103,28 @@ describe('job summaries', () => {
     });
 
     it.skipIf(!!noChromium)(
+      `${f.name}: fits its picture: no table cut off, no id or host broken over lines${noChromium ? ` (skipped: ${noChromium})` : ''}`,
+      () => {
+        const width = f.width ?? 1200;
+        expect(layoutProblems(summaryHtml(f.markdown, f.job, width), width, f.height)).toEqual([]);
+      },
+    );
+
+    it(`${f.name}: shows each host as a host, never as a mailto: link`, () => {
+      const html = summaryHtml(f.markdown, f.job);
+      expect(html).not.toContain('mailto:');
+      const hosts = [...new Set(f.markdown.match(/deploy@app\d\.example\.com(:\d+)?/g) ?? [])];
+      for (const host of hosts) expect(html).toContain(`<code>${host}</code>`);
+    });
+
+    it.skipIf(!!noChromium)(
       `${f.name}: renders to a picture with something in it${noChromium ? ` (skipped: ${noChromium})` : ''}`,
       () => {
         const png = join(dir, `summary-${f.name}.png`);
-        screenshot(summaryHtml(f.markdown, f.job), png, 1200, f.height);
+        const width = f.width ?? 1200;
+        screenshot(summaryHtml(f.markdown, f.job, width), png, width, f.height);
         const img = decodePng(readFileSync(png));
-        expect([img.width, img.height]).toEqual([1200, f.height]);
+        expect([img.width, img.height]).toEqual([width, f.height]);
         // Text and table lines: many colours, and a good share of pixels that are not the page's grey
         // or the card's white.
         const colours = new Set<number>();

@@ -115,6 +115,20 @@ describe('workflows', () => {
     expect(jobs.deploy!.needs).toBe('build');
   });
 
+  it('the manual rollback example records the rollback as a GitHub Deployment, as rollback.yml does', () => {
+    const jobs = load('examples/workflows/manual-rollback.yml').jobs as Record<string, Yaml>;
+    const job = jobs.rollback!;
+    const step = (job.steps as Yaml[]).find((s) => String(s.uses).startsWith('njord/deploy/actions/rollback@'))!;
+    const granted = {
+      ...((load('examples/workflows/manual-rollback.yml').permissions ?? {}) as Yaml),
+      ...((job.permissions ?? {}) as Yaml),
+    };
+    expect(granted.deployments).toBe('write');
+    expect(step.with).toMatchObject({ environment: 'production', 'github-token': '${{ github.token }}' });
+    expect(job.environment).toMatchObject({ name: 'production', deployment: false });
+    expect((job.concurrency as Yaml).group).toBe('deploy-production');
+  });
+
   it('the README documents every input, secret and output of the deploy workflow', () => {
     const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
     const start = readme.indexOf('## The pipeline: `.github/workflows/deploy.yml`');

@@ -4,8 +4,8 @@
 import * as core from '@actions/core';
 import { tmpdir } from 'node:os';
 import { buildPush } from '../../build/BuildPush.js';
-import { readBuildPushConfig } from '../../build/BuildPushConfig.js';
-import { buildPushSummary } from '../../build/BuildPushReport.js';
+import { readBuildPushConfig, type BuildPushConfig } from '../../build/BuildPushConfig.js';
+import { buildPushFailureSummary, buildPushSummary } from '../../build/BuildPushReport.js';
 import { DockerCli } from '../../build/DockerCli.js';
 import { logoutAndRemove } from '../../build/DockerLogin.js';
 import { readEventContext } from '../../build/EventContext.js';
@@ -14,14 +14,26 @@ import { actionLog, annotate, maskSecrets, setOutputs } from '../../report/Repor
 import { runAction } from '../../runtime/runAction.js';
 
 async function main(): Promise<void> {
+  const started = Date.now();
   const inputs = new InputReader(runnerInputs);
   maskSecrets([inputs.raw('password')]);
   const repository = process.env.GITHUB_REPOSITORY ?? '';
-  const cfg = readBuildPushConfig(
-    inputs,
-    process.env.GITHUB_WORKSPACE || process.cwd(),
-    repository ? `ghcr.io/${repository}` : '',
-  );
+  const defaultImage = repository ? `ghcr.io/${repository}` : '';
+  // What the failure summary can name when the inputs themselves stop the step.
+  let image = inputs.string('image', defaultImage) || undefined;
+  let push = true;
+  try {
+    const cfg = readBuildPushConfig(inputs, process.env.GITHUB_WORKSPACE || process.cwd(), defaultImage);
+    image = cfg.image.name;
+    push = cfg.push;
+    await buildAndReport(cfg);
+  } catch (error) {
+    await buildPushFailureSummary({ image, push, error, tookMs: Date.now() - started }).write();
+    throw error;
+  }
+}
+
+async function buildAndReport(cfg: BuildPushConfig): Promise<void> {
   if (cfg.loginSkipped) annotate('notice', cfg.loginSkipped, 'build-push: no login');
   const env = process.env;
   const result = await buildPush(cfg, readEventContext(), {

@@ -4,7 +4,7 @@ import { readConnection } from '../../connection/ConnectionConfig.js';
 import { InputReader, runnerInputs } from '../../inputs/InputReader.js';
 import { readDeploymentTarget } from '../../report/Deployments.js';
 import { actionLog, maskSecrets, runLinks, setOutputs } from '../../report/Reporter.js';
-import { recordRollback } from '../../report/RollbackDeployment.js';
+import { rollbackRecord } from '../../report/RollbackDeployment.js';
 import { readRollbackConfig } from '../../rollback/RollbackConfig.js';
 import { rollback } from '../../rollback/Rollback.js';
 import { rollbackAnnotations, rollbackFailure, rollbackSummary } from '../../rollback/RollbackReport.js';
@@ -16,9 +16,15 @@ async function main(): Promise<void> {
   maskSecrets([inputs.raw('ssh-key'), inputs.raw('github-token')]);
   const cfg = readRollbackConfig(inputs, { runUrl: runLinks().runUrl, actor: process.env.GITHUB_ACTOR });
   const github = readDeploymentTarget(inputs, process.env, actionLog, cfg.meta.runUrl);
-  const outcome = await rollback(cfg, actionLog, { onLocks: saveHeldLocks });
-  // Recorded once it is done: which commit runs again is only known once the hosts chose the release.
-  await recordRollback(github, cfg.app, outcome, cfg.reason, actionLog);
+  // Started once the hosts chose the release (its commit is known only then), finished with the result.
+  const record = rollbackRecord(github, cfg.app, cfg.reason, actionLog);
+  const outcome = await rollback(cfg, actionLog, { onLocks: saveHeldLocks, onChosen: record.start }).catch(
+    async (err: unknown) => {
+      await record.fail(err);
+      throw err;
+    },
+  );
+  await record.finish(outcome);
   const first = outcome.hosts[0];
   setOutputs({
     status: outcome.status,
