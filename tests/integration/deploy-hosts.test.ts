@@ -69,10 +69,10 @@ describe.skipIf(!!reason)(`deploy to several hosts${reason ? ` (skipped: ${reaso
       release: good.outputs.release,
       'previous-release': good.outputs.release,
     });
-    expect(run.summary).toContain(`| ${info.hostSpec} | unchanged | ${good.outputs.release} |`);
-    expect(run.summary).toContain(`| ${v2Host.hostSpec} | failed | nothing |`);
-    expect(run.summary).toContain(`**${info.hostSpec}**: was ready, and is left as it was`);
-    expect(run.summary).toContain(`**${v2Host.hostSpec}**: failed before the rollout, at take the lock`);
+    expect(run.summary).toContain(`| \`${info.hostSpec}\` | unchanged | ${good.outputs.release} |`);
+    expect(run.summary).toContain(`| \`${v2Host.hostSpec}\` | failed | nothing |`);
+    expect(run.summary).toContain(`**\`${info.hostSpec}\`**: was ready, and is left as it was`);
+    expect(run.summary).toContain(`**\`${v2Host.hostSpec}\`**: failed before the rollout, at take the lock`);
     // The ready host: its new release was taken away again, the old one runs on.
     expect(releasesOnHost(a)).toEqual([good.outputs.release]);
     expect(currentOnHost(a)).toBe(good.outputs.release);

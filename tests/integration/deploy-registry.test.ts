@@ -81,9 +81,9 @@ describe.skipIf(!!reason)(`deploy from a private registry${reason ? ` (skipped: 
       'previous-release': before.current,
     });
     expect(run.summary).toMatch(/^## ❌ Deploy .*: failed before the rollout \(nothing changed\)/m);
-    expect(run.summary).toContain(`| ${info.hostSpec} | failed | ${before.current} |`);
+    expect(run.summary).toContain(`| \`${info.hostSpec}\` | failed | ${before.current} |`);
     expect(run.summary).toContain(
-      `**${info.hostSpec}**: failed before the rollout, at log in to the registry and upload the release: Input 'registry-password'`,
+      `**\`${info.hostSpec}\`**: failed before the rollout, at log in to the registry and upload the release: Input 'registry-password'`,
     );
   });
 

@@ -206,9 +206,9 @@ describe.skipIf(!!reason)(`deploy action${reason ? ` (skipped: ${reason})` : ''}
     // The step, its outputs and its summary all say it failed, and where.
     expect(run.outputs.status).toBe('failed');
     expect(run.summary).toMatch(/^## ❌ Deploy .*: failed before the rollout \(nothing changed\)/m);
-    expect(run.summary).toContain(`| ${info.hostSpec} | failed |`);
+    expect(run.summary).toContain(`| \`${info.hostSpec}\` | failed |`);
     expect(run.summary).toMatch(
-      new RegExp(`\\*\\*${info.hostSpec}\\*\\*: failed before the rollout, at connect: Input 'known-hosts'`),
+      new RegExp(`\\*\\*\`${info.hostSpec}\`\\*\\*: failed before the rollout, at connect: Input 'known-hosts'`),
     );
   });
 
@@ -250,9 +250,9 @@ describe.skipIf(!!reason)(`deploy action${reason ? ` (skipped: ${reason})` : ''}
       'previous-release': good.outputs.release,
     });
     expect(run.summary).toMatch(/^## ❌ Deploy .*: failed before the rollout/m);
-    expect(run.summary).toContain(`| ${info.hostSpec} | failed | ${good.outputs.release} |`);
+    expect(run.summary).toContain(`| \`${info.hostSpec}\` | failed | ${good.outputs.release} |`);
     expect(run.summary).toContain(
-      `failed before the rollout, at take the lock: ${info.hostSpec}: ${a.root}/.lock is held by rollback by alice`,
+      `failed before the rollout, at take the lock: \`${info.hostSpec}\`: ${a.root}/.lock is held by rollback by alice`,
     );
     expect(await served(a)).toBe('v1');
   });
