@@ -13,6 +13,7 @@ import { missingPathsCommand, parseMissingPaths, removePathsCommand } from '../r
 import { ReleaseCommands } from '../remote/ReleaseCommands.js';
 import type { LockOwner } from '../remote/LockCommands.js';
 import { pickDigest } from '../remote/DockerCommands.js';
+import { lastLine } from '../ssh/SshConnection.js';
 import type { DeployConfig } from './DeployConfig.js';
 import { planDeploy, type DeployPlan } from './DeployPlan.js';
 
@@ -187,7 +188,7 @@ export class HostDeployment {
     if (r.code !== 0)
       throw new InputError(
         'registry-password',
-        `${this.cfg.registry.server} refused the login of '${this.cfg.registry.username}' from ${this.session.spec.label}: ${lastLine(r.stderr)}`,
+        `${this.cfg.registry.server} refused the login of '${this.cfg.registry.username}' from ${this.session.spec.label}: ${lastLine(r)}`,
       );
   }
 
@@ -222,7 +223,7 @@ export class HostDeployment {
       const up = await ssh.exec(this.plan.up, { timeoutMs: 30 * 60_000 });
       r.timings.startMs = performance.now() - upStart;
       if (up.code !== 0) {
-        r.reason = `compose up failed: ${lastLine(up.stderr || up.stdout)}`;
+        r.reason = `compose up failed: ${lastLine(up)}`;
       } else {
         const gateStart = performance.now();
         r.gate = await this.gate();
@@ -263,7 +264,7 @@ export class HostDeployment {
         } else {
           r.status = 'failed';
           r.release = undefined;
-          r.reason += `; rollback to ${r.previous} ${back.code !== 0 ? `could not start: ${lastLine(back.stderr)}` : `is not healthy either: ${r.rollbackGate?.reason}`}`;
+          r.reason += `; rollback to ${r.previous} ${back.code !== 0 ? `could not start: ${lastLine(back)}` : `is not healthy either: ${r.rollbackGate?.reason}`}`;
         }
       } else {
         r.status = 'failed';
@@ -296,8 +297,4 @@ export class HostDeployment {
       reason: this.result.reason,
     });
   }
-}
-
-function lastLine(s: string): string {
-  return s.trim().split('\n').slice(-3).join(' ').slice(0, 500) || 'no output';
 }

@@ -2,7 +2,7 @@
 // healthy either, leave whichever of the two answered better. Every compose up is checked, and the
 // host is never left on nothing while one of the two can start.
 import type { GateResult } from '../health/HealthGate.js';
-import type { CommandResult } from '../ssh/SshConnection.js';
+import { lastLine, type CommandResult } from '../ssh/SshConnection.js';
 
 export interface FallBackRelease {
   id: string;
@@ -70,8 +70,4 @@ export function score(g: GateResult | undefined): number {
   const results = g.attempts.flatMap((a) => a.results);
   const okShare = results.length ? results.filter((x) => x.ok).length / results.length : 0;
   return g.attempts.filter((a) => a.ok).length + okShare;
-}
-
-export function lastLine(r: Pick<CommandResult, 'stdout' | 'stderr'>): string {
-  return (r.stderr || r.stdout).trim().split('\n').slice(-3).join(' ').slice(0, 500) || 'no output';
 }

@@ -17,8 +17,9 @@ import {
   readStateCommand,
   type RollbackPlan,
 } from './RollbackPlan.js';
-import { fallBack, lastLine } from './FallBack.js';
+import { fallBack } from './FallBack.js';
 import { chooseTarget, releaseRows, type ReleaseRow } from './RollbackTarget.js';
+import { lastLine } from '../ssh/SshConnection.js';
 
 export type RollbackStatus = 'rolled-back' | 'failed' | 'dry-run';
 

@@ -15,6 +15,11 @@ export interface CommandResult {
   stderr: string;
 }
 
+/** The last lines a failed command printed (stderr, else stdout), on one line, for an error message. */
+export function lastLine(r: Pick<CommandResult, 'stdout' | 'stderr'>): string {
+  return (r.stderr || r.stdout).trim().split('\n').slice(-3).join(' ').slice(0, 500) || 'no output';
+}
+
 export interface ExecOptions {
   /** Sent on the channel's stdin then closed: how file contents and secrets reach the host. */
   stdin?: string | Buffer;
