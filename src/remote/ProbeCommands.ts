@@ -9,11 +9,15 @@ export interface HostFacts {
   dockerError?: string;
 }
 
+// The Docker engine is asked in the background while Compose is looked for: the two CLI starts
+// overlap, and each answer is one short line, written whole, in any order. (One command a line:
+// `&` ends a command, so `& ;` would not parse.)
 export const probeScript = [
   `printf 'home=%s\\n' "$HOME"`,
+  `{ v=$(docker version --format '{{.Server.Version}}' 2>&1) && echo "docker=$v" || echo "dockererr=$(echo $v | tr '\\n' ' ')"; } &`,
   `if docker compose version >/dev/null 2>&1; then echo compose=v2; elif command -v docker-compose >/dev/null 2>&1; then echo compose=v1; else echo compose=none; fi`,
-  `v=$(docker version --format '{{.Server.Version}}' 2>&1) && echo "docker=$v" || echo "dockererr=$(echo $v | tr '\\n' ' ')"`,
-].join('; ');
+  `wait`,
+].join('\n');
 
 export function parseProbe(stdout: string): HostFacts {
   const kv = new Map<string, string>();
