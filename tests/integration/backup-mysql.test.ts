@@ -62,8 +62,7 @@ describe.skipIf(!!reason)(`backup and restore of MariaDB${reason ? ` (skipped: $
     }
   }
 
-  const seenByUser = (r: ActionRun) =>
-    [visibleLog(r), r.summary, Object.values(r.outputs).join('\n')].join('\n');
+  const seenByUser = (r: ActionRun) => [visibleLog(r), r.summary, Object.values(r.outputs).join('\n')].join('\n');
 
   beforeAll(async () => {
     info = inject('sandbox')!;

@@ -3,7 +3,16 @@
 // entrypoint, then `docker import` it and push it to the sandbox registry. The registry keeps it
 // between runs, so the minute-long build happens once per machine; the tag is the cache key.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
 import { sh, SANDBOX_STATE_DIR, type SandboxInfo } from './Sandbox.js';
 

@@ -14,8 +14,15 @@ export function ensureMariadbImage(info: SandboxInfo): Promise<string> {
     // The package's own data directory: the entrypoint initialises one in the volume.
     remove: ['/var/lib/mysql/*'],
     files: {
-      '/usr/local/bin/njord-mariadb-entrypoint': readFileSync(new URL('./mariadb-entrypoint.sh', import.meta.url), 'utf8'),
+      '/usr/local/bin/njord-mariadb-entrypoint': readFileSync(
+        new URL('./mariadb-entrypoint.sh', import.meta.url),
+        'utf8',
+      ),
     },
-    changes: ['ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'ENV LANG=C.UTF-8', 'CMD ["/usr/local/bin/njord-mariadb-entrypoint"]'],
+    changes: [
+      'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+      'ENV LANG=C.UTF-8',
+      'CMD ["/usr/local/bin/njord-mariadb-entrypoint"]',
+    ],
   });
 }
