@@ -12,6 +12,14 @@ export const MOUNT = '/njord-volume';
 /** Label on every container and scratch volume a run creates, valued with the run's token. */
 export const RUN_LABEL = 'dev.njord.backup';
 
+/**
+ * `-v` of a volume at MOUNT. nocopy: mounted while empty, Docker would first copy in whatever the
+ * helper image has at MOUNT: into the app's volume, a scratch volume, or one being restored.
+ */
+function volumeAtMount(volume: string, readOnly: boolean): string {
+  return `${volume}:${MOUNT}:${readOnly ? 'ro,' : ''}nocopy`;
+}
+
 export const toolsProbe = [
   'for t in gzip zstd age sha256sum mkfifo tar docker; do if command -v $t >/dev/null 2>&1; then echo "$t=1"; else echo "$t=0"; fi; done',
   "if tar --version 2>/dev/null | head -1 | grep -q 'GNU tar'; then echo gnutar=1; else echo gnutar=0; fi",
@@ -124,7 +132,7 @@ export class BackupCommands {
       '--network',
       'none',
       '-v',
-      `${volume}:${MOUNT}${readOnly ? ':ro' : ''}`,
+      volumeAtMount(volume, readOnly),
       image,
       '/njord-never-runs',
     ])}) || exit 1`;
@@ -153,7 +161,7 @@ export class BackupCommands {
     // The fifo's path is expanded by the host's shell, so it stays outside the quoted argv.
     const run = [
       line(this.throwaway('--user', '0:0')),
-      line(['-v', `${volume}:${MOUNT}:ro`]),
+      line(['-v', volumeAtMount(volume, true)]),
       '-v "$tmp.tarfifo":/njord-out',
       line(['--entrypoint', 'tar', image, '-C', MOUNT, '-cf', '/njord-out', '.']),
     ].join(' ');
@@ -300,7 +308,7 @@ export class BackupCommands {
     const wipe = line(
       this.throwaway(
         '-v',
-        `${o.volume}:${MOUNT}`,
+        volumeAtMount(o.volume, false),
         '--entrypoint',
         'sh',
         o.image,

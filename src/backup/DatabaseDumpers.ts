@@ -16,6 +16,8 @@ export interface Dumper {
 
 const PG_ENV = 'U="${POSTGRES_USER:-postgres}"; export PGPASSWORD="${PGPASSWORD:-${POSTGRES_PASSWORD:-}}"';
 const MYSQL_ENV = 'export MYSQL_PWD="${MYSQL_ROOT_PASSWORD:-${MARIADB_ROOT_PASSWORD:-}}"';
+// MySQL 8 refuses to drop its system schema; the dump drops and recreates each of its tables anyway.
+const SKIP_MYSQL_SCHEMA_DROP = "sed '/^\\/\\*!40000 DROP DATABASE IF EXISTS `mysql`\\*\\/;$/d'";
 
 export const dumpers: Record<DatabaseEngine, Dumper> = {
   postgres: {
@@ -30,8 +32,10 @@ export const dumpers: Record<DatabaseEngine, Dumper> = {
   },
   mysql: {
     ext: 'sql',
-    dump: `${MYSQL_ENV}; if command -v mariadb-dump >/dev/null 2>&1; then d=mariadb-dump; else d=mysqldump; fi; exec "$d" -uroot --single-transaction --routines --events --triggers --all-databases`,
-    restore: `${MYSQL_ENV}; if command -v mariadb >/dev/null 2>&1; then c=mariadb; else c=mysql; fi; exec "$c" -uroot`,
+    // --add-drop-database: a restore drops what was made since (tables, views), as postgres' --clean does;
+    // --flush-privileges: the restored accounts take effect at once.
+    dump: `${MYSQL_ENV}; if command -v mariadb-dump >/dev/null 2>&1; then d=mariadb-dump; else d=mysqldump; fi; exec "$d" -uroot --single-transaction --routines --events --triggers --all-databases --add-drop-database --flush-privileges`,
+    restore: `${MYSQL_ENV}; if command -v mariadb >/dev/null 2>&1; then c=mariadb; else c=mysql; fi; ${SKIP_MYSQL_SCHEMA_DROP} | "$c" -uroot`,
   },
   redis: {
     ext: 'rdb',

@@ -302,7 +302,7 @@ describe('command builders', () => {
       toRunner: false,
     });
     expect(s).toContain(
-      'docker create --label dev.njord.backup=tok123 --network none -v shop_data:/njord-volume:ro sha256:abc',
+      'docker create --label dev.njord.backup=tok123 --network none -v shop_data:/njord-volume:ro,nocopy sha256:abc',
     );
     expect(s).toContain('docker cp "$cid":/njord-volume/. -');
     expect(s).toContain("sha256sum < '/srv/shop app/backups/20261123-000000-000/.volume-shop_data.tar.gz.hashfifo'");
