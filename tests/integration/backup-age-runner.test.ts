@@ -78,7 +78,7 @@ describe.skipIf(!!reason)(`age encryption on the runner${reason ? ` (skipped: ${
     );
 
   it('the host, as the SSH user sees it through the key, has no age (this machine has)', () => {
-    expect(sh('command -v age')).toMatch(/age$/);
+    expect(sh('command -v age').trim()).toMatch(/\/age$/);
     expect(noAge.run('command -v age || echo no-age')).toBe('no-age');
     expect(noAge.run('command -v zstd && command -v docker')).toMatch(/zstd\n.*docker$/);
   });
@@ -116,7 +116,8 @@ describe.skipIf(!!reason)(`age encryption on the runner${reason ? ` (skipped: ${
     // …while the archive Debian's age opens with the identity has them all, as they were.
     writeFileSync(join(scratch, entry.file), stored);
     const opened = join(scratch, 'opened.tar.zst');
-    sh(`age -d -i /dev/stdin -o ${opened} ${join(scratch, entry.file)}`, { input: id });
+    // The identity through a pipe (<(cat) of stdin): it is never written to a file.
+    sh(`age -d -i <(cat) -o ${opened} ${join(scratch, entry.file)}`, { input: id });
     const plain = readFileSync(opened);
     for (const s of slices) expect(plain.includes(s)).toBe(true);
     const out = join(scratch, 'extracted');
@@ -153,20 +154,28 @@ describe.skipIf(!!reason)(`age encryption on the runner${reason ? ` (skipped: ${
     expect(service.uploads.length).toBe(uploads);
   });
 
-  it('refuses an ssh-ed25519 recipient on the runner, naming the age1… keys it takes', async () => {
+  it('refuses, before anything changes, recipients the runner cannot encrypt to', async () => {
     sh(`ssh-keygen -q -t ed25519 -N '' -f ${scratch}/recipient`);
-    const sshRecipient = readFileSync(`${scratch}/recipient.pub`, 'utf8').trim();
+    const sshKey = readFileSync(`${scratch}/recipient.pub`, 'utf8').trim();
+    // The shape of an age1… key with its last character changed: the checksum fails.
+    const good = recipientOf(identity());
+    const broken = good.slice(0, -1) + (good.endsWith('q') ? 'p' : 'q');
     const uploads = service.uploads.length;
-    const b = await backupAction(
-      info,
-      app,
-      { 'ssh-key': noAge.privateKey, destination: 'artifact', 'encrypt-to': sshRecipient },
-      { env: env() },
-    );
-    expect(b.exitCode).toBe(1);
-    expect(visibleLog(b)).toContain(
-      `Input 'encrypt-to': ${info.hostSpec} has no age, and the runner encrypts to age1… recipients only, not ssh-ed25519 keys`,
-    );
+    for (const [recipient, says] of [
+      [sshKey, 'has no age, and the runner encrypts to age1… recipients only, not ssh-ed25519 keys'],
+      [broken, `'${broken.slice(0, 20)}…' is not a valid age1… recipient (its checksum fails)`],
+    ] as const) {
+      const b = await backupAction(
+        info,
+        app,
+        { 'ssh-key': noAge.privateKey, destination: 'artifact', 'encrypt-to': recipient },
+        { env: env() },
+      );
+      expect(b.exitCode).toBe(1);
+      expect(visibleLog(b)).toContain(`Input 'encrypt-to': `);
+      expect(visibleLog(b)).toContain(says);
+    }
     expect(service.uploads.length).toBe(uploads);
+    expect(backupsOnHost(app)).toEqual([]);
   });
 });
