@@ -43,6 +43,8 @@ export interface BackupManifest {
   image?: string;
   compression: Compression;
   encryptedTo?: string[];
+  /** Where age ran: on the host, or on the runner as the archive streamed (destination artifact alone, no age on the host). Absent in older manifests: the host. */
+  encryptedOn?: 'host' | 'runner';
   archives: ArchiveEntry[];
   stoppedServices: string[];
   verified: VerifyLevel;

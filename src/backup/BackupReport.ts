@@ -74,6 +74,13 @@ function hostNotes(s: RunSummary, h: HostBackupResult): void {
       s.paragraph(
         `${h.host}: \`${a.file}\` was restored into a scratch volume and read back: ${a.restoreCompared.files} file(s) match by sha256, ${a.restoreCompared.entries} entries by type, mode, owner and size.`,
       );
+  const m = h.manifest;
+  if (m?.encryptedTo)
+    s.paragraph(
+      m.encryptedOn === 'runner'
+        ? `${h.host}: encrypted with age to ${m.encryptedTo.length} recipient(s) **on the runner**, as the archives streamed from the host (it has no age): the runner's disk and the artifact hold only ciphertext.`
+        : `${h.host}: encrypted with age to ${m.encryptedTo.length} recipient(s) **on the host**, before the archives were written or left it.`,
+    );
   if (h.incomplete.length)
     s.paragraph(
       `${h.host}: ${h.incomplete.map((i) => `\`${i}\``).join(', ')} never finished (no manifest); they are not restorable and retention leaves them alone: remove them by hand.`,

@@ -2,7 +2,7 @@
 // volume, path and database (streamed, never held whole anywhere), start the services again
 // whatever happened, verify, then write the manifest last and apply retention.
 import { createHash } from 'node:crypto';
-import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import type { HostSession } from '../connection/HostSession.js';
 import { InputError } from '../inputs/InputError.js';
@@ -42,7 +42,8 @@ import {
 } from './HostInventory.js';
 import { guarded } from './RemoteScript.js';
 import { backupsToPrune, type BackupListing } from './Retention.js';
-import { HashingCounter, listOnRunner, sha256File } from './RunnerFiles.js';
+import { listOnRunner, runnerArchive, sha256File } from './RunnerFiles.js';
+import { encryptingStream, runnerEncrypter, whereToEncrypt, type EncryptedOn } from './RunnerEncryption.js';
 import { containersOf, ServiceControl } from './ServiceControl.js';
 
 /** The app has no volumes on the host and no paths or databases were named. */
@@ -112,6 +113,8 @@ export class HostBackup {
   private plan: PlannedArchive[] = [];
   private stopList: ReturnType<typeof containersOf> = [];
   private createdDir = false;
+  private encryptedOn?: EncryptedOn;
+  private encrypter?: Awaited<ReturnType<typeof runnerEncrypter>>;
 
   constructor(
     readonly session: HostSession,
@@ -151,11 +154,12 @@ export class HostBackup {
     for (const t of ['sha256sum', 'mkfifo', 'tar'] as const)
       if (!this.tools[t]) throw new Error(`${this.host}: ${t} is missing; install coreutils and tar`);
     this.compression = pickCompression(this.spec.compression, this.tools, this.host);
-    if (this.spec.encryptTo.length && !this.tools.age)
-      throw new InputError(
-        'encrypt-to',
-        `${this.host} has no age; install it (apt-get install age) so archives are encrypted before they leave the host`,
-      );
+    this.encryptedOn = whereToEncrypt(this.spec.encryptTo, {
+      host: this.host,
+      hostHasAge: this.tools.age,
+      toHost: this.spec.toHost,
+    });
+    if (this.encryptedOn === 'runner') this.encrypter = await runnerEncrypter(this.spec.encryptTo);
     if (this.spec.verify === 'restore' && !this.tools.gnutar)
       throw new InputError('verify', `restore needs GNU tar on ${this.host} to compare files; use verify: list`);
 
@@ -281,6 +285,7 @@ export class HostBackup {
         image,
         compression: this.compression,
         encryptedTo: this.spec.encryptTo.length ? this.spec.encryptTo : undefined,
+        encryptedOn: this.encryptedOn,
         archives: r.archives.map(({ ms: _ms, restoreCompared: _c, ...a }) => a),
         stoppedServices: r.stopped,
         verified: this.spec.verify,
@@ -316,24 +321,25 @@ export class HostBackup {
         file: p.entry.file,
         source: p.source,
         compressor: compressors[this.compression],
-        encryptTo: this.spec.encryptTo,
+        encryptTo: this.encryptedOn === 'host' ? this.spec.encryptTo : [],
         toHost: this.spec.toHost,
         toRunner: this.spec.toRunner,
       }),
     );
-    this.say(`archiving ${p.entry.kind} ${p.entry.name} → ${p.entry.file} (${p.source.stage.name})`);
-    let counter: HashingCounter | undefined;
+    const where = this.encryptedOn ? `, encrypted on the ${this.encryptedOn}` : '';
+    this.say(`archiving ${p.entry.kind} ${p.entry.name} → ${p.entry.file} (${p.source.stage.name}${where})`);
+    let stored;
     let res;
     if (this.result.runnerDir) {
-      counter = new HashingCounter();
-      const file = createWriteStream(join(this.result.runnerDir, p.entry.file), { mode: 0o600 });
-      counter.pipe(file);
-      const written = new Promise<void>((resolve, reject) => {
-        file.once('finish', resolve);
-        file.once('error', reject);
-      });
-      res = await this.session.ssh.stream(script, { holdStdin: true, stdout: counter });
-      await written;
+      const encrypt = this.encrypter ? await encryptingStream(this.encrypter) : undefined;
+      const to = runnerArchive(join(this.result.runnerDir, p.entry.file), encrypt);
+      stored = to.stored;
+      try {
+        [res] = await Promise.all([this.session.ssh.stream(script, { holdStdin: true, stdout: to.sink }), to.written]);
+      } catch (err) {
+        to.sink.destroy();
+        throw err;
+      }
     } else {
       res = await this.session.ssh.stream(script, { holdStdin: true });
     }
@@ -349,8 +355,8 @@ export class HostBackup {
         }`,
       );
     const out = parseArchiveResult(res.stderr);
-    const size = counter ? counter.bytes : out.size;
-    const sha256 = counter ? counter.digest() : out.sha256;
+    const size = stored ? stored.bytes : out.size;
+    const sha256 = stored ? stored.digest() : out.sha256;
     if (size === undefined || !sha256)
       throw new Error(`${this.host}: archiving ${p.entry.name} gave no size or checksum`);
     const ms = performance.now() - t0;

@@ -3,8 +3,9 @@
 // file is re-read for its checksum and listed end to end with the runner's own tools.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { Transform, type TransformCallback } from 'node:stream';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { Transform, type Duplex, type TransformCallback, type Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type { Compressor } from './Compression.js';
 
 /** Passes bytes through, counting and hashing them. */
@@ -21,6 +22,20 @@ export class HashingCounter extends Transform {
   digest(): string {
     return this.hash.digest('hex');
   }
+}
+
+/**
+ * Where the SSH channel's bytes go on the runner: through `encrypt` first when the runner
+ * encrypts (only its output reaches the disk), then counted and hashed as stored, into `path`.
+ */
+export function runnerArchive(
+  path: string,
+  encrypt?: Duplex,
+): { sink: Writable; stored: HashingCounter; written: Promise<void> } {
+  const stored = new HashingCounter();
+  const file = createWriteStream(path, { mode: 0o600 });
+  const written = encrypt ? pipeline(encrypt, stored, file) : pipeline(stored, file);
+  return { sink: encrypt ?? stored, stored, written };
 }
 
 export async function sha256File(path: string): Promise<string> {

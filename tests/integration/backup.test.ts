@@ -247,6 +247,8 @@ describe.skipIf(!!reason)(`backup and restore actions${reason ? ` (skipped: ${re
     const id = b.outputs['backup-id']!;
     const m = JSON.parse(b.outputs.manifest!);
     expect(m.encryptedTo).toEqual([recipient]);
+    expect(m.encryptedOn).toBe('host');
+    expect(b.summary).toContain('**on the host**, before the archives were written or left it');
     const file = `${a.root}/backups/${id}/${m.archives[0].file}`;
     expect(file).toMatch(/\.tar\.gz\.age$/);
     expect(onHost(`head -c 21 ${file}`)).toBe('age-encryption.org/v1');

@@ -1,11 +1,14 @@
 // Shared by the backup and restore integration tests: the two actions through dist, and looks
 // into a volume through a throwaway container of the app's image, as a user would check.
 import type { ChildProcess } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { inflateRawSync } from 'node:zlib';
 import { runAction, type ActionRun, type RunActionOptions } from '../harness/runAction.js';
-import { sh, type SandboxInfo } from '../sandbox/Sandbox.js';
-import { connectionInputs, onHost, type TestApp } from '../support/deployKit.js';
+import { sandboxFiles, sh, type SandboxInfo } from '../sandbox/Sandbox.js';
+import { connectionInputs, extraKey, onHost, type TestApp } from '../support/deployKit.js';
 
 export function backupAction(
   info: SandboxInfo,
@@ -38,6 +41,13 @@ function fingerprintScript(dir: string, skip: string): string {
 /** Every entry of the volume: type, mode, owner, size, link target and content hash, sorted. */
 export function volumeFingerprint(app: TestApp, image: string, skip = 'boots'): string {
   return inVolume(app, image, fingerprintScript('/data', skip));
+}
+
+/** The same fingerprint of a directory on this machine, taken with the same image's tools. */
+export function extractedFingerprint(dir: string, image: string, skip = 'boots'): string {
+  return sh(
+    `docker run --rm -v ${dir}:/data:ro --entrypoint /bin/sh ${image} -c '${fingerprintScript('/data', skip)}'`,
+  ).trim();
 }
 
 /** The same fingerprint of a directory on the host, read as the SSH user. */
@@ -185,6 +195,47 @@ export function ensureHostTools(): void {
     'command -v zstd >/dev/null && command -v age >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -q zstd age >/dev/null',
     { timeoutMs: 10 * 60_000 },
   );
+}
+
+/**
+ * A key for the sandbox user whose sessions run with a PATH holding every tool of /usr/local/bin
+ * and /usr/bin but age: through it the host is one without age, whatever this machine has installed (the other
+ * tests install it). `run` runs a command over that key with the ssh CLI.
+ */
+export function keyWithoutAge(info: SandboxInfo): {
+  privateKey: string;
+  run: (cmd: string) => string;
+  remove: () => void;
+} {
+  const dir = mkdtempSync(join(tmpdir(), 'njord-noage-'));
+  const bin = join(dir, 'bin');
+  mkdirSync(bin);
+  const linked = new Set<string>();
+  for (const from of ['/usr/local/bin', '/usr/bin'])
+    for (const f of readdirSync(from))
+      if (!/^age($|-)/.test(f) && !linked.has(f)) {
+        linked.add(f);
+        symlinkSync(join(from, f), join(bin, f));
+      }
+  // sshd runs the key's forced command for every session; the client's command is in SSH_ORIGINAL_COMMAND.
+  const shell = join(dir, 'shell');
+  writeFileSync(shell, `#!/bin/sh\nPATH=${bin}\nexport PATH\nexec /bin/bash -c "$SSH_ORIGINAL_COMMAND"\n`);
+  chmodSync(shell, 0o755);
+  chmodSync(dir, 0o755);
+  const key = extraKey(info, { keyOptions: `command="${shell}"` });
+  const keyFile = join(dir, 'id');
+  writeFileSync(keyFile, key.privateKey, { mode: 0o600 });
+  return {
+    privateKey: key.privateKey,
+    run: (cmd) =>
+      sh(
+        `ssh -i ${keyFile} -p ${info.sshPort} -o UserKnownHostsFile=${sandboxFiles.knownHosts} -o BatchMode=yes ${info.sshUser}@${info.sshHost} '${cmd.replace(/'/g, `'\\''`)}'`,
+      ).trim(),
+    remove: () => {
+      key.remove();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 /** An image with no files at all (no tar, no shell): volumes are then read with docker cp. */

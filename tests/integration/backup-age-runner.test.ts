@@ -1,0 +1,181 @@
+// encrypt-to on a host without age. With destination artifact alone the archive is encrypted on
+// the runner as it streams through: the uploaded artifact (to a loopback stand-in of GitHub's
+// artifact service, backupKit.ts) holds an age file that does not show a known file's bytes, and
+// Debian's age CLI opens it with the identity to the volume's files, byte for byte. A copy kept on
+// such a host would be plaintext: destination host is refused, with what to do, and nothing changes.
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { buildTestImage, sandboxUnavailableReason, sh, type SandboxInfo, type TestImage } from '../sandbox/Sandbox.js';
+import { deploy, newApp, onHost, removeApp, visibleLog, type TestApp } from '../support/deployKit.js';
+import {
+  artifactService,
+  backupAction,
+  backupsOnHost,
+  ensureHostTools,
+  extractedFingerprint,
+  inVolume,
+  keyWithoutAge,
+  runtimeToken,
+  unzip,
+  volumeFingerprint,
+} from './backupKit.js';
+
+const reason = sandboxUnavailableReason();
+
+describe.skipIf(!!reason)(`age encryption on the runner${reason ? ` (skipped: ${reason})` : ''}`, () => {
+  let info: SandboxInfo;
+  let v1: TestImage;
+  let app: TestApp;
+  let service: Awaited<ReturnType<typeof artifactService>>;
+  let noAge: ReturnType<typeof keyWithoutAge>;
+  let scratch: string;
+  /** Random, so compression leaves it as it is: found verbatim in any archive not encrypted. */
+  const needle = randomBytes(256 * 1024);
+  const identity = () => sh('age-keygen 2>/dev/null');
+  const recipientOf = (id: string) => sh('age-keygen -y', { input: id }).trim();
+
+  beforeAll(async () => {
+    info = inject('sandbox')!;
+    // zstd for the host, and age on this machine: the key below hides it from the host.
+    ensureHostTools();
+    scratch = mkdtempSync(join(tmpdir(), 'njord-age-runner-'));
+    noAge = keyWithoutAge(info);
+    v1 = await buildTestImage(info, { repo: 'njord-test/backup', tag: 'v1', version: 'v1' });
+    service = await artifactService();
+    app = await newApp(info, 'bk-agerun');
+    const d = await deploy(info, app, v1.ref);
+    expect(d.exitCode, visibleLog(d)).toBe(0);
+    writeFileSync(join(scratch, 'needle.bin'), needle);
+    sh(
+      `docker run --rm -v ${app.name}_data:/data -v ${scratch}/needle.bin:/in:ro --entrypoint /bin/sh ${v1.ref} -c 'cat /in > /data/needle.bin'`,
+    );
+    inVolume(
+      app,
+      v1.ref,
+      [
+        'mkdir -p "/data/nested/deeper dir" /data/empty',
+        'printf "order-1\\norder-2\\n" > "/data/nested/deeper dir/orders file.csv"',
+        'ln -s nested /data/link',
+        'chmod 640 /data/needle.bin && chown 1234:55 /data/needle.bin',
+      ].join(' && '),
+    );
+  });
+
+  afterAll(() => {
+    service?.server.close();
+    noAge?.remove();
+    if (app) removeApp(app);
+    if (scratch) rmSync(scratch, { recursive: true, force: true });
+  });
+
+  const env = () => ({ ACTIONS_RUNTIME_TOKEN: runtimeToken(), ACTIONS_RESULTS_URL: service.url });
+  const webStartedAt = () =>
+    onHost(
+      `docker inspect -f '{{.State.StartedAt}}' $(docker ps -q --filter label=com.docker.compose.project=${app.name} --filter label=com.docker.compose.service=web)`,
+    );
+
+  it('the host, as the SSH user sees it through the key, has no age (this machine has)', () => {
+    expect(sh('command -v age').trim()).toMatch(/\/age$/);
+    expect(noAge.run('command -v age || echo no-age')).toBe('no-age');
+    expect(noAge.run('command -v zstd && command -v docker')).toMatch(/zstd\n.*docker$/);
+  });
+
+  it('with destination artifact, encrypts on the runner: the artifact holds an age file that the identity opens to the volume byte for byte', async () => {
+    const id = identity();
+    const recipient = recipientOf(id);
+    const before = backupsOnHost(app);
+    const b = await backupAction(
+      info,
+      app,
+      { 'ssh-key': noAge.privateKey, destination: 'artifact', compression: 'zstd', 'encrypt-to': recipient },
+      { env: env() },
+    );
+    expect(b.exitCode, visibleLog(b)).toBe(0);
+    expect(visibleLog(b)).toContain('encrypted on the runner');
+
+    const files = unzip(service.uploads.at(-1)!.blob!);
+    const manifest = JSON.parse(files.get('manifest.json')!.toString());
+    expect(manifest).toEqual(JSON.parse(b.outputs.manifest!));
+    expect(manifest).toMatchObject({ encryptedTo: [recipient], encryptedOn: 'runner', compression: 'zstd' });
+    const entry = manifest.archives[0];
+    expect(entry).toMatchObject({ kind: 'volume', encrypted: true });
+    expect(entry.file).toMatch(/\.tar\.zst\.age$/);
+    // The manifest describes the stored bytes: the age file.
+    const stored = files.get(entry.file)!;
+    expect(createHash('sha256').update(stored).digest('hex')).toBe(entry.sha256);
+    expect(stored.length).toBe(entry.size);
+    expect(stored.subarray(0, 32).toString('latin1')).toBe('age-encryption.org/v1\n-> X25519 ');
+    expect(b.summary).toContain('**on the runner**');
+
+    // Not plaintext: no slice of the random file is in what was uploaded…
+    const slices = [0, 70_000, 200_000].map((at) => needle.subarray(at, at + 64));
+    for (const s of slices) expect(service.uploads.at(-1)!.blob!.includes(s)).toBe(false);
+    // …while the archive Debian's age opens with the identity has them all, as they were.
+    writeFileSync(join(scratch, entry.file), stored);
+    const opened = join(scratch, 'opened.tar.zst');
+    // The identity through a pipe (<(cat) of stdin): it is never written to a file.
+    sh(`age -d -i <(cat) -o ${opened} ${join(scratch, entry.file)}`, { input: id });
+    const plain = readFileSync(opened);
+    for (const s of slices) expect(plain.includes(s)).toBe(true);
+    const out = join(scratch, 'extracted');
+    mkdirSync(out);
+    sh(`zstd -dc ${opened} | tar -xpf - -C ${out}`);
+    expect(readFileSync(join(out, 'needle.bin')).equals(needle)).toBe(true);
+    expect(extractedFingerprint(out, v1.ref)).toBe(volumeFingerprint(app, v1.ref));
+    expect(volumeFingerprint(app, v1.ref)).toContain('./needle.bin regular file 640 1234:55 262144');
+
+    // destination artifact alone keeps nothing on the host.
+    expect(backupsOnHost(app)).toEqual(before);
+  });
+
+  it('with destination host, refuses: the copy kept there would be plaintext; says what to do and changes nothing', async () => {
+    const recipient = recipientOf(identity());
+    const uploads = service.uploads.length;
+    const started = webStartedAt();
+    for (const destination of ['host', 'host, artifact']) {
+      const b = await backupAction(
+        info,
+        app,
+        { 'ssh-key': noAge.privateKey, destination, 'encrypt-to': recipient, 'stop-services': 'web' },
+        { env: env() },
+      );
+      expect(b.exitCode).toBe(1);
+      expect(visibleLog(b)).toContain(
+        `Input 'encrypt-to': ${info.hostSpec} has no age, and destination host keeps a copy there that only the host can encrypt; install age on the host (apt-get install age), or use destination: artifact to encrypt on the runner`,
+      );
+      expect(b.outputs['backup-id'] ?? '').toBe('');
+    }
+    expect(backupsOnHost(app)).toEqual([]);
+    expect(onHost(`ls ${app.root}/backups 2>/dev/null | wc -l`)).toBe('0');
+    expect(webStartedAt()).toBe(started);
+    expect(service.uploads.length).toBe(uploads);
+  });
+
+  it('refuses, before anything changes, recipients the runner cannot encrypt to', async () => {
+    sh(`ssh-keygen -q -t ed25519 -N '' -f ${scratch}/recipient`);
+    const sshKey = readFileSync(`${scratch}/recipient.pub`, 'utf8').trim();
+    // The shape of an age1… key with its last character changed: the checksum fails.
+    const good = recipientOf(identity());
+    const broken = good.slice(0, -1) + (good.endsWith('q') ? 'p' : 'q');
+    const uploads = service.uploads.length;
+    for (const [recipient, says] of [
+      [sshKey, 'has no age, and the runner encrypts to age1… recipients only, not ssh-ed25519 keys'],
+      [broken, `'${broken.slice(0, 20)}…' is not a valid age1… recipient (its checksum fails)`],
+    ] as const) {
+      const b = await backupAction(
+        info,
+        app,
+        { 'ssh-key': noAge.privateKey, destination: 'artifact', 'encrypt-to': recipient },
+        { env: env() },
+      );
+      expect(b.exitCode).toBe(1);
+      expect(visibleLog(b)).toContain(`Input 'encrypt-to': `);
+      expect(visibleLog(b)).toContain(says);
+    }
+    expect(service.uploads.length).toBe(uploads);
+    expect(backupsOnHost(app)).toEqual([]);
+  });
+});
