@@ -10,6 +10,9 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runAction } from '../tests/harness/runAction.js';
+
+// The Node that action.yml's `using: node24` gives the action on a runner.
+const RUNNER_NODE = 'node24';
 import { artifactService, runtimeToken } from '../tests/integration/backupKit.js';
 import { asSandboxUser, buildTestImage, freePort, startSandbox, writeComposeApp } from '../tests/sandbox/Sandbox.js';
 import { removeApp } from '../tests/support/deployKit.js';
@@ -33,7 +36,7 @@ writeFileSync(knownFile, info.knownHosts);
 const volume = `${app.name}_data`;
 
 try {
-  const d = await runAction('.', { ...connection, image: image.ref }, { workspace });
+  const d = await runAction('.', { ...connection, image: image.ref }, { workspace, node: RUNNER_NODE });
   if (d.exitCode !== 0) throw new Error(`deploy failed:\n${d.stdout}\n${d.stderr}`);
   // 1 GiB, made once: half random (incompressible), half log-like text (compressible).
   const t0 = now();
@@ -61,7 +64,11 @@ ssh -i ${keyFile} -p ${info.sshPort} -o UserKnownHostsFile=${knownFile} -o Batch
 
   async function viaAction(compression: string, verify: string): Promise<number> {
     const t = now();
-    const run = await runAction('actions/backup', { ...connection, compression, verify, keep: '1' }, { workspace });
+    const run = await runAction(
+      'actions/backup',
+      { ...connection, compression, verify, keep: '1' },
+      { workspace, node: RUNNER_NODE },
+    );
     if (run.exitCode !== 0) throw new Error(`backup action failed:\n${run.stdout}\n${run.stderr}`);
     return now() - t;
   }
@@ -129,6 +136,7 @@ ssh -i ${keyFile} -p ${info.sshPort} -o UserKnownHostsFile=${knownFile} -o Batch
         { ...connection, destination: 'artifact', compression: 'zstd', verify: 'checksum' },
         {
           workspace,
+          node: RUNNER_NODE,
           env: { ACTIONS_RUNTIME_TOKEN: runtimeToken(), ACTIONS_RESULTS_URL: service.url },
           onSpawn: (child, step) => {
             if (step !== 'main') return;

@@ -10,6 +10,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runAction } from '../tests/harness/runAction.js';
+
+// The Node that action.yml's `using: node24` gives the action on a runner.
+const RUNNER_NODE = 'node24';
 import { buildTestImage, freePort, startSandbox, writeComposeApp } from '../tests/sandbox/Sandbox.js';
 import { removeApp } from '../tests/support/deployKit.js';
 
@@ -32,7 +35,7 @@ const connection = { hosts: info.hostSpec, 'ssh-key': info.privateKey, 'known-ho
 const healthUrl = `http://127.0.0.1:${port}/health`;
 
 async function deployUntimed(image: string): Promise<string> {
-  const run = await runAction('.', { ...connection, image, 'health-url': healthUrl }, { workspace });
+  const run = await runAction('.', { ...connection, image, 'health-url': healthUrl }, { workspace, node: RUNNER_NODE });
   if (run.exitCode !== 0) throw new Error(`deploy failed:\n${run.stdout}`);
   return run.outputs.release!;
 }
@@ -43,7 +46,7 @@ async function viaAction(to: string): Promise<number> {
     'actions/rollback',
     // One passing check: the hand version checks nothing at all.
     { ...connection, to, 'health-url': healthUrl, 'health-successes': '1', 'health-interval': '0.1' },
-    { workspace },
+    { workspace, node: RUNNER_NODE },
   );
   if (run.exitCode !== 0) throw new Error(`rollback failed:\n${run.stdout}\n${run.stderr}`);
   return now() - t;

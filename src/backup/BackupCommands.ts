@@ -20,6 +20,13 @@ function volumeAtMount(volume: string, readOnly: boolean): string {
   return `${volume}:${MOUNT}:${readOnly ? 'ro,' : ''}nocopy`;
 }
 
+/**
+ * sha256 of stdin, the hex first on its line. OpenSSL's uses the CPU's SHA instructions, which
+ * coreutils' sha256sum does not: six times faster on the sandbox (0.6 s against 3.6 s for 512 MiB).
+ */
+export const SHA256_OF_STDIN =
+  '{ if command -v openssl >/dev/null 2>&1; then openssl dgst -sha256 -r; else sha256sum; fi; }';
+
 export const toolsProbe = [
   'for t in gzip zstd age sha256sum mkfifo tar docker; do if command -v $t >/dev/null 2>&1; then echo "$t=1"; else echo "$t=0"; fi; done',
   "if tar --version 2>/dev/null | head -1 | grep -q 'GNU tar'; then echo gnutar=1; else echo gnutar=0; fi",
@@ -170,6 +177,7 @@ export class BackupCommands {
       // still waiting for a writer, so a container that never started cannot hang the pipeline.
       setup: `mkfifo -m 600 "$tmp.tarfifo" || exit 1\n( ${run} 2> "$tmp.tarerr"; echo $? > "$tmp.tarrc"; exec 3<> "$tmp.tarfifo" ) & p=$!`,
       stage: { name: 'reading the volume', cmd: 'cat "$tmp.tarfifo"' },
+      readFrom: '"$tmp.tarfifo"',
       teardown:
         'wait $p; rc=$(cat "$tmp.tarrc" 2>/dev/null); ' +
         `if [ "$rc" != 0 ]; then echo "tar in a container of ${image.replace(/["$`\\]/g, '')} failed (exit \${rc:-?}): $(tail -c 300 "$tmp.tarerr")" >> "$st"; fi; ` +
@@ -197,8 +205,11 @@ export class BackupCommands {
 
   /**
    * One archive: source → compress → [age] → the host file and/or stdout (the runner). Host-only
-   * archives are hashed on the host as they are written (sha256sum reads a copy through a fifo);
-   * streamed ones on the runner. Ends with `njord-result size=… sha256=…` on stderr.
+   * archives are hashed on the host as they are written (a copy through a fifo); streamed ones on
+   * the runner. With `listAs`, a host-only archive is also decompressed and listed as it is written,
+   * through a second fifo: on another core while the compressor keeps one busy, instead of a
+   * second pass after it (the re-read checksum then ties the listed stream to the stored file).
+   * Ends with `njord-result size=… sha256=… listed=<entries> <bytes>` on stderr.
    */
   archive(o: {
     id: string;
@@ -208,42 +219,65 @@ export class BackupCommands {
     encryptTo: string[];
     toHost: boolean;
     toRunner: boolean;
+    /** List it as it is written: a tar archive entry by entry, a dump by its bytes. */
+    listAs?: 'tar' | 'bytes';
   }): string {
     const d = this.dir(o.id);
     const f = `${d}/${o.file}`;
     const tmp = `${d}/.${o.file}`;
     const st = `${tmp}.status`;
     const hashOnHost = o.toHost && !o.toRunner;
-    const stages: Stage[] = [o.source.stage, { name: o.compressor.compress[0]!, cmd: line(o.compressor.compress) }];
+    const listAs = hashOnHost && !o.encryptTo.length ? o.listAs : undefined;
+    const compress = line(o.compressor.compress);
+    const stages: Stage[] = o.source.readFrom
+      ? [{ name: o.compressor.compress[0]!, cmd: `${compress} < ${o.source.readFrom}` }]
+      : [o.source.stage, { name: o.compressor.compress[0]!, cmd: compress }];
     if (o.encryptTo.length) stages.push({ name: 'age', cmd: line(['age', ...o.encryptTo.flatMap((r) => ['-r', r])]) });
-    if (hashOnHost)
-      stages.push({ name: 'writing', cmd: `${line(['tee', `${tmp}.hashfifo`])} > ${quote(`${f}.part`)}` });
+    const copies = [`${tmp}.hashfifo`, ...(listAs ? [`${tmp}.listfifo`] : [])];
+    if (hashOnHost) stages.push({ name: 'writing', cmd: `${line(['tee', ...copies])} > ${quote(`${f}.part`)}` });
     else if (o.toHost) stages.push({ name: 'writing', cmd: line(['tee', `${f}.part`]) });
-    const tmpFiles = hashOnHost ? [`${tmp}.hashfifo`, `${tmp}.sha`] : [];
+    const count = `${tmp}.count`;
+    const tmpFiles = hashOnHost ? [...copies, `${tmp}.sha`, ...(listAs ? [count] : [])] : [];
     const size = hashOnHost ? `$(wc -c < ${quote(f)} | tr -d ' ')` : '';
     const sha = hashOnHost ? `$(cut -c1-64 < ${quote(`${tmp}.sha`)})` : '';
+    const listed = listAs ? `$(cat ${quote(count)} 2>/dev/null)` : '';
     return [
       `tmp=${quote(tmp)}; st=${quote(st)}`,
       `: > ${quote(st)}`,
       ...(o.source.setup ? [o.source.setup] : []),
       ...(hashOnHost
         ? [
-            `${line(['mkfifo', `${tmp}.hashfifo`])} || exit 1`,
-            `sha256sum < ${quote(`${tmp}.hashfifo`)} > ${quote(`${tmp}.sha`)} & h=$!`,
+            `${line(['mkfifo', ...copies])} || exit 1`,
+            `${SHA256_OF_STDIN} < ${quote(`${tmp}.hashfifo`)} > ${quote(`${tmp}.sha`)} & h=$!`,
+          ]
+        : []),
+      ...(listAs
+        ? [
+            `${pipeline(
+              [
+                {
+                  name: `${o.compressor.decompress[0]!} (listing)`,
+                  cmd: `${line(o.compressor.decompress)} < ${quote(`${tmp}.listfifo`)}`,
+                },
+                countStage(listAs, st, count),
+              ],
+              st,
+            )} & l=$!`,
           ]
         : []),
       pipeline(stages, st),
       ...(hashOnHost ? ['wait $h'] : []),
+      ...(listAs ? ['wait $l'] : []),
       ...(o.source.teardown ? [o.source.teardown] : []),
       failOnStatus(st, line(['rm', '-f', ...(o.toHost ? [`${f}.part`] : []), ...tmpFiles])),
       ...(o.toHost ? [line(['mv', '-f', `${f}.part`, f])] : []),
-      `printf 'njord-result size=%s sha256=%s\\n' "${size}" "${sha}" >&2`,
+      `printf 'njord-result size=%s sha256=%s listed=%s\\n' "${size}" "${sha}" "${listed}" >&2`,
       ...(tmpFiles.length ? [line(['rm', '-f', ...tmpFiles])] : []),
     ].join('\n');
   }
 
   sha256(id: string, file: string): string {
-    return `sha256sum < ${quote(`${this.dir(id)}/${file}`)} | cut -c1-64`;
+    return `${SHA256_OF_STDIN} < ${quote(`${this.dir(id)}/${file}`)} | cut -c1-64`;
   }
 
   /**
@@ -254,17 +288,12 @@ export class BackupCommands {
     const f = `${this.dir(id)}/${file}`;
     const st = `${this.dir(id)}/.${file}.verify`;
     const out = `${this.dir(id)}/.${file}.count`;
-    // Field 3 of `tar -tv` is the size, in GNU's and busybox's listings alike.
-    // %.0f, not %d: some awks print large integers with %d as 2^31-1.
-    const count = isTar
-      ? `{ { tar -tvf - || echo "tar (listing) failed (exit $?)" >> ${quote(st)}; } | awk '{ n++; b += $3 } END { printf "%.0f %.0f\\n", n, b }' > ${quote(out)}; cat > /dev/null; }`
-      : `{ wc -c | awk '{ printf "0 %.0f\\n", $1 }' > ${quote(out)}; }`;
     return [
       `: > ${quote(st)}`,
       pipeline(
         [
           { name: compressor.decompress[0]!, cmd: `${line(compressor.decompress)} < ${quote(f)}` },
-          { name: isTar ? 'tar (listing)' : 'reading', cmd: count },
+          countStage(isTar ? 'tar' : 'bytes', st, out),
         ],
         st,
       ),
@@ -438,15 +467,39 @@ export interface ArchiveSource {
   /** Runs first; may set shell variables the stage uses ($cid). */
   setup?: string;
   stage: Stage;
+  /** A file (a fifo) the stream can be read from directly: the compressor then reads it, with no copy through cat. */
+  readFrom?: string;
   /** Runs after the pipeline, whatever happened. */
   teardown?: string;
 }
 
+/**
+ * Reads a decompressed archive on stdin and writes `<entries> <bytes>` to `out`: a tar archive is
+ * listed entry by entry and its files' sizes summed; a dump's bytes are counted.
+ */
+function countStage(as: 'tar' | 'bytes', statusFile: string, out: string): Stage {
+  // Field 3 of `tar -tv` is the size, in GNU's and busybox's listings alike.
+  // %.0f, not %d: some awks print large integers with %d as 2^31-1.
+  const cmd =
+    as === 'tar'
+      ? `{ { tar -tvf - || echo "tar (listing) failed (exit $?)" >> ${quote(statusFile)}; } | awk '{ n++; b += $3 } END { printf "%.0f %.0f\\n", n, b }' > ${quote(out)}; cat > /dev/null; }`
+      : `{ wc -c | awk '{ printf "0 %.0f\\n", $1 }' > ${quote(out)}; }`;
+  return { name: as === 'tar' ? 'tar (listing)' : 'reading', cmd };
+}
+
 /** The `njord-result` line an archive script ends with. */
-export function parseArchiveResult(stderr: string): { size?: number; sha256?: string } {
-  const m = /njord-result size=(\d*) sha256=([0-9a-f]*)/.exec(stderr);
+export function parseArchiveResult(stderr: string): {
+  size?: number;
+  sha256?: string;
+  listed?: { entries: number; bytes: number };
+} {
+  const m = /njord-result size=(\d*) sha256=([0-9a-f]*)(?: listed=(\d+ \d+))?/.exec(stderr);
   if (!m) return {};
-  return { size: m[1] ? Number(m[1]) : undefined, sha256: m[2] || undefined };
+  return {
+    size: m[1] ? Number(m[1]) : undefined,
+    sha256: m[2] || undefined,
+    listed: m[3] ? parseListing(m[3]) : undefined,
+  };
 }
 
 /** `<entries> <bytes>` as listArchive prints it. */

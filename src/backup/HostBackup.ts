@@ -240,6 +240,8 @@ export class HostBackup {
   }
 
   private readonly tarImages = new Map<string, boolean>();
+  /** Archives decompressed and listed while they were written (the checksum re-read still follows). */
+  private readonly listedAsWritten = new Set<string>();
 
   /** Whether volumes can be read by tar in a container of `image` (asked once per image). */
   private async runsTar(image: string): Promise<boolean> {
@@ -324,6 +326,7 @@ export class HostBackup {
         encryptTo: this.encryptedOn === 'host' ? this.spec.encryptTo : [],
         toHost: this.spec.toHost,
         toRunner: this.spec.toRunner,
+        listAs: this.spec.verify === 'checksum' ? undefined : p.entry.kind === 'database' ? 'bytes' : 'tar',
       }),
     );
     const where = this.encryptedOn ? `, encrypted on the ${this.encryptedOn}` : '';
@@ -361,10 +364,16 @@ export class HostBackup {
       throw new Error(`${this.host}: archiving ${p.entry.name} gave no size or checksum`);
     const ms = performance.now() - t0;
     this.say(`${p.entry.file}: ${bytes(size)} in ${(ms / 1000).toFixed(1)} s`);
-    return { ...p.entry, size, sha256, ms };
+    const result: ArchiveResult = { ...p.entry, size, sha256, ms };
+    if (out.listed) {
+      if (p.entry.kind !== 'database') result.entries = out.listed.entries;
+      result.rawSize = out.listed.bytes;
+      this.listedAsWritten.add(p.entry.file);
+    }
+    return result;
   }
 
-  /** Checksums re-read where the archives are, then each listed or extracted end to end. */
+  /** Checksums re-read where the archives are, then each listed (unless it was as it was written) or extracted end to end. */
   private async verify(): Promise<void> {
     const { ssh } = this.session;
     for (const a of this.result.archives) {
@@ -380,11 +389,13 @@ export class HostBackup {
         if (sum !== a.sha256) throw new Error(`runner copy of ${a.file} reads back as ${sum}, not ${a.sha256}`);
       }
       if (a.encrypted || this.spec.verify === 'checksum') continue;
-      const listed = this.spec.toHost
-        ? parseListing((await ssh.run(`list ${a.file}`, this.cmd.listArchive(this.id, a.file, comp, isTar))).stdout)
-        : await listOnRunner(join(this.result.runnerDir!, a.file), comp, isTar);
-      if (isTar) a.entries = listed.entries;
-      a.rawSize = listed.bytes;
+      if (!this.listedAsWritten.has(a.file)) {
+        const listed = this.spec.toHost
+          ? parseListing((await ssh.run(`list ${a.file}`, this.cmd.listArchive(this.id, a.file, comp, isTar))).stdout)
+          : await listOnRunner(join(this.result.runnerDir!, a.file), comp, isTar);
+        if (isTar) a.entries = listed.entries;
+        a.rawSize = listed.bytes;
+      }
       if (this.spec.verify === 'restore' && a.kind === 'volume' && this.spec.toHost) {
         const image = helperImage(this.inv, a.name, this.spec.helperImage)!;
         const scratch = `njord-verify-${this.id}-${this.result.archives.indexOf(a)}`;

@@ -1,6 +1,7 @@
 // Backup and restore without a host: retention, input reading, the manifest's names, the command
 // builders, and the shell shapes they rely on (run for real with the local sh).
 import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,11 +14,12 @@ import {
   parseCompared,
   parseListing,
   parseTools,
+  SHA256_OF_STDIN,
   tarFingerprint,
 } from '../../src/backup/BackupCommands.js';
 import { readBackupConfig } from '../../src/backup/BackupConfig.js';
 import { archiveFileName, BACKUP_ID, backupTime, newBackupId } from '../../src/backup/BackupManifest.js';
-import { compressors, pickCompression } from '../../src/backup/Compression.js';
+import { compressors, pickCompression, type Compressor } from '../../src/backup/Compression.js';
 import { parseDatabases } from '../../src/backup/DatabaseSpec.js';
 import { helperImage, parseContainers, parseVolumes, resolveVolumes } from '../../src/backup/HostInventory.js';
 import { failOnStatus, guarded, pipeline } from '../../src/backup/RemoteScript.js';
@@ -305,7 +307,9 @@ describe('command builders', () => {
       'docker create --label dev.njord.backup=tok123 --network none -v shop_data:/njord-volume:ro,nocopy sha256:abc',
     );
     expect(s).toContain('docker cp "$cid":/njord-volume/. -');
-    expect(s).toContain("sha256sum < '/srv/shop app/backups/20261123-000000-000/.volume-shop_data.tar.gz.hashfifo'");
+    expect(s).toContain(
+      `${SHA256_OF_STDIN} < '/srv/shop app/backups/20261123-000000-000/.volume-shop_data.tar.gz.hashfifo'`,
+    );
     expect(s).toMatch(
       /mv -f '\/srv\/shop app\/backups\/20261123-000000-000\/volume-shop_data.tar.gz.part' '.*volume-shop_data.tar.gz'/,
     );
@@ -456,6 +460,45 @@ describe('shell shapes, run with the local sh', () => {
     expect(spawnSync('ls', ['-A', join(dir, 'backups', 'b1')], { encoding: 'utf8' }).stdout.trim()).toBe(
       'path-src.tar.gz',
     );
+  });
+
+  it('lists an archive as it is written: the same counts, and a stream that does not decompress fails it, leaving nothing', () => {
+    const local = new BackupCommands(new ReleaseLayout(dir), 't');
+    const b = join(dir, 'backups', 'b-list');
+    spawnSync('mkdir', ['-p', b, join(dir, 'src2')]);
+    spawnSync('sh', ['-c', `head -c 300000 /dev/urandom > ${dir}/src2/f && echo hi > ${dir}/src2/g`]);
+    const archive = (
+      file: string,
+      compressor: Compressor,
+      listAs: 'tar' | 'bytes',
+      source = local.pathSource(join(dir, 'src2')),
+    ) =>
+      sh(
+        local.archive({ id: 'b-list', file, source, compressor, encryptTo: [], toHost: true, toRunner: false, listAs }),
+      );
+    for (const c of ['gzip', 'zstd'] as const) {
+      const file = `path-src2.tar.${compressors[c].ext}`;
+      const r = archive(file, compressors[c], 'tar');
+      expect(r.code, r.stderr).toBe(0);
+      const res = parseArchiveResult(r.stderr);
+      expect(res.listed).toEqual({ entries: 3, bytes: 300003 });
+      const stored = readFileSync(join(b, file));
+      expect(res.sha256).toBe(createHash('sha256').update(stored).digest('hex'));
+      expect(res.size).toBe(stored.length);
+    }
+    const dump = archive('db.gz', compressors.gzip, 'bytes', { stage: { name: 'the dump', cmd: `cat ${dir}/src2/f` } });
+    expect(parseArchiveResult(dump.stderr).listed).toEqual({ entries: 0, bytes: 300000 });
+    // A compressor whose output gzip cannot read (here: none at all): the listing fails the archive.
+    const broken: Compressor = { ext: 'gz', compress: ['cat'], decompress: ['gzip', '-dc'] };
+    const bad = archive('path-bad.tar.gz', broken, 'tar');
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('gzip (listing) failed');
+    expect(bad.stderr).not.toContain('njord-result');
+    expect(spawnSync('ls', ['-A', b], { encoding: 'utf8' }).stdout.trim().split('\n').sort()).toEqual([
+      'db.gz',
+      'path-src2.tar.gz',
+      'path-src2.tar.zst',
+    ]);
   });
 
   it("verify: restore's comparison counts what matched, and catches a changed byte, mode or extra file", () => {
