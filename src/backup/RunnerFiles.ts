@@ -3,7 +3,8 @@
 // file is re-read for its checksum and listed end to end with the runner's own tools.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { closeSync, createWriteStream, openSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { Transform, type Duplex, type TransformCallback, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Compressor } from './Compression.js';
@@ -38,9 +39,19 @@ export function runnerArchive(
   return { sink: encrypt ?? stored, stored, written };
 }
 
+/**
+ * The file's sha256, read through one reused buffer: a fresh buffer a chunk is garbage that V8
+ * frees only once tens of megabytes of it have piled up, which is what the runner's peak would be.
+ */
 export async function sha256File(path: string): Promise<string> {
   const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
+  const file = await open(path, 'r');
+  try {
+    const buf = Buffer.allocUnsafe(1 << 20);
+    for (let n; (n = (await file.read(buf, 0, buf.length, null)).bytesRead) > 0;) hash.update(buf.subarray(0, n));
+  } finally {
+    await file.close();
+  }
   return hash.digest('hex');
 }
 
@@ -56,6 +67,7 @@ function exitOf(child: ReturnType<typeof spawn>, what: string, stderr: () => str
 /**
  * Decompresses the whole file (checking its frame checksums) with the runner's tools. A tar
  * archive is listed (`tar -tv`: entries counted, files' sizes summed); a dump's bytes are counted.
+ * The bytes go file → decompressor → tar (or wc) through the OS, never through this process.
  */
 export async function listOnRunner(
   path: string,
@@ -63,34 +75,38 @@ export async function listOnRunner(
   isTar: boolean,
 ): Promise<{ entries: number; bytes: number }> {
   const [bin, ...args] = compressor.decompress;
-  const dec = spawn(bin!, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+  const input = openSync(path, 'r');
+  let dec;
+  try {
+    dec = spawn(bin!, args, { stdio: [input, 'pipe', 'pipe'] });
+  } finally {
+    closeSync(input);
+  }
   let decErr = '';
   dec.stderr!.on('data', (d: Buffer) => (decErr += d.toString()));
-  createReadStream(path).pipe(dec.stdin!);
   const done = [exitOf(dec, `${bin} on the runner`, () => decErr)];
+  const count = spawn(isTar ? 'tar' : 'wc', isTar ? ['-tvf', '-'] : ['-c'], { stdio: [dec.stdout!, 'pipe', 'pipe'] });
+  let countErr = '';
   let entries = 0;
   let bytes = 0;
-  if (isTar) {
-    const tar = spawn('tar', ['-tvf', '-'], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let tarErr = '';
-    let partial = '';
-    tar.stderr!.on('data', (d: Buffer) => (tarErr += d.toString()));
-    tar.stdout!.on('data', (d: Buffer) => {
-      const lines = (partial + d.toString('utf8')).split('\n');
-      partial = lines.pop() ?? '';
-      for (const l of lines) {
+  let partial = '';
+  count.stderr!.on('data', (d: Buffer) => (countErr += d.toString()));
+  // Line by line: a listing of many files is never held whole. Field 3 of `tar -tv` is the size,
+  // in GNU's and busybox's listings alike; wc prints one number.
+  count.stdout!.on('data', (d: Buffer) => {
+    const lines = (partial + d.toString('utf8')).split('\n');
+    partial = lines.pop() ?? '';
+    for (const l of lines) {
+      if (!isTar) bytes = Number(l.trim()) || 0;
+      else if (l.trim()) {
         entries++;
         bytes += Number(l.trim().split(/\s+/)[2]) || 0;
       }
-    });
-    dec.stdout!.pipe(tar.stdin!);
-    tar.stdin!.on('error', () => undefined);
-    // tar may stop at the end-of-archive blocks: drain what follows so the decompressor ends cleanly.
-    tar.once('close', () => dec.stdout!.resume());
-    done.push(exitOf(tar, 'tar (listing) on the runner', () => tarErr));
-  } else {
-    dec.stdout!.on('data', (d: Buffer) => (bytes += d.length));
-  }
+    }
+  });
+  // tar may stop at the end-of-archive blocks: drain what follows so the decompressor ends cleanly.
+  count.once('close', () => dec.stdout!.resume());
+  done.push(exitOf(count, isTar ? 'tar (listing) on the runner' : 'wc on the runner', () => countErr));
   await Promise.all(done);
   return { entries, bytes };
 }
