@@ -15,6 +15,7 @@ import {
   mkdirSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { transformSync } from 'esbuild';
 import { join, relative } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -54,6 +55,20 @@ function build(name, outRoot) {
   execFileSync(join(root, 'node_modules', '.bin', 'ncc'), args, { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
   // Pageant is a Windows agent helper ssh2 ships; we only ever authenticate with the given key.
   for (const f of readdirSync(out)) if (f.endsWith('.exe')) rmSync(join(out, f));
+  // ncc minifies the entry only. The chunks it splits off for dynamic imports (the artifact client,
+  // age) are minified here, keeping names (code may read them) and licence comments (at the end).
+  for (const f of readdirSync(out))
+    if (f.endsWith('.index.js')) {
+      const chunk = join(out, f);
+      const { code } = transformSync(readFileSync(chunk, 'utf8'), {
+        minify: true,
+        keepNames: true,
+        format: 'esm',
+        target: 'node20',
+        legalComments: 'eof',
+      });
+      writeFileSync(chunk, code);
+    }
   const index = join(out, 'index.js');
   const code = readFileSync(index, 'utf8');
   const shebang = code.startsWith('#!') ? code.slice(0, code.indexOf('\n') + 1) : '';
