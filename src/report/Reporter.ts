@@ -1,5 +1,6 @@
 // The one place actions talk to the run page: log, masks, outputs, annotations and the job summary.
 import * as core from '@actions/core';
+import { existsSync, statSync } from 'node:fs';
 import type { Log } from '../log/Log.js';
 
 export type Outcome = 'success' | 'failure' | 'warning' | 'neutral';
@@ -146,6 +147,21 @@ export class RunSummary {
     if (!process.env.GITHUB_STEP_SUMMARY) return;
     await core.summary.addRaw(this.markdown(), true).write();
   }
+}
+
+/**
+ * The summary of a step that stopped on an error before it wrote its own (bad input, above all):
+ * the run page still says what went wrong, and for an input which one to fix. `title` is the
+ * action's, e.g. "Backup" (inputs are not read again here: they may be what was wrong).
+ */
+export async function stoppedSummary(title: string, message: string, badInput: boolean): Promise<void> {
+  const file = process.env.GITHUB_STEP_SUMMARY;
+  if (!file || (existsSync(file) && statSync(file).size > 0)) return;
+  await new RunSummary(title)
+    .headline('failure', badInput ? 'failed: bad input (nothing changed)' : 'failed')
+    .paragraph(message.split('\n')[0]!)
+    .facts({})
+    .write();
 }
 
 /** What a summary's closing line tells (RunSummary.facts); each is left out when not given. */

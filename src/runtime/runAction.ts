@@ -2,8 +2,9 @@
 // (GitHub runs the post entry with the state the main saved), and any error fails the step once.
 import * as core from '@actions/core';
 import { InputError } from '../inputs/InputError.js';
+import { stoppedSummary } from '../report/Reporter.js';
 
-export async function runAction(main: () => Promise<void>, post?: () => Promise<void>): Promise<void> {
+export async function runAction(title: string, main: () => Promise<void>, post?: () => Promise<void>): Promise<void> {
   const isPost = core.getState('isPost') === 'true';
   try {
     if (!isPost) core.saveState('isPost', 'true');
@@ -11,6 +12,11 @@ export async function runAction(main: () => Promise<void>, post?: () => Promise<
     else await main();
   } catch (err) {
     fail(err);
+    // A main that stopped before writing its summary still leaves one on the run page.
+    if (!isPost)
+      await stoppedSummary(title, err instanceof Error ? err.message : String(err), err instanceof InputError).catch(
+        () => undefined,
+      );
   }
 }
 

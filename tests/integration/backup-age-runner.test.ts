@@ -147,6 +147,8 @@ describe.skipIf(!!reason)(`age encryption on the runner${reason ? ` (skipped: ${
         `Input 'encrypt-to': ${info.hostSpec} has no age, and destination host keeps a copy there that only the host can encrypt; install age on the host (apt-get install age), or use destination: artifact to encrypt on the runner`,
       );
       expect(b.outputs['backup-id'] ?? '').toBe('');
+      expect(b.summary).toContain(`## ❌ Backup: failed: bad input (nothing changed)`);
+      expect(b.summary).toContain(`Input 'encrypt-to': \`${info.hostSpec}\` has no age`);
     }
     expect(backupsOnHost(app)).toEqual([]);
     expect(onHost(`ls ${app.root}/backups 2>/dev/null | wc -l`)).toBe('0');

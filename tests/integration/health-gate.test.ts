@@ -126,6 +126,9 @@ describe('health-gate action', () => {
       const run = await gate(inputs);
       expect(run.exitCode).toBe(1);
       expect(errorOf(run)).toMatch(message);
+      // The run page says so too, not only the annotation.
+      expect(run.summary).toContain('## ❌ Health gate: failed: bad input (nothing changed)');
+      expect(run.summary).toMatch(message);
     }
     expect(requests).toHaveLength(0);
   });

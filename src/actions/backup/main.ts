@@ -36,4 +36,4 @@ async function post(): Promise<void> {
   await postStep(new InputReader(runnerInputs), actionLog);
 }
 
-void runAction(main, post);
+void runAction('Backup', main, post);

@@ -67,4 +67,4 @@ async function post(): Promise<void> {
     core.info(`Logged out of ${registry} and removed the private docker config the build step left`);
 }
 
-void runAction(main, post);
+void runAction('Build and push', main, post);

@@ -92,4 +92,4 @@ async function post(): Promise<void> {
   }
 }
 
-void runAction(main, post);
+void runAction('Deploy', main, post);

@@ -18,4 +18,4 @@ async function main(): Promise<void> {
   if (failure) core.setFailed(failure);
 }
 
-void runAction(main);
+void runAction('Health gate', main);

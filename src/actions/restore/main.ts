@@ -33,4 +33,4 @@ async function post(): Promise<void> {
   await postStep(new InputReader(runnerInputs), actionLog);
 }
 
-void runAction(main, post);
+void runAction('Restore', main, post);

@@ -41,4 +41,4 @@ async function post(): Promise<void> {
   await freeLocksLeftBehind(() => readConnection(new InputReader(runnerInputs)), actionLog, 'rollback');
 }
 
-void runAction(main, post);
+void runAction('Rollback', main, post);

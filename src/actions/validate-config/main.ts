@@ -30,4 +30,4 @@ async function main(): Promise<void> {
     );
 }
 
-void runAction(main);
+void runAction('validate-config', main);
