@@ -162,7 +162,8 @@ export class BackupCommands {
     if (!viaTar)
       return {
         setup: this.createContainer(volume, image, true),
-        stage: { name: 'docker cp (reading the volume)', cmd: `docker cp "$cid":${MOUNT}/. -` },
+        name: 'docker cp (reading the volume)',
+        cmd: `docker cp "$cid":${MOUNT}/. -`,
         teardown: BackupCommands.removeContainer,
       };
     // The fifo's path is expanded by the host's shell, so it stays outside the quoted argv.
@@ -176,7 +177,7 @@ export class BackupCommands {
       // After the container ends, opening the fifo read-write (never blocks) releases a reader
       // still waiting for a writer, so a container that never started cannot hang the pipeline.
       setup: `mkfifo -m 600 "$tmp.tarfifo" || exit 1\n( ${run} 2> "$tmp.tarerr"; echo $? > "$tmp.tarrc"; exec 3<> "$tmp.tarfifo" ) & p=$!`,
-      stage: { name: 'reading the volume', cmd: 'cat "$tmp.tarfifo"' },
+      name: 'reading the volume',
       readFrom: '"$tmp.tarfifo"',
       teardown:
         'wait $p; rc=$(cat "$tmp.tarrc" 2>/dev/null); ' +
@@ -191,15 +192,13 @@ export class BackupCommands {
   }
 
   pathSource(path: string): ArchiveSource {
-    return { stage: { name: 'tar', cmd: line(['tar', '-C', path, '-cf', '-', '.']) } };
+    return { name: 'tar', cmd: line(['tar', '-C', path, '-cf', '-', '.']) };
   }
 
   databaseSource(containerId: string, dumpScript: string, target: string): ArchiveSource {
     return {
-      stage: {
-        name: 'the dump',
-        cmd: line(['docker', 'exec', containerId, 'sh', '-c', dumpScript, 'njord-dump', target]),
-      },
+      name: 'the dump',
+      cmd: line(['docker', 'exec', containerId, 'sh', '-c', dumpScript, 'njord-dump', target]),
     };
   }
 
@@ -229,9 +228,13 @@ export class BackupCommands {
     const hashOnHost = o.toHost && !o.toRunner;
     const listAs = hashOnHost && !o.encryptTo.length ? o.listAs : undefined;
     const compress = line(o.compressor.compress);
-    const stages: Stage[] = o.source.readFrom
-      ? [{ name: o.compressor.compress[0]!, cmd: `${compress} < ${o.source.readFrom}` }]
-      : [o.source.stage, { name: o.compressor.compress[0]!, cmd: compress }];
+    const stages: Stage[] =
+      'readFrom' in o.source
+        ? [{ name: o.compressor.compress[0]!, cmd: `${compress} < ${o.source.readFrom}` }]
+        : [
+            { name: o.source.name, cmd: o.source.cmd },
+            { name: o.compressor.compress[0]!, cmd: compress },
+          ];
     if (o.encryptTo.length) stages.push({ name: 'age', cmd: line(['age', ...o.encryptTo.flatMap((r) => ['-r', r])]) });
     const copies = [`${tmp}.hashfifo`, ...(listAs ? [`${tmp}.listfifo`] : [])];
     if (hashOnHost) stages.push({ name: 'writing', cmd: `${line(['tee', ...copies])} > ${quote(`${f}.part`)}` });
@@ -463,15 +466,18 @@ export function parseCompared(stderr: string): { files: number; entries: number 
   return m ? { files: Number(m[1]), entries: Number(m[2]) } : undefined;
 }
 
-export interface ArchiveSource {
-  /** Runs first; may set shell variables the stage uses ($cid). */
+/** Where an archive's stream comes from: a command that writes it, or a file (a fifo) to read it from. */
+export type ArchiveSource = {
+  /** Said in the log, and in the error when the command fails. */
+  name: string;
+  /** Runs first; may set shell variables the command uses ($cid). */
   setup?: string;
-  stage: Stage;
-  /** A file (a fifo) the stream can be read from directly: the compressor then reads it, with no copy through cat. */
-  readFrom?: string;
   /** Runs after the pipeline, whatever happened. */
   teardown?: string;
-}
+} & (
+  | { /** Writes the stream to stdout. */ cmd: string }
+  | { /** The compressor reads it directly, with no copy through a pipe. */ readFrom: string }
+);
 
 /**
  * Reads a decompressed archive on stdin and writes `<entries> <bytes>` to `out`: a tar archive is

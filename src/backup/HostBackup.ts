@@ -240,8 +240,6 @@ export class HostBackup {
   }
 
   private readonly tarImages = new Map<string, boolean>();
-  /** Archives decompressed and listed while they were written (the checksum re-read still follows). */
-  private readonly listedAsWritten = new Set<string>();
 
   /** Whether volumes can be read by tar in a container of `image` (asked once per image). */
   private async runsTar(image: string): Promise<boolean> {
@@ -330,7 +328,7 @@ export class HostBackup {
       }),
     );
     const where = this.encryptedOn ? `, encrypted on the ${this.encryptedOn}` : '';
-    this.say(`archiving ${p.entry.kind} ${p.entry.name} → ${p.entry.file} (${p.source.stage.name}${where})`);
+    this.say(`archiving ${p.entry.kind} ${p.entry.name} → ${p.entry.file} (${p.source.name}${where})`);
     let stored;
     let res;
     if (this.result.runnerDir) {
@@ -368,7 +366,6 @@ export class HostBackup {
     if (out.listed) {
       if (p.entry.kind !== 'database') result.entries = out.listed.entries;
       result.rawSize = out.listed.bytes;
-      this.listedAsWritten.add(p.entry.file);
     }
     return result;
   }
@@ -389,7 +386,8 @@ export class HostBackup {
         if (sum !== a.sha256) throw new Error(`runner copy of ${a.file} reads back as ${sum}, not ${a.sha256}`);
       }
       if (a.encrypted || this.spec.verify === 'checksum') continue;
-      if (!this.listedAsWritten.has(a.file)) {
+      // An archive listed as it was written has its uncompressed size already.
+      if (a.rawSize === undefined) {
         const listed = this.spec.toHost
           ? parseListing((await ssh.run(`list ${a.file}`, this.cmd.listArchive(this.id, a.file, comp, isTar))).stdout)
           : await listOnRunner(join(this.result.runnerDir!, a.file), comp, isTar);

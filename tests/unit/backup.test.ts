@@ -486,7 +486,7 @@ describe('shell shapes, run with the local sh', () => {
       expect(res.sha256).toBe(createHash('sha256').update(stored).digest('hex'));
       expect(res.size).toBe(stored.length);
     }
-    const dump = archive('db.gz', compressors.gzip, 'bytes', { stage: { name: 'the dump', cmd: `cat ${dir}/src2/f` } });
+    const dump = archive('db.gz', compressors.gzip, 'bytes', { name: 'the dump', cmd: `cat ${dir}/src2/f` });
     expect(parseArchiveResult(dump.stderr).listed).toEqual({ entries: 0, bytes: 300000 });
     // A compressor whose output gzip cannot read (here: none at all): the listing fails the archive.
     const broken: Compressor = { ext: 'gz', compress: ['cat'], decompress: ['gzip', '-dc'] };
