@@ -19,6 +19,7 @@ import {
   inVolume,
   keyWithoutAge,
   runtimeToken,
+  serviceContainerIds,
   unzip,
   volumeFingerprint,
 } from './backupKit.js';
@@ -72,10 +73,7 @@ describe.skipIf(!!reason)(`age encryption on the runner${reason ? ` (skipped: ${
   });
 
   const env = () => ({ ACTIONS_RUNTIME_TOKEN: runtimeToken(), ACTIONS_RESULTS_URL: service.url });
-  const webStartedAt = () =>
-    onHost(
-      `docker inspect -f '{{.State.StartedAt}}' $(docker ps -q --filter label=com.docker.compose.project=${app.name} --filter label=com.docker.compose.service=web)`,
-    );
+  const webStartedAt = () => onHost(`docker inspect -f '{{.State.StartedAt}}' $(${serviceContainerIds(app, 'web')})`);
 
   it('the host, as the SSH user sees it through the key, has no age (this machine has)', () => {
     expect(sh('command -v age').trim()).toMatch(/\/age$/);

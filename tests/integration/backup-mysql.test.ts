@@ -2,8 +2,6 @@
 // root password set through the compose file, is dumped by actions/backup, its table dropped, and
 // actions/restore puts the rows back. The password rides on no command line and shows in no log.
 import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ensureMariadbImage } from '../sandbox/MariadbImage.js';
 import {
@@ -13,10 +11,17 @@ import {
   type SandboxInfo,
   type TestImage,
 } from '../sandbox/Sandbox.js';
-import { deploy, newApp, onHost, removeApp, visibleLog, type TestApp } from '../support/deployKit.js';
+import { newApp, onHost, removeApp, visibleLog, type TestApp } from '../support/deployKit.js';
 import { watchProcesses } from '../support/processWatch.js';
 import type { ActionRun } from '../harness/runAction.js';
-import { backupAction, ensureHostTools, restoreAction } from './backupKit.js';
+import {
+  backupAction,
+  deployWithService,
+  ensureHostTools,
+  restoreAction,
+  serviceContainerIds,
+  waitUntil,
+} from './backupKit.js';
 
 const reason = sandboxUnavailableReason();
 
@@ -29,8 +34,7 @@ describe.skipIf(!!reason)(`backup and restore of MariaDB${reason ? ` (skipped: $
   const marker = `njord-mysql-pw-${randomBytes(6).toString('hex')}`;
   const password = `${marker} it's \\ ok`;
 
-  const dbContainer = () =>
-    `$(docker ps -q --filter label=com.docker.compose.project=${app.name} --filter label=com.docker.compose.service=db)`;
+  const dbContainer = () => `$(${serviceContainerIds(app, 'db')})`;
 
   /** SQL through the mariadb client in the db container, with the password from its environment. */
   const sql = (text: string) =>
@@ -70,38 +74,14 @@ describe.skipIf(!!reason)(`backup and restore of MariaDB${reason ? ` (skipped: $
     web = await buildTestImage(info, { repo: 'njord-test/backup', tag: 'v1', version: 'v1' });
     mariadb = await ensureMariadbImage(info);
     app = await newApp(info, 'bk-mysql');
-    writeFileSync(
-      join(app.workspace, 'docker-compose.yml'),
-      [
-        'version: "3.8"',
-        'services:',
-        '  web:',
-        '    image: ${IMAGE}',
-        '    ports:',
-        `      - "127.0.0.1:${app.port}:8080"`,
-        '  db:',
-        `    image: ${mariadb}`,
-        '    environment:',
-        `      MARIADB_ROOT_PASSWORD: '${password.replace(/'/g, "''")}'`,
-        '      MARIADB_DATABASE: shop',
-        '    volumes:',
-        '      - dbdata:/var/lib/mysql',
-        'volumes:',
-        '  dbdata: {}',
-        '',
-      ].join('\n'),
-    );
-    const d = await deploy(info, app, web.ref);
-    expect(d.exitCode, visibleLog(d)).toBe(0);
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      try {
-        if (sql('SELECT 1;') === '1') break;
-      } catch (err) {
-        if (Date.now() > deadline) throw err;
-      }
-      await new Promise((r) => setTimeout(r, 500));
-    }
+    await deployWithService(info, app, web.ref, {
+      name: 'db',
+      image: mariadb,
+      environment: { MARIADB_ROOT_PASSWORD: password, MARIADB_DATABASE: 'shop' },
+      volume: 'dbdata',
+      mountAt: '/var/lib/mysql',
+    });
+    await waitUntil('MariaDB', 60_000, () => sql('SELECT 1;') === '1');
   });
 
   afterAll(() => app && removeApp(app));

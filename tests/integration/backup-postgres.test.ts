@@ -1,7 +1,5 @@
 // A real PostgreSQL 15 service (image built from Debian's packages, tests/sandbox/PostgresImage.ts)
 // is dumped by actions/backup, its table dropped, and actions/restore puts the rows back.
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ensurePostgresImage } from '../sandbox/PostgresImage.js';
 import {
@@ -11,8 +9,15 @@ import {
   type SandboxInfo,
   type TestImage,
 } from '../sandbox/Sandbox.js';
-import { deploy, newApp, onHost, removeApp, visibleLog, type TestApp } from '../support/deployKit.js';
-import { backupAction, ensureHostTools, restoreAction } from './backupKit.js';
+import { newApp, onHost, removeApp, visibleLog, type TestApp } from '../support/deployKit.js';
+import {
+  backupAction,
+  deployWithService,
+  ensureHostTools,
+  restoreAction,
+  serviceContainerIds,
+  waitUntil,
+} from './backupKit.js';
 
 const reason = sandboxUnavailableReason();
 
@@ -24,7 +29,7 @@ describe.skipIf(!!reason)(`backup and restore of PostgreSQL${reason ? ` (skipped
 
   const psql = (sql: string) =>
     asSandboxUser(
-      `docker exec -i $(docker ps -q --filter label=com.docker.compose.project=${app.name} --filter label=com.docker.compose.service=db) psql -X -q -t -A -v ON_ERROR_STOP=1 -U shop -d shop`,
+      `docker exec -i $(${serviceContainerIds(app, 'db')}) psql -X -q -t -A -v ON_ERROR_STOP=1 -U shop -d shop`,
       { input: sql },
     ).trim();
 
@@ -38,38 +43,14 @@ describe.skipIf(!!reason)(`backup and restore of PostgreSQL${reason ? ` (skipped
     web = await buildTestImage(info, { repo: 'njord-test/backup', tag: 'v1', version: 'v1' });
     pg = await ensurePostgresImage(info);
     app = await newApp(info, 'bk-pg');
-    writeFileSync(
-      join(app.workspace, 'docker-compose.yml'),
-      [
-        'version: "3.8"',
-        'services:',
-        '  web:',
-        '    image: ${IMAGE}',
-        '    ports:',
-        `      - "127.0.0.1:${app.port}:8080"`,
-        '  db:',
-        `    image: ${pg}`,
-        '    environment:',
-        '      POSTGRES_USER: shop',
-        '      POSTGRES_DB: shop',
-        '    volumes:',
-        '      - pgdata:/var/lib/postgresql/data',
-        'volumes:',
-        '  pgdata: {}',
-        '',
-      ].join('\n'),
-    );
-    const d = await deploy(info, app, web.ref);
-    expect(d.exitCode, visibleLog(d)).toBe(0);
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      try {
-        if (psql('SELECT 1;') === '1') break;
-      } catch (err) {
-        if (Date.now() > deadline) throw err;
-      }
-      await new Promise((r) => setTimeout(r, 500));
-    }
+    await deployWithService(info, app, web.ref, {
+      name: 'db',
+      image: pg,
+      environment: { POSTGRES_USER: 'shop', POSTGRES_DB: 'shop' },
+      volume: 'pgdata',
+      mountAt: '/var/lib/postgresql/data',
+    });
+    await waitUntil('PostgreSQL', 60_000, () => psql('SELECT 1;') === '1');
   });
 
   afterAll(() => app && removeApp(app));

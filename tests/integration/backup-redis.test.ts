@@ -1,8 +1,6 @@
 // A real Redis 7 (Debian's redis-server in an image built FROM scratch, tests/sandbox/BinaryImage.ts)
 // is dumped by actions/backup with redis-cli --rdb; a restore of that dump, which a running server
 // cannot load, is refused naming the input, and changes nothing.
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ensureRedisImage } from '../sandbox/BinaryImage.js';
 import {
@@ -12,8 +10,16 @@ import {
   type SandboxInfo,
   type TestImage,
 } from '../sandbox/Sandbox.js';
-import { deploy, newApp, onHost, removeApp, visibleLog, type TestApp } from '../support/deployKit.js';
-import { backupAction, backupsOnHost, ensureHostTools, restoreAction } from './backupKit.js';
+import { newApp, onHost, removeApp, visibleLog, type TestApp } from '../support/deployKit.js';
+import {
+  backupAction,
+  backupsOnHost,
+  deployWithService,
+  ensureHostTools,
+  restoreAction,
+  serviceContainerIds,
+  waitUntil,
+} from './backupKit.js';
 
 const reason = sandboxUnavailableReason();
 
@@ -23,10 +29,7 @@ describe.skipIf(!!reason)(`backup of Redis${reason ? ` (skipped: ${reason})` : '
   let redis: string;
   let app: TestApp;
 
-  const cache = () =>
-    onHost(
-      `docker ps -q --filter label=com.docker.compose.project=${app.name} --filter label=com.docker.compose.service=cache`,
-    );
+  const cache = () => onHost(serviceContainerIds(app, 'cache'));
   const cli = (args: string) => asSandboxUser(`docker exec ${cache()} redis-cli ${args}`).trim();
 
   beforeAll(async () => {
@@ -35,31 +38,8 @@ describe.skipIf(!!reason)(`backup of Redis${reason ? ` (skipped: ${reason})` : '
     web = await buildTestImage(info, { repo: 'njord-test/backup', tag: 'v1', version: 'v1' });
     redis = ensureRedisImage(info);
     app = await newApp(info, 'bk-redis');
-    writeFileSync(
-      join(app.workspace, 'docker-compose.yml'),
-      [
-        'version: "3.8"',
-        'services:',
-        '  web:',
-        '    image: ${IMAGE}',
-        '    ports:',
-        `      - "127.0.0.1:${app.port}:8080"`,
-        '  cache:',
-        `    image: ${redis}`,
-        '    volumes:',
-        '      - redisdata:/data',
-        'volumes:',
-        '  redisdata: {}',
-        '',
-      ].join('\n'),
-    );
-    const d = await deploy(info, app, web.ref);
-    expect(d.exitCode, visibleLog(d)).toBe(0);
-    const deadline = Date.now() + 30_000;
-    while (cli('ping') !== 'PONG') {
-      if (Date.now() > deadline) throw new Error('redis did not answer PING');
-      await new Promise((r) => setTimeout(r, 300));
-    }
+    await deployWithService(info, app, web.ref, { name: 'cache', image: redis, volume: 'redisdata', mountAt: '/data' });
+    await waitUntil('Redis (PING)', 30_000, () => cli('ping') === 'PONG');
   });
 
   afterAll(() => app && removeApp(app));

@@ -1,8 +1,6 @@
 // A real SQLite database (Debian's sqlite3 in an image built FROM scratch, tests/sandbox/BinaryImage.ts)
 // in a named volume is dumped by actions/backup with SQLite's online backup, rows are deleted,
 // and actions/restore puts them back.
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ensureSqliteImage } from '../sandbox/BinaryImage.js';
 import {
@@ -12,8 +10,8 @@ import {
   type SandboxInfo,
   type TestImage,
 } from '../sandbox/Sandbox.js';
-import { deploy, newApp, onHost, removeApp, visibleLog, type TestApp } from '../support/deployKit.js';
-import { backupAction, ensureHostTools, restoreAction } from './backupKit.js';
+import { newApp, onHost, removeApp, visibleLog, type TestApp } from '../support/deployKit.js';
+import { backupAction, deployWithService, ensureHostTools, restoreAction, serviceContainerIds } from './backupKit.js';
 
 const reason = sandboxUnavailableReason();
 
@@ -24,15 +22,14 @@ describe.skipIf(!!reason)(`backup and restore of SQLite${reason ? ` (skipped: ${
 
   /** sqlite3 on the app's database, in the running store container. */
   const sqlite = (sql: string) =>
-    asSandboxUser(
-      `docker exec -i $(docker ps -q --filter label=com.docker.compose.project=${app.name} --filter label=com.docker.compose.service=store) sqlite3 -bail /data/app.db`,
-      { input: sql },
-    ).trim();
+    asSandboxUser(`docker exec -i $(${serviceContainerIds(app, 'store')}) sqlite3 -bail /data/app.db`, {
+      input: sql,
+    }).trim();
 
   /** Every row of orders, as SQL text, in one hash, with the count. */
   const ordersFingerprint = () =>
     asSandboxUser(
-      `c=$(docker ps -q --filter label=com.docker.compose.project=${app.name} --filter label=com.docker.compose.service=store); echo "$(docker exec $c sqlite3 /data/app.db 'SELECT count(*) FROM orders') $(docker exec $c sqlite3 /data/app.db '.dump orders' | sha256sum | cut -c1-64)"`,
+      `c=$(${serviceContainerIds(app, 'store')}); echo "$(docker exec $c sqlite3 /data/app.db 'SELECT count(*) FROM orders') $(docker exec $c sqlite3 /data/app.db '.dump orders' | sha256sum | cut -c1-64)"`,
     ).trim();
 
   beforeAll(async () => {
@@ -41,26 +38,12 @@ describe.skipIf(!!reason)(`backup and restore of SQLite${reason ? ` (skipped: ${
     web = await buildTestImage(info, { repo: 'njord-test/backup', tag: 'v1', version: 'v1' });
     const store = ensureSqliteImage(info);
     app = await newApp(info, 'bk-sqlite');
-    writeFileSync(
-      join(app.workspace, 'docker-compose.yml'),
-      [
-        'version: "3.8"',
-        'services:',
-        '  web:',
-        '    image: ${IMAGE}',
-        '    ports:',
-        `      - "127.0.0.1:${app.port}:8080"`,
-        '  store:',
-        `    image: ${store}`,
-        '    volumes:',
-        '      - sqlitedata:/data',
-        'volumes:',
-        '  sqlitedata: {}',
-        '',
-      ].join('\n'),
-    );
-    const d = await deploy(info, app, web.ref);
-    expect(d.exitCode, visibleLog(d)).toBe(0);
+    await deployWithService(info, app, web.ref, {
+      name: 'store',
+      image: store,
+      volume: 'sqlitedata',
+      mountAt: '/data',
+    });
   });
 
   afterAll(() => app && removeApp(app));

@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { inflateRawSync } from 'node:zlib';
 import { runAction, type ActionRun, type RunActionOptions } from '../harness/runAction.js';
 import { sandboxFiles, sh, type SandboxInfo } from '../sandbox/Sandbox.js';
-import { connectionInputs, extraKey, onHost, type TestApp } from '../support/deployKit.js';
+import { expect } from 'vitest';
+import { connectionInputs, deploy, extraKey, onHost, visibleLog, type TestApp } from '../support/deployKit.js';
 
 export function backupAction(
   info: SandboxInfo,
@@ -65,11 +66,63 @@ export function backupsOnHost(app: TestApp): { id: string; complete: boolean }[]
 }
 
 export function webRunning(app: TestApp): boolean {
-  return (
-    onHost(
-      `docker ps -q --filter label=com.docker.compose.project=${app.name} --filter label=com.docker.compose.service=web --filter status=running`,
-    ) !== ''
+  return onHost(`${serviceContainerIds(app, 'web')} --filter status=running`) !== '';
+}
+
+/** The host command that prints the ids of `service`'s containers in the app's compose project. */
+export function serviceContainerIds(app: TestApp, service: string): string {
+  return `docker ps -q --filter label=com.docker.compose.project=${app.name} --filter label=com.docker.compose.service=${service}`;
+}
+
+/**
+ * Deploys the test web image beside one more service (a database, say), which keeps its data in
+ * a named volume: the compose project a database backup test works on.
+ */
+export async function deployWithService(
+  info: SandboxInfo,
+  app: TestApp,
+  webImage: string,
+  service: { name: string; image: string; environment?: Record<string, string>; volume: string; mountAt: string },
+): Promise<void> {
+  // YAML single quotes: a value arrives as written, quotes and backslashes included.
+  const env = Object.entries(service.environment ?? {}).map(([k, v]) => `      ${k}: '${v.replace(/'/g, "''")}'`);
+  writeFileSync(
+    join(app.workspace, 'docker-compose.yml'),
+    [
+      'version: "3.8"',
+      'services:',
+      '  web:',
+      '    image: ${IMAGE}',
+      '    ports:',
+      `      - "127.0.0.1:${app.port}:8080"`,
+      `  ${service.name}:`,
+      `    image: ${service.image}`,
+      ...(env.length ? ['    environment:', ...env] : []),
+      '    volumes:',
+      `      - ${service.volume}:${service.mountAt}`,
+      'volumes:',
+      `  ${service.volume}: {}`,
+      '',
+    ].join('\n'),
   );
+  const d = await deploy(info, app, webImage);
+  expect(d.exitCode, visibleLog(d)).toBe(0);
+}
+
+/** Polls until `ready` is true (an error counts as not yet); after `timeoutMs`, fails naming `what` and the last error. */
+export async function waitUntil(what: string, timeoutMs: number, ready: () => boolean): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      if (ready()) return;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline)
+      throw new Error(`${what} not ready after ${timeoutMs / 1000} s${last ? `: ${(last as Error).message}` : ''}`);
+    await new Promise((r) => setTimeout(r, 300));
+  }
 }
 
 /** An onSpawn hook: SIGKILLs the main step's process group `delayMs` after its stdout shows `text`. */
