@@ -129,6 +129,30 @@ export class BackupCommands {
     return line(['cat', `${this.dir(id)}/${MANIFEST_FILE}`]);
   }
 
+  /**
+   * Where a restore from the runner puts its archives on the host: a private folder named by the
+   * run's token, hidden from list() (a dot name), removed when the restore ends or by the post step.
+   * Passed as an id to the restore scripts, which read archives from dir(id).
+   */
+  get stagingId(): string {
+    return `.incoming-${this.token}`;
+  }
+
+  /** stdin into the staging folder as `file`; prints the sha256 of what landed. */
+  receiveArchive(file: string): string {
+    const d = this.dir(this.stagingId);
+    const f = `${d}/${file}`;
+    return [
+      `mkdir -p ${quote(this.layout.backupsDir)} && mkdir -p -m 700 ${quote(d)} || exit 1`,
+      `cat > ${quote(`${f}.part`)} || exit 1`,
+      `${line(['mv', `${f}.part`, f])} && ${SHA256_OF_STDIN} < ${quote(f)} | cut -c1-64`,
+    ].join('\n');
+  }
+
+  removeStaging(): string {
+    return line(['rm', '-rf', '--', this.dir(this.stagingId)]);
+  }
+
   /** Created, never started: `docker cp` reads and writes its volume with no tool in the image. */
   private createContainer(volume: string, image: string, readOnly: boolean): string {
     return `cid=$(${line([

@@ -1,7 +1,9 @@
 // One host's restore: pick the backup, refuse it unless every archive's checksum matches (and an
 // encrypted one decrypts), stop the services that use what is restored, take a safety backup of
 // what is there, put the archives back, and start the services again however it ends. If putting
-// an archive back fails, what was there is put back from the safety backup.
+// an archive back fails, what was there is put back from the safety backup. A backup from the
+// runner (backup-dir) is checked there and sent to a private folder on the host first.
+import { Writable } from 'node:stream';
 import type { HostSession } from '../connection/HostSession.js';
 import { InputError } from '../inputs/InputError.js';
 import type { Log } from '../log/Log.js';
@@ -10,7 +12,7 @@ import { newBackupId, type ArchiveEntry, type BackupManifest } from './BackupMan
 import { compressors } from './Compression.js';
 import { dumpers } from './DatabaseDumpers.js';
 import type { DatabaseSpec } from './DatabaseSpec.js';
-import { HostBackup, listBackups, NothingToBackUp, hostPath, type BackupSpec } from './HostBackup.js';
+import { bytes, HostBackup, listBackups, NothingToBackUp, hostPath, type BackupSpec } from './HostBackup.js';
 import {
   findVolume,
   helperImage,
@@ -20,11 +22,15 @@ import {
   type Inventory,
 } from './HostInventory.js';
 import { guarded } from './RemoteScript.js';
+import { HashingCounter } from './RunnerFiles.js';
+import type { RunnerSource } from './RunnerBackup.js';
 import { containersOf, ServiceControl } from './ServiceControl.js';
 
 export interface RestoreSpec {
-  /** A backup id, or 'latest' (the newest complete backup on each host). */
+  /** A backup id, or 'latest' (the newest complete backup on each host, or in fromDir). */
   backupId: string;
+  /** A folder on the runner holding the backup (a downloaded artifact), instead of the host's backups. */
+  fromDir?: string;
   /** Subsets by kind; all undefined: everything in the backup. */
   volumes?: string[];
   paths?: string[];
@@ -80,6 +86,8 @@ export class HostRestore {
     private readonly token: string,
     private readonly log: Log,
     private readonly hooks: RestoreHooks = {},
+    /** The backup on the runner to restore, instead of one on the host. */
+    private readonly source?: RunnerSource,
   ) {
     this.cmd = new BackupCommands(session.layout, token);
     this.services = new ServiceControl(session, log);
@@ -96,24 +104,10 @@ export class HostRestore {
 
   /** Picks the backup and checks it whole; changes nothing. A bad backup or input throws here. */
   async prepare(): Promise<void> {
-    const listed = await listBackups(this.session, this.cmd);
-    const complete = listed.filter((b) => b.complete).sort((a, b) => (a.id < b.id ? 1 : -1));
-    const wanted = this.spec.backupId;
-    const pick = wanted === 'latest' ? complete[0] : listed.find((b) => b.id === wanted);
-    if (!pick)
-      throw new InputError(
-        'backup-id',
-        `${this.host} has no ${wanted === 'latest' ? 'complete backup' : `backup '${wanted}'`} of ${this.app} in ${this.session.layout.backupsDir}; complete ones: ${complete.map((b) => b.id).join(', ') || 'none'}`,
-      );
-    if (!pick.manifest)
-      throw new InputError(
-        'backup-id',
-        `${pick.id} on ${this.host} never finished (it has no manifest): it cannot be restored`,
-      );
-    this.manifest = pick.manifest;
-    this.result.backupId = pick.id;
+    this.manifest = this.source ? this.source.backup.manifest : await this.pickOnHost();
+    this.result.backupId = this.manifest.id;
     if (this.manifest.app !== this.app)
-      throw new InputError('app', `backup ${pick.id} is of app '${this.manifest.app}', not '${this.app}'`);
+      throw new InputError('app', `backup ${this.manifest.id} is of app '${this.manifest.app}', not '${this.app}'`);
     this.selected = this.select();
     this.inv = await readInventory(
       this.session,
@@ -143,30 +137,8 @@ export class HostRestore {
     }
 
     // Refuse a damaged backup before anything changes.
-    for (const a of this.selected) {
-      const sum = (await this.session.ssh.run(`checksum ${a.file}`, this.cmd.sha256(pick.id, a.file))).stdout.trim();
-      if (sum !== a.sha256)
-        throw new Error(
-          `${this.host}: refusing to restore backup ${pick.id}: ${a.file} has sha256 ${sum || '(unreadable)'}, but its manifest says ${a.sha256}. Nothing was changed.`,
-        );
-    }
-    const encrypted = this.selected.filter((a) => a.encrypted);
-    if (encrypted.length && !this.spec.identities.length)
-      throw new InputError(
-        'decrypt-key',
-        `backup ${pick.id} is encrypted (age); give the identity (AGE-SECRET-KEY-1…) that opens it`,
-      );
-    for (const a of encrypted) {
-      const r = await this.session.ssh.stream(guarded(this.cmd.checkDecrypt(pick.id, a.file), { secretLine: true }), {
-        holdStdin: true,
-        stdinText: this.spec.identities.join(' ') + '\n',
-      });
-      if (r.code !== 0)
-        throw new InputError(
-          'decrypt-key',
-          `does not open ${a.file} of backup ${pick.id}: ${r.stderr.trim().split('\n').slice(-2).join(' ')}`,
-        );
-    }
+    if (this.source) for (const a of this.selected) await this.source.check(a);
+    else await this.checkOnHost();
 
     const restoredDbServices = this.selected.filter((a) => a.database).map((a) => a.database!.service);
     let stop = this.spec.stopServices;
@@ -181,6 +153,87 @@ export class HostRestore {
           `${s} loads its dump through its running container; take it out of stop-services`,
         );
     this.stopList = containersOf(this.inv, stop, 'stop-services', this.host);
+  }
+
+  private async pickOnHost(): Promise<BackupManifest> {
+    const listed = await listBackups(this.session, this.cmd);
+    const complete = listed.filter((b) => b.complete).sort((a, b) => (a.id < b.id ? 1 : -1));
+    const wanted = this.spec.backupId;
+    const pick = wanted === 'latest' ? complete[0] : listed.find((b) => b.id === wanted);
+    if (!pick)
+      throw new InputError(
+        'backup-id',
+        `${this.host} has no ${wanted === 'latest' ? 'complete backup' : `backup '${wanted}'`} of ${this.app} in ${this.session.layout.backupsDir}; complete ones: ${complete.map((b) => b.id).join(', ') || 'none'}`,
+      );
+    if (!pick.manifest)
+      throw new InputError(
+        'backup-id',
+        `${pick.id} on ${this.host} never finished (it has no manifest): it cannot be restored`,
+      );
+    return pick.manifest;
+  }
+
+  /** Every selected archive's checksum on the host, and that the identities open the encrypted ones. */
+  private async checkOnHost(): Promise<void> {
+    const id = this.manifest.id;
+    for (const a of this.selected) {
+      const sum = (await this.session.ssh.run(`checksum ${a.file}`, this.cmd.sha256(id, a.file))).stdout.trim();
+      if (sum !== a.sha256)
+        throw new Error(
+          `${this.host}: refusing to restore backup ${id}: ${a.file} has sha256 ${sum || '(unreadable)'}, but its manifest says ${a.sha256}. Nothing was changed.`,
+        );
+    }
+    const encrypted = this.selected.filter((a) => a.encrypted);
+    if (encrypted.length && !this.spec.identities.length)
+      throw new InputError(
+        'decrypt-key',
+        `backup ${id} is encrypted (age); give the identity (AGE-SECRET-KEY-1…) that opens it`,
+      );
+    for (const a of encrypted) {
+      const r = await this.session.ssh.stream(guarded(this.cmd.checkDecrypt(id, a.file), { secretLine: true }), {
+        holdStdin: true,
+        stdinText: this.spec.identities.join(' ') + '\n',
+      });
+      if (r.code !== 0)
+        throw new InputError(
+          'decrypt-key',
+          `does not open ${a.file} of backup ${id}: ${r.stderr.trim().split('\n').slice(-2).join(' ')}`,
+        );
+    }
+  }
+
+  /**
+   * A runner backup's archives into the host's staging folder, each checked by its sha256 as it
+   * landed. Encrypted ones are opened on the runner: what lands is the compressed archive.
+   * Returns where each restore reads from. Before services stop, so they stay down the least.
+   */
+  private async stage(source: RunnerSource): Promise<{ id: string; archives: ArchiveEntry[] }> {
+    const archives: ArchiveEntry[] = [];
+    for (const a of this.selected) {
+      const t0 = performance.now();
+      const sent = new HashingCounter();
+      const from = await source.read(a);
+      from.once('error', (e) => sent.destroy(e));
+      let landed = '';
+      const r = await this.session.ssh.stream(this.cmd.receiveArchive(a.file), {
+        stdin: from.pipe(sent),
+        stdout: new Writable({
+          write: (chunk: Buffer, _enc, done) => {
+            landed += chunk.toString();
+            done();
+          },
+        }),
+      });
+      if (r.code !== 0 || landed.trim() !== sent.digest())
+        throw new Error(
+          `${this.host}: sending ${a.file} to ${this.cmd.dir(this.cmd.stagingId)} failed${r.code !== 0 ? ` (exit ${r.code}): ${r.stderr.trim().split('\n').slice(-3).join('; ') || 'no output'}` : `: what landed has sha256 ${landed.trim() || '(none)'}, what was sent ${sent.digest()}`}. Nothing was changed.`,
+        );
+      this.say(
+        `sent ${a.file} (${bytes(sent.bytes)}) from the runner in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+      );
+      archives.push({ ...a, encrypted: false });
+    }
+    return { id: this.cmd.stagingId, archives };
   }
 
   private select(): ArchiveEntry[] {
@@ -227,14 +280,15 @@ export class HostRestore {
     const touched: ArchiveEntry[] = [];
     try {
       try {
+        const from = this.source ? await this.stage(this.source) : { id: this.manifest.id, archives: this.selected };
         await this.services.stop(this.stopList, this.hooks.onStopping);
         r.stopped = this.services.stoppedServices;
         if (this.spec.safetyBackup) r.safetyBackupId = await this.safetyBackup();
-        for (const a of this.selected) {
+        for (const a of from.archives) {
           touched.push(a);
           const t0 = performance.now();
           this.say(`restoring ${a.kind} ${a.name} from ${a.file}`);
-          await this.restoreArchive(this.manifest.id, a);
+          await this.restoreArchive(from.id, a);
           r.restored.push({ file: a.file, kind: a.kind, name: a.name, size: a.size, ms: performance.now() - t0 });
         }
       } catch (err) {
@@ -243,6 +297,7 @@ export class HostRestore {
         throw err;
       } finally {
         await this.services.start();
+        if (this.source) await this.session.ssh.exec(this.cmd.removeStaging());
       }
       r.status = 'restored';
       this.say(`backup ${this.manifest.id} is restored (${r.restored.length} archive(s))`);
@@ -303,7 +358,7 @@ export class HostRestore {
       databases,
       stopServices: [],
       compression: this.manifest.compression,
-      encryptTo: this.manifest.encryptedTo ?? [],
+      encryptTo: await this.safetyRecipients(),
       toHost: true,
       toRunner: false,
       verify: 'list',
@@ -325,6 +380,20 @@ export class HostRestore {
     }
     await b.run();
     return id;
+  }
+
+  /**
+   * The safety backup is encrypted to the backup's own recipients. A host without age (a runner
+   * backup encrypted on the runner) keeps it in the clear, as the data it copies already is there.
+   */
+  private async safetyRecipients(): Promise<string[]> {
+    const to = this.manifest.encryptedTo ?? [];
+    if (!to.length || !this.source) return to;
+    if ((await this.session.ssh.exec('command -v age >/dev/null 2>&1')).code === 0) return to;
+    this.say(
+      'the safety backup is not encrypted: the host has no age (it copies what is on the host in the clear already)',
+    );
+    return [];
   }
 
   /** After a failed restore: puts back what the safety backup holds for what was touched. */

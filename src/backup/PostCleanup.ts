@@ -1,5 +1,6 @@
 // The post step of backup and restore: after a run that was killed (or cancelled) mid-way, start
-// the services it stopped, remove its throwaway containers and unfinished backup, free its lock.
+// the services it stopped, remove its throwaway containers, unfinished backup and the archives a
+// restore had sent from the runner, free its lock.
 import * as core from '@actions/core';
 import { readConnection } from '../connection/ConnectionConfig.js';
 import { closeHosts, openHosts } from '../connection/HostSession.js';
@@ -37,8 +38,11 @@ export async function cleanupAfterKill(inputs: InputReader, state: CleanupState,
         else log.error(`${label}: could not start the stopped containers ${stopped.join(', ')}: ${r.stderr.trim()}`);
       }
       await s.ssh.exec(cleanupRunCommand(state.token));
+      const cmd = new BackupCommands(s.layout, state.token);
+      // What a restore from the runner had sent so far.
+      await s.ssh.exec(cmd.removeStaging());
       if (state.backupId) {
-        await s.ssh.exec(new BackupCommands(s.layout, state.token).removeIfIncomplete(state.backupId));
+        await s.ssh.exec(cmd.removeIfIncomplete(state.backupId));
         log.info(`${label}: removed the unfinished backup ${state.backupId} (it had no manifest)`);
       }
       await releaseByToken(s, state.token);

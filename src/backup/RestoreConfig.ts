@@ -1,4 +1,5 @@
 // The restore action's inputs, read and checked into one typed object before any host is touched.
+import { resolve } from 'node:path';
 import { readConnection, type ConnectionConfig } from '../connection/ConnectionConfig.js';
 import { InputError } from '../inputs/InputError.js';
 import type { InputReader } from '../inputs/InputReader.js';
@@ -33,6 +34,7 @@ export function readRestoreConfig(inputs: InputReader, meta: { runUrl?: string; 
   const backupId = inputs.string('backup-id', 'latest');
   if (backupId !== 'latest' && !BACKUP_ID.test(backupId))
     throw new InputError('backup-id', `'${backupId}' is not a backup id (like 20261123-181652-123) or latest`);
+  const fromDir = inputs.string('backup-dir') || undefined;
   const volumes = readVolumeNames(inputs, 'volumes');
   const paths = inputs.list('paths', { commas: false }).length ? readPaths(inputs, 'paths') : undefined;
   const databases = inputs.list('databases');
@@ -42,6 +44,8 @@ export function readRestoreConfig(inputs: InputReader, meta: { runUrl?: string; 
     ...connection,
     spec: {
       backupId,
+      // As actions/download-artifact's path: relative to the workspace.
+      fromDir: fromDir && resolve(process.env.GITHUB_WORKSPACE ?? process.cwd(), fromDir),
       volumes,
       paths,
       databases: databases.length ? databases : undefined,

@@ -1,11 +1,13 @@
-// Where `encrypt-to` is kept. On the host when it has age (before the archive is written or leaves
-// it); else, with destination artifact alone, on the runner as the archive streams through, with
-// age's JavaScript implementation (age-encryption, by age's author), so the runner's disk and the
-// artifact only ever hold the age file. A copy kept on a host without age would be plaintext:
-// that is refused, with what to do instead.
-import { Duplex } from 'node:stream';
+// The runner's side of age. Where `encrypt-to` is kept: on the host when it has age (before the
+// archive is written or leaves it); else, with destination artifact alone, on the runner as the
+// archive streams through, with age's JavaScript implementation (age-encryption, by age's author),
+// so the runner's disk and the artifact only ever hold the age file. A copy kept on a host without
+// age would be plaintext: that is refused, with what to do instead. A restore from a backup on the
+// runner (backup-dir) decrypts here too, so the host needs no age and never sees the identity.
+import { createReadStream } from 'node:fs';
+import { Duplex, Readable } from 'node:stream';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
-import type { Encrypter } from 'age-encryption';
+import type { Decrypter, Encrypter } from 'age-encryption';
 import { InputError } from '../inputs/InputError.js';
 
 export type EncryptedOn = 'host' | 'runner';
@@ -55,4 +57,22 @@ export async function encryptingStream(e: Encrypter): Promise<Duplex> {
   const sealed = await e.encrypt(plain.readable);
   // The same web stream object; age-encryption types it as the DOM's ReadableStream, Node as its own.
   return Duplex.fromWeb({ readable: sealed as unknown as NodeReadableStream<Uint8Array>, writable: plain.writable });
+}
+
+/** A decrypter holding the identities (AGE-SECRET-KEY-1… lines, as readIdentities checked them). */
+export async function runnerDecrypter(identities: string[]): Promise<Decrypter> {
+  const { Decrypter } = await import('age-encryption');
+  const d = new Decrypter();
+  for (const i of identities) d.addIdentity(i);
+  return d;
+}
+
+/**
+ * An age file's plaintext, streamed: no identity that opens the header rejects here; a chunk that
+ * fails its tag (damage, truncation) errors the stream when it is reached.
+ */
+export async function decryptedFile(d: Decrypter, path: string): Promise<Readable> {
+  const file = Readable.toWeb(createReadStream(path, { highWaterMark: 64 * 1024 }));
+  const plain = await d.decrypt(file as unknown as ReadableStream<Uint8Array>);
+  return Readable.fromWeb(plain as unknown as NodeReadableStream<Uint8Array>);
 }

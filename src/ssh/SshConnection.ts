@@ -1,7 +1,7 @@
 // One SSH connection per host, reused for every command of a run. Host keys are checked
 // against known-hosts during key exchange, so a wrong key is refused before we authenticate.
 import { createHash } from 'node:crypto';
-import type { Duplex, Writable } from 'node:stream';
+import type { Duplex, Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Client, utils, type ConnectConfig } from 'ssh2';
 import { InputError } from '../inputs/InputError.js';
@@ -37,6 +37,8 @@ export interface StreamOptions {
    * this connection dies, and can stop the command's processes (sshd sends no SIGHUP without a pty).
    */
   holdStdin?: boolean;
+  /** Piped into stdin after `stdinText`, with backpressure; stdin closes when it ends. */
+  stdin?: Readable;
   /** Bytes of stderr kept (the tail). */
   stderrLimit?: number;
 }
@@ -232,7 +234,17 @@ export class SshConnection {
           if (opts.holdStdin) channel.end();
         });
         if (opts.stdinText !== undefined) channel.write(opts.stdinText);
-        if (!opts.holdStdin) channel.end();
+        const source = opts.stdin;
+        let sourceFailed: Error | undefined;
+        if (source) {
+          source.once('error', (e) => {
+            sourceFailed = e;
+            channel.close();
+          });
+          // A command that exits before reading it all ends the feed rather than leaving it paused.
+          channel.once('close', () => source.unpipe(channel).destroy());
+          source.pipe(channel);
+        } else if (!opts.holdStdin) channel.end();
         const closed = new Promise<void>((r) => channel.on('close', () => r()));
         const drained = opts.stdout
           ? pipeline(channel, opts.stdout)
@@ -241,7 +253,10 @@ export class SshConnection {
               channel.on('end', () => r());
             });
         Promise.all([drained, closed]).then(
-          () => resolve({ code: code ?? 255, stderr }),
+          () =>
+            sourceFailed
+              ? reject(new Error(`${this.spec.label}: reading what was sent failed: ${sourceFailed.message}`))
+              : resolve({ code: code ?? 255, stderr }),
           (e: Error) => {
             channel.close();
             reject(new Error(`${this.spec.label}: streaming the output failed: ${e.message}`));

@@ -3,8 +3,10 @@
 // artifact service, backupKit.ts) holds an age file that does not show a known file's bytes, and
 // Debian's age CLI opens it with the identity to the volume's files, byte for byte. A copy kept on
 // such a host would be plaintext: destination host is refused, with what to do, and nothing changes.
+// The downloaded artifact restores through that host from the runner (backup-dir): opened there,
+// never on the host; a damaged one, or one without its identity, is refused before any change.
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -18,10 +20,12 @@ import {
   extractedFingerprint,
   inVolume,
   keyWithoutAge,
+  restoreAction,
   runtimeToken,
   serviceContainerIds,
   unzip,
   volumeFingerprint,
+  webRunning,
 } from './backupKit.js';
 
 const reason = sandboxUnavailableReason();
@@ -35,6 +39,8 @@ describe.skipIf(!!reason)(`age encryption on the runner${reason ? ` (skipped: ${
   let scratch: string;
   /** Random, so compression leaves it as it is: found verbatim in any archive not encrypted. */
   const needle = randomBytes(256 * 1024);
+  /** The encrypted artifact the first test uploads, as actions/download-artifact would leave it. */
+  let downloaded: { dir: string; identity: string; manifest: { id: string; archives: { file: string }[] } };
   const identity = () => sh('age-keygen 2>/dev/null');
   const recipientOf = (id: string) => sh('age-keygen -y', { input: id }).trim();
 
@@ -127,6 +133,11 @@ describe.skipIf(!!reason)(`age encryption on the runner${reason ? ` (skipped: ${
 
     // destination artifact alone keeps nothing on the host.
     expect(backupsOnHost(app)).toEqual(before);
+
+    const dir = join(scratch, 'downloaded');
+    mkdirSync(dir);
+    for (const [name, bytes] of files) writeFileSync(join(dir, name), bytes);
+    downloaded = { dir, identity: id, manifest };
   });
 
   it('with destination host, refuses: the copy kept there would be plaintext; says what to do and changes nothing', async () => {
@@ -177,5 +188,76 @@ describe.skipIf(!!reason)(`age encryption on the runner${reason ? ` (skipped: ${
     }
     expect(service.uploads.length).toBe(uploads);
     expect(backupsOnHost(app)).toEqual([]);
+  });
+
+  const staged = () => onHost(`ls -A ${app.root}/backups 2>/dev/null | grep '^\\.incoming' || true`);
+
+  it('restores the downloaded artifact through the host without age: opened on the runner, the volume back byte for byte, nothing of it left on the host', async () => {
+    const want = volumeFingerprint(app, v1.ref);
+    inVolume(app, v1.ref, 'rm -rf /data/* && echo replaced > /data/other.txt');
+    expect(volumeFingerprint(app, v1.ref)).not.toBe(want);
+    const before = backupsOnHost(app);
+
+    const r = await restoreAction(info, app, {
+      'ssh-key': noAge.privateKey,
+      'backup-dir': downloaded.dir,
+      'decrypt-key': downloaded.identity,
+    });
+    expect(r.exitCode, visibleLog(r)).toBe(0);
+    expect(r.outputs['backup-id']).toBe(downloaded.manifest.id);
+    expect(visibleLog(r)).toContain(`sent ${downloaded.manifest.archives[0]!.file} (`);
+    expect(volumeFingerprint(app, v1.ref)).toBe(want);
+    expect(inVolume(app, v1.ref, 'cat /data/needle.bin').length).toBeGreaterThan(0);
+    expect(webRunning(app)).toBe(true);
+
+    // What was there is kept in a safety backup, in the clear (the host has no age to encrypt it).
+    const safety = r.outputs['safety-backup-id']!;
+    expect(safety).toMatch(/-pre-restore$/);
+    expect(backupsOnHost(app)).toEqual([...before, { id: safety, complete: true }]);
+    expect(visibleLog(r)).toContain('the safety backup is not encrypted: the host has no age');
+    expect(onHost(`ls ${app.root}/backups/${safety}`)).toMatch(/^manifest\.json\nvolume-.*\.tar\.zst$/);
+    // The archives sent from the runner are gone from the host.
+    expect(staged()).toBe('');
+    expect(r.summary).toContain(`restored backup \`${downloaded.manifest.id}\``);
+  });
+
+  it('refuses a backup-dir whose archive is damaged, or without the identity that opens it, before anything changes', async () => {
+    const started = webStartedAt();
+    const before = backupsOnHost(app);
+    const content = volumeFingerprint(app, v1.ref);
+    const bad = join(scratch, 'damaged');
+    mkdirSync(bad);
+    for (const f of readdirSync(downloaded.dir)) writeFileSync(join(bad, f), readFileSync(join(downloaded.dir, f)));
+    const archive = join(bad, downloaded.manifest.archives[0]!.file);
+    const bytes = readFileSync(archive);
+    bytes[bytes.length >> 1]! ^= 0x40;
+    writeFileSync(archive, bytes);
+    const empty = join(scratch, 'empty');
+    mkdirSync(empty);
+
+    for (const [inputs, says] of [
+      [
+        { 'backup-dir': bad, 'decrypt-key': downloaded.identity },
+        `refusing to restore backup ${downloaded.manifest.id}: ${archive} on the runner has sha256`,
+      ],
+      [{ 'backup-dir': downloaded.dir }, `Input 'decrypt-key': backup ${downloaded.manifest.id} is encrypted (age)`],
+      [
+        { 'backup-dir': downloaded.dir, 'decrypt-key': identity() },
+        `Input 'decrypt-key': does not open ${downloaded.manifest.archives[0]!.file}`,
+      ],
+      [
+        { 'backup-dir': join(scratch, 'nowhere') },
+        `Input 'backup-dir': '${join(scratch, 'nowhere')}' is not a folder on the runner`,
+      ],
+      [{ 'backup-dir': empty, 'decrypt-key': downloaded.identity }, `Input 'backup-dir': '${empty}' holds no backup`],
+    ] as const) {
+      const r = await restoreAction(info, app, { 'ssh-key': noAge.privateKey, 'stop-services': 'web', ...inputs });
+      expect(r.exitCode, visibleLog(r)).toBe(1);
+      expect(visibleLog(r)).toContain(says);
+    }
+    expect(webStartedAt()).toBe(started);
+    expect(backupsOnHost(app)).toEqual(before);
+    expect(volumeFingerprint(app, v1.ref)).toBe(content);
+    expect(staged()).toBe('');
   });
 });

@@ -1,6 +1,7 @@
 // destination: artifact. The archive streams from the host to the runner's disk and is uploaded
 // with @actions/artifact to a local stand-in of GitHub's artifact service (backupKit.ts); the
-// upload is then unzipped and checked against the manifest and the volume.
+// upload is then unzipped and checked against the manifest and the volume, and restored from the
+// runner (restore's backup-dir).
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,8 +15,10 @@ import {
   backupsOnHost,
   ensureHostTools,
   inVolume,
+  restoreAction,
   runtimeToken,
   unzip,
+  volumeFingerprint,
 } from './backupKit.js';
 
 const reason = sandboxUnavailableReason();
@@ -49,6 +52,7 @@ describe.skipIf(!!reason)(`backup to a workflow artifact${reason ? ` (skipped: $
     expect(b.exitCode, visibleLog(b)).toBe(0);
     const id = b.outputs['backup-id']!;
     expect(b.outputs['artifact-id']).toBe('4242');
+    expect(b.outputs['artifact-name']).toBe(`${app.name}-backup-${id}`);
     const u = service.uploads.at(-1)!;
     expect(u.create).toMatchObject({
       workflow_run_backend_id: 'run-backend-1',
@@ -85,6 +89,22 @@ describe.skipIf(!!reason)(`backup to a workflow artifact${reason ? ` (skipped: $
       manifest.archives[0].sha256,
     );
     expect(backupsOnHost(app)).toEqual(before);
+
+    // Downloaded (as actions/download-artifact leaves one artifact: its files in one folder) and
+    // restored from the runner over a changed volume: the volume is as it was backed up.
+    const want = volumeFingerprint(app, v1.ref);
+    inVolume(app, v1.ref, 'rm /data/hello.txt && echo changed > /data/blob.bin');
+    const dir = mkdtempSync(join(tmpdir(), 'njord-downloaded-'));
+    try {
+      for (const [name, bytes] of files) writeFileSync(join(dir, name), bytes);
+      const r = await restoreAction(info, app, { 'backup-dir': dir });
+      expect(r.exitCode, visibleLog(r)).toBe(0);
+      expect(r.outputs['backup-id']).toBe(b.outputs['backup-id']);
+      expect(volumeFingerprint(app, v1.ref)).toBe(want);
+      expect(onHost(`ls -A ${app.root}/backups | grep -c '^\\.incoming' || true`)).toBe('0');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('fails clearly without the Actions runtime, before touching the host', async () => {

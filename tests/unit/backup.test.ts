@@ -575,5 +575,11 @@ describe('the reusable backup workflow', () => {
     for (const key of Object.keys(step.with)) expect(Object.keys(action.inputs)).toContain(key);
     const used = [...JSON.stringify(wf.jobs).matchAll(/inputs\.([a-z-]+)/g)].map((m) => m[1]!);
     for (const name of used) expect(Object.keys(wf.on.workflow_call.inputs)).toContain(name);
+    // Its outputs are the action's, by the same names.
+    for (const [name, value] of Object.entries(wf.jobs.backup.outputs)) {
+      expect(value).toBe(`\${{ steps.backup.outputs.${name} }}`);
+      expect(Object.keys(action.outputs)).toContain(name);
+      expect(wf.on.workflow_call.outputs[name].value).toBe(`\${{ jobs.backup.outputs.${name} }}`);
+    }
   });
 });

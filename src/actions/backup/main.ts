@@ -25,6 +25,7 @@ async function main(): Promise<void> {
     sha256: first?.manifestSha256 ?? '',
     manifest: first?.manifest ? JSON.stringify(first.manifest) : '',
     'artifact-id': outcome.artifacts[0]?.id ?? '',
+    'artifact-name': outcome.artifacts[0]?.name ?? '',
   });
   backupAnnotations(cfg.app, outcome);
   await backupSummary(cfg.app, outcome).write();
