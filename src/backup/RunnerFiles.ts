@@ -7,16 +7,19 @@ import { closeSync, createWriteStream, openSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { Transform, type Duplex, type TransformCallback, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { GarbageByBytes } from '../runtime/youngGarbage.js';
 import type { Compressor } from './Compression.js';
 
-/** Passes bytes through, counting and hashing them. */
+/** Passes bytes through, counting and hashing them, with the garbage they leave kept small. */
 export class HashingCounter extends Transform {
   private readonly hash = createHash('sha256');
+  private readonly garbage = new GarbageByBytes();
   bytes = 0;
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
     this.hash.update(chunk);
     this.bytes += chunk.length;
+    this.garbage.passed(chunk.length);
     done(null, chunk);
   }
 
