@@ -18,6 +18,8 @@ import {
   parseCompared,
   parseTools,
   toolsProbe,
+  IMAGE_ID,
+  parseTarImages,
   type ArchiveSource,
   type HostTools,
 } from './BackupCommands.js';
@@ -150,7 +152,9 @@ export class HostBackup {
   /** Reads the host and decides every archive; changes nothing. Bad input throws here. */
   async prepare(): Promise<void> {
     const { ssh } = this.session;
-    this.tools = parseTools((await ssh.run('check the backup tools', toolsProbe)).stdout);
+    const probed = (await ssh.run('check the backup tools', `${toolsProbe}; ${this.cmd.readTarImages()}`)).stdout;
+    this.tools = parseTools(probed);
+    this.tarImages = parseTarImages(probed);
     for (const t of ['sha256sum', 'mkfifo', 'tar'] as const)
       if (!this.tools[t]) throw new Error(`${this.host}: ${t} is missing; install coreutils and tar`);
     this.compression = pickCompression(this.spec.compression, this.tools, this.host);
@@ -239,12 +243,18 @@ export class HostBackup {
       );
   }
 
-  private readonly tarImages = new Map<string, boolean>();
+  /** Whether an image runs tar: kept on the host from earlier backups, and probed here. */
+  private tarImages = new Map<string, boolean>();
+  /** Probed by this run, by image id: remembered on the host once the backup directory is made. */
+  private readonly probedTar = new Map<string, boolean>();
 
-  /** Whether volumes can be read by tar in a container of `image` (asked once per image). */
+  /** Whether volumes can be read by tar in a container of `image` (asked once per image id, ever). */
   private async runsTar(image: string): Promise<boolean> {
-    if (!this.tarImages.has(image))
-      this.tarImages.set(image, (await this.session.ssh.exec(this.cmd.tarProbe(image))).stdout.trim() === 'yes');
+    if (!this.tarImages.has(image)) {
+      const yes = (await this.session.ssh.exec(this.cmd.tarProbe(image))).stdout.trim() === 'yes';
+      this.tarImages.set(image, yes);
+      if (IMAGE_ID.test(image)) this.probedTar.set(image, yes);
+    }
     return this.tarImages.get(image)!;
   }
 
@@ -259,7 +269,12 @@ export class HostBackup {
       const image = release
         ? (await store.list().catch(() => [])).find((e) => e.id === release)?.manifest?.image || undefined
         : undefined;
-      await this.session.ssh.run('create the backup directory', this.cmd.createDir(this.id));
+      await this.session.ssh.run(
+        'create the backup directory',
+        this.probedTar.size
+          ? `${this.cmd.createDir(this.id)} && { ${this.cmd.rememberTarImages(this.probedTar)} || true; }`
+          : this.cmd.createDir(this.id),
+      );
       this.createdDir = true;
       if (this.spec.toRunner && runnerRoot) {
         r.runnerDir = join(runnerRoot, `${this.app}-${safeName(this.host)}-${this.id}`);

@@ -17,6 +17,7 @@ import {
   inVolume,
   killWhen,
   restoreAction,
+  serviceContainerIds,
   volumeFingerprint,
   webRunning,
 } from './backupKit.js';
@@ -139,6 +140,35 @@ describe.skipIf(!!reason)(`backup and restore actions${reason ? ` (skipped: ${re
     ).toBe(startedAt);
     expect(backupsOnHost(a).map((x) => x.id)).toEqual([id]);
     expect(onHost(`ls -A ${a.root}`)).not.toContain('.lock');
+    // What the probe found is kept for the next backup, by the image's id.
+    const image = onHost(`docker inspect -f '{{.Image}}' $(${serviceContainerIds(a, 'web')})`);
+    expect(onHost(`cat ${a.root}/backups/.tar-images`)).toBe(`${image} yes`);
+  });
+
+  it('asks an image whether it runs tar once: later backups read the answer kept on the host, and a wrong one is dropped once it fails', async () => {
+    const a = await deployedApp('bk-tarcache');
+    const cache = `${a.root}/backups/.tar-images`;
+    const image = onHost(`docker inspect -f '{{.Image}}' $(${serviceContainerIds(a, 'web')})`);
+    // Told the app's image has no tar, the backup takes the word and reads with docker cp.
+    onHost(`mkdir -p ${a.root}/backups && echo "${image} no" > ${cache}`);
+    const told = await backupAction(info, a, { verify: 'checksum' });
+    expect(told.exitCode, visibleLog(told)).toBe(0);
+    expect(visibleLog(told)).toContain('(docker cp (reading the volume))');
+    expect(onHost(`cat ${cache}`)).toBe(`${image} no`);
+
+    // An image without tar, by id, wrongly said to have it: the backup fails saying why, and the
+    // kept answers are dropped, so the next backup asks again and succeeds.
+    const empty = sh(`docker image inspect -f '{{.Id}}' ${emptyImage()}`).trim();
+    onHost(`echo "${empty} yes" > ${cache}`);
+    const wrong = await backupAction(info, a, { verify: 'checksum', 'helper-image': empty });
+    expect(wrong.exitCode).toBe(1);
+    expect(visibleLog(wrong)).toContain(`tar in a container of ${empty} failed`);
+    expect(onHost(`cat ${cache} 2>/dev/null || echo dropped`)).toBe('dropped');
+    const asked = await backupAction(info, a, { verify: 'checksum', 'helper-image': empty });
+    expect(asked.exitCode, visibleLog(asked)).toBe(0);
+    expect(visibleLog(asked)).toContain('(docker cp (reading the volume))');
+    expect(onHost(`cat ${cache}`)).toBe(`${empty} no`);
+    expect(backupsOnHost(a).map((b) => b.complete)).toEqual([true, true]);
   });
 
   it('keeps exactly `keep` complete backups, never touching an unfinished one', async () => {

@@ -13,7 +13,9 @@ import {
   parseArchiveResult,
   parseCompared,
   parseListing,
+  parseTarImages,
   parseTools,
+  IMAGE_ID,
   SHA256_OF_STDIN,
   tarFingerprint,
 } from '../../src/backup/BackupCommands.js';
@@ -363,6 +365,31 @@ describe('shell shapes, run with the local sh', () => {
     const r = spawnSync('setsid', ['-w', 'sh', '-c', script], { input, encoding: 'utf8' });
     return { code: r.status, stdout: r.stdout, stderr: r.stderr };
   };
+
+  it('keeps which image ids run tar beside the backups: read back by the next backup, newest 200, a tag never', () => {
+    const local = new BackupCommands(new ReleaseLayout(join(dir, 'tar-images')), 't');
+    const id = (n: number) => `sha256:${n.toString(16).padStart(64, '0')}`;
+    spawnSync('mkdir', ['-p', join(dir, 'tar-images', 'backups')]);
+    expect(sh(local.readTarImages()).stdout).toBe('');
+    expect(parseTarImages(sh(local.readTarImages()).stdout).size).toBe(0);
+    const first = new Map([
+      [id(1), true],
+      [id(2), false],
+    ]);
+    expect(sh(local.rememberTarImages(first)).code).toBe(0);
+    expect(parseTarImages(sh(local.readTarImages()).stdout)).toEqual(first);
+    // A later probe's word wins; the file keeps the newest 200 lines.
+    for (let i = 0; i < 3; i++)
+      sh(local.rememberTarImages(new Map(Array.from({ length: 100 }, (_, k) => [id(1000 + i * 100 + k), true]))));
+    sh(local.rememberTarImages(new Map([[id(2), true]])));
+    const known = parseTarImages(sh(local.readTarImages()).stdout);
+    expect(known.size).toBe(200);
+    expect(known.get(id(2))).toBe(true);
+    expect(known.has(id(1))).toBe(false);
+    // Lines that are not an image id and a verdict are ignored (a tag's content can change).
+    expect(parseTarImages('tarimage busybox:latest yes\ntarimage sha256:abc yes\n').size).toBe(0);
+    expect(IMAGE_ID.test(id(3))).toBe(true);
+  });
 
   it('a pipeline records which stage failed, even when the last one succeeds', () => {
     const st = join(dir, 'status');
