@@ -1,6 +1,7 @@
 // What runs inside a database container (through `docker exec`) to dump it to stdout and to load
 // a dump from stdin. Credentials come from the container's own environment (the variables the
-// official images use), so none pass through the runner or a command line.
+// official images use, or the files their *_FILE variables name), so none pass through the runner
+// or a command line.
 import type { DatabaseEngine } from './DatabaseSpec.js';
 
 export interface Dumper {
@@ -14,8 +15,10 @@ export interface Dumper {
   resolveTarget?: string;
 }
 
-const PG_ENV = 'U="${POSTGRES_USER:-postgres}"; export PGPASSWORD="${PGPASSWORD:-${POSTGRES_PASSWORD:-}}"';
-const MYSQL_ENV = 'export MYSQL_PWD="${MYSQL_ROOT_PASSWORD:-${MARIADB_ROOT_PASSWORD:-}}"';
+/** `p` from the variable, else read from the *_FILE one (Docker secrets, as the official images take them). */
+const orFile = (file: string) => `if [ -z "$p" ] && [ -n "${file}" ] && [ -r "${file}" ]; then p=$(cat "${file}"); fi`;
+const PG_ENV = `U="\${POSTGRES_USER:-postgres}"; p="\${PGPASSWORD:-\${POSTGRES_PASSWORD:-}}"; ${orFile('${POSTGRES_PASSWORD_FILE:-}')}; export PGPASSWORD="$p"`;
+const MYSQL_ENV = `p="\${MYSQL_ROOT_PASSWORD:-\${MARIADB_ROOT_PASSWORD:-}}"; ${orFile('${MYSQL_ROOT_PASSWORD_FILE:-${MARIADB_ROOT_PASSWORD_FILE:-}}')}; export MYSQL_PWD="$p"`;
 // MySQL 8 refuses to drop its system schema; the dump drops and recreates each of its tables anyway.
 const SKIP_MYSQL_SCHEMA_DROP = "sed '/^\\/\\*!40000 DROP DATABASE IF EXISTS `mysql`\\*\\/;$/d'";
 

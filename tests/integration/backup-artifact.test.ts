@@ -15,10 +15,12 @@ import {
   backupsOnHost,
   ensureHostTools,
   inVolume,
+  killWhen,
   restoreAction,
   runtimeToken,
   unzip,
   volumeFingerprint,
+  webRunning,
 } from './backupKit.js';
 
 const reason = sandboxUnavailableReason();
@@ -102,6 +104,14 @@ describe.skipIf(!!reason)(`backup to a workflow artifact${reason ? ` (skipped: $
       expect(r.outputs['backup-id']).toBe(b.outputs['backup-id']);
       expect(volumeFingerprint(app, v1.ref)).toBe(want);
       expect(onHost(`ls -A ${app.root}/backups | grep -c '^\\.incoming' || true`)).toBe('0');
+
+      // Killed once the archive is on the host: the post step removes it, and starts what was stopped.
+      const k = await restoreAction(info, app, { 'backup-dir': dir }, { onSpawn: killWhen('sent volume-', 0) });
+      expect(k.signal).toBe('SIGKILL');
+      expect(k.post?.exitCode, visibleLog(k)).toBe(0);
+      expect(onHost(`ls -A ${app.root}/backups | grep -c '^\\.incoming' || true`)).toBe('0');
+      expect(onHost(`ls -A ${app.root}`)).not.toContain('.lock');
+      expect(webRunning(app)).toBe(true);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -98,6 +98,7 @@ function validValues(port: number, privateKey: string, publicKey: string): Recor
     'keep-days': '30',
     'helper-image': '127.0.0.1:1/drift/helper',
     'backup-id': 'latest',
+    'backup-dir': 'downloaded-backup',
     'decrypt-key': 'AGE-SECRET-KEY-1QQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQ',
     'safety-backup': 'true',
   };
