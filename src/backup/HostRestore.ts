@@ -214,6 +214,7 @@ export class HostRestore {
       const sent = new HashingCounter();
       const from = await source.read(a);
       from.once('error', (e) => sent.destroy(e));
+      sent.once('close', () => from.destroy());
       let landed = '';
       const r = await this.session.ssh.stream(this.cmd.receiveArchive(a.file), {
         stdin: from.pipe(sent),

@@ -9,6 +9,8 @@ import { backupForHost, readRunnerBackups, RunnerSource } from './RunnerBackup.j
 
 export interface RestoreOutcome {
   status: 'restored' | 'failed';
+  /** The runner's folder the backup was read from (backup-dir). */
+  fromDir?: string;
   hosts: HostRestoreResult[];
   error?: string;
 }
@@ -38,6 +40,7 @@ export async function restore(
     const hosts = runs.map((r) => r.result);
     return {
       status: hosts.every((h) => h.status === 'restored') ? 'restored' : 'failed',
+      fromDir: cfg.spec.fromDir,
       hosts,
       error: firstError(settled),
     };

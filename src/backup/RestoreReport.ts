@@ -25,6 +25,10 @@ export function restoreSummary(app: string, o: RestoreOutcome): RunSummary {
     h.restored.map((r) => [h.host, `\`${r.file}\``, `${r.kind} ${r.name}`, bytes(r.size), formatMs(r.ms)]),
   );
   if (rows.length) s.table(['Host', 'Archive', 'Restored', 'Size', 'Time'], rows);
+  if (o.fromDir)
+    s.paragraph(
+      `Read from the runner (\`${o.fromDir}\`): every archive's sha256 checked there before any host was touched, encrypted ones opened there, then sent to each host and removed from it after.`,
+    );
   for (const h of o.hosts) if (h.error) s.paragraph(`**${h.host}**: ${h.error}`);
   s.facts({ tookMs: Math.max(0, ...o.hosts.map((h) => h.totalMs)) });
   return s;

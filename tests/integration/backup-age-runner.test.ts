@@ -219,6 +219,7 @@ describe.skipIf(!!reason)(`age encryption on the runner${reason ? ` (skipped: ${
     // The archives sent from the runner are gone from the host.
     expect(staged()).toBe('');
     expect(r.summary).toContain(`restored backup \`${downloaded.manifest.id}\``);
+    expect(r.summary).toContain(`Read from the runner (\`${downloaded.dir}\`)`);
   });
 
   it('refuses a backup-dir whose archive is damaged, or without the identity that opens it, before anything changes', async () => {
