@@ -7,7 +7,7 @@ import { Writable } from 'node:stream';
 import type { HostSession } from '../connection/HostSession.js';
 import { InputError } from '../inputs/InputError.js';
 import type { Log } from '../log/Log.js';
-import { BackupCommands } from './BackupCommands.js';
+import { BackupCommands, missingToolsCommand } from './BackupCommands.js';
 import { newBackupId, type ArchiveEntry, type BackupManifest } from './BackupManifest.js';
 import { compressors } from './Compression.js';
 import { dumpers } from './DatabaseDumpers.js';
@@ -135,6 +135,14 @@ export class HostRestore {
           `${this.host} has no container of ${this.app} to take an image from; set helper-image`,
         );
     }
+
+    // The host decompresses: a new server may lack the tool the backup was made with.
+    const tools = [...new Set(this.selected.map((a) => compressors[a.compression].decompress[0]!))];
+    const missing = (await this.session.ssh.exec(missingToolsCommand(tools))).stdout.split(/\s+/).filter(Boolean);
+    if (missing.length)
+      throw new Error(
+        `${this.host} has no ${missing.join(', ')} to decompress backup ${this.manifest.id}; install it (apt-get install ${missing.join(' ')}). Nothing was changed.`,
+      );
 
     // Refuse a damaged backup before anything changes.
     if (this.source) for (const a of this.selected) await this.source.check(a);

@@ -20,6 +20,7 @@ import {
   extractedFingerprint,
   inVolume,
   keyWithoutAge,
+  keyWithoutTools,
   restoreAction,
   runtimeToken,
   serviceContainerIds,
@@ -222,7 +223,7 @@ describe.skipIf(!!reason)(`age encryption on the runner${reason ? ` (skipped: ${
     expect(r.summary).toContain(`Read from the runner (\`${downloaded.dir}\`)`);
   });
 
-  it('refuses a backup-dir whose archive is damaged, or without the identity that opens it, before anything changes', async () => {
+  it('refuses a backup-dir whose archive is damaged, without the identity that opens it, or on a host without its decompressor, before anything changes', async () => {
     const started = webStartedAt();
     const before = backupsOnHost(app);
     const content = volumeFingerprint(app, v1.ref);
@@ -255,6 +256,22 @@ describe.skipIf(!!reason)(`age encryption on the runner${reason ? ` (skipped: ${
       const r = await restoreAction(info, app, { 'ssh-key': noAge.privateKey, 'stop-services': 'web', ...inputs });
       expect(r.exitCode, visibleLog(r)).toBe(1);
       expect(visibleLog(r)).toContain(says);
+    }
+    // A new server without the decompressor the backup was made with: said before anything changes.
+    const noZstd = keyWithoutTools(info, /^(age|zstd)($|-)/);
+    try {
+      const r = await restoreAction(info, app, {
+        'ssh-key': noZstd.privateKey,
+        'backup-dir': downloaded.dir,
+        'decrypt-key': downloaded.identity,
+        'stop-services': 'web',
+      });
+      expect(r.exitCode).toBe(1);
+      expect(visibleLog(r)).toContain(
+        `${info.hostSpec} has no zstd to decompress backup ${downloaded.manifest.id}; install it (apt-get install zstd). Nothing was changed.`,
+      );
+    } finally {
+      noZstd.remove();
     }
     expect(webStartedAt()).toBe(started);
     expect(backupsOnHost(app)).toEqual(before);

@@ -255,7 +255,15 @@ export function ensureHostTools(): void {
  * and /usr/bin but age: through it the host is one without age, whatever this machine has installed (the other
  * tests install it). `run` runs a command over that key with the ssh CLI.
  */
-export function keyWithoutAge(info: SandboxInfo): {
+export function keyWithoutAge(info: SandboxInfo): ReturnType<typeof keyWithoutTools> {
+  return keyWithoutTools(info, /^age($|-)/);
+}
+
+/** A key whose sessions run with a PATH that has the host's commands but those `hidden` matches. */
+export function keyWithoutTools(
+  info: SandboxInfo,
+  hidden: RegExp,
+): {
   privateKey: string;
   run: (cmd: string) => string;
   remove: () => void;
@@ -266,7 +274,7 @@ export function keyWithoutAge(info: SandboxInfo): {
   const linked = new Set<string>();
   for (const from of ['/usr/local/bin', '/usr/bin'])
     for (const f of readdirSync(from))
-      if (!/^age($|-)/.test(f) && !linked.has(f)) {
+      if (!hidden.test(f) && !linked.has(f)) {
         linked.add(f);
         symlinkSync(join(from, f), join(bin, f));
       }

@@ -209,4 +209,81 @@ describe.skipIf(!!reason)(`the deploy workflow end to end${reason ? ` (skipped: 
     expect(r.outputs['backup-id']).toMatch(/\S/);
     expect(onHost(`ls ${app.root}/backups/${r.outputs['backup-id']}/manifest.json`)).toContain('manifest.json');
   });
+
+  it('the restore workflow puts a backup back: one kept on the hosts, or one from an artifact downloaded first', async () => {
+    const ssh = { SSH_PRIVATE_KEY: info.privateKey, SSH_KNOWN_HOSTS: info.knownHosts };
+    const env = { GITHUB_SHA: shas.v2, GITHUB_TOKEN: TOKEN, GITHUB_API_URL: api.url };
+    const b = await runWorkflow('.github/workflows/backup.yml', {
+      inputs: { environment: 'production', hosts: info.hostSpec, app: app.name },
+      secrets: ssh,
+      workspace: app.workspace,
+      env,
+    });
+    expect(failures(b)).toEqual([]);
+    const id = b.outputs['backup-id']!;
+    const inData = (script: string) =>
+      onHost(`docker run --rm -v ${app.name}_data:/data --entrypoint /bin/sh ${base.ref} -c '${script}'`);
+    // The app appends to ./boots each time it starts: a restore restarts it.
+    const listing = () => inData('cd /data && find . -type f ! -name boots | sort | xargs sha256sum');
+    const want = listing();
+
+    inData('echo changed > /data/changed.txt');
+    expect(listing()).not.toBe(want);
+    const fromHost = await runWorkflow('.github/workflows/restore.yml', {
+      inputs: { environment: 'production', hosts: info.hostSpec, app: app.name, 'backup-id': id },
+      secrets: ssh,
+      workspace: app.workspace,
+      env,
+    });
+    expect(failures(fromHost)).toEqual([]);
+    expect(fromHost.step('Download the backup artifact').result).toBe('skipped');
+    expect(fromHost.outputs['backup-id']).toBe(id);
+    expect(fromHost.outputs['safety-backup-id']).toMatch(/-pre-restore$/);
+    expect(listing()).toBe(want);
+
+    // The same backup as its artifact holds it (the files destination: artifact uploads).
+    const dir = `${app.root}/backups/${id}`;
+    const files = new Map(
+      onHost(`ls ${dir}`)
+        .split('\n')
+        .map((f) => [f, Buffer.from(onHost(`base64 -w0 ${dir}/${f}`), 'base64')] as const),
+    );
+    inData('echo changed again > /data/changed.txt');
+    const name = `${app.name}-backup-${id}`;
+    try {
+      const fromArtifact = await runWorkflow('.github/workflows/restore.yml', {
+        inputs: { environment: 'production', hosts: info.hostSpec, app: app.name, 'artifact-name': name },
+        secrets: ssh,
+        workspace: app.workspace,
+        env,
+        artifacts: { [name]: files },
+      });
+      expect(failures(fromArtifact)).toEqual([]);
+      expect(fromArtifact.step('Download the backup artifact').result).toBe('success');
+      expect(fromArtifact.step('restore').inputs).toMatchObject({
+        'backup-dir': 'njord-backup',
+        'backup-id': 'latest',
+      });
+      expect(fromArtifact.outputs['backup-id']).toBe(id);
+      expect(visibleLog(fromArtifact.step('restore').run!)).toContain(
+        `sent ${[...files.keys()].find((f) => f !== 'manifest.json')} (`,
+      );
+      expect(listing()).toBe(want);
+
+      // An artifact that is not there fails the download, and nothing is restored.
+      inData('echo changed once more > /data/changed.txt');
+      const missing = await runWorkflow('.github/workflows/restore.yml', {
+        inputs: { environment: 'production', hosts: info.hostSpec, app: app.name, 'artifact-name': 'no-such-artifact' },
+        secrets: ssh,
+        workspace: app.workspace,
+        env,
+        artifacts: { [name]: files },
+      });
+      expect(missing.step('Download the backup artifact').result).toBe('failure');
+      expect(missing.step('restore').result).toBe('skipped');
+      expect(listing()).not.toBe(want);
+    } finally {
+      rmSync(join(app.workspace, 'njord-backup'), { recursive: true, force: true });
+    }
+  });
 });

@@ -2,10 +2,11 @@
 // runner would, from the file itself: jobs in `needs` order, each step's `if:` and `with:`
 // evaluated, this repository's actions (`njord/deploy/actions/x@v1`, `njord/deploy@v1`) run from
 // their bundled dist through the harness, job and workflow outputs collected. actions/checkout is
-// the given workspace (the caller's repository, already there). Any other step fails the run, so
-// nothing in the workflow goes unexercised unnoticed.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+// the given workspace (the caller's repository, already there); actions/download-artifact writes
+// the files of one of the given artifacts (what an upload stored) into its path. Any other step
+// fails the run, so nothing in the workflow goes unexercised unnoticed.
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { repoRoot, runAction, type ActionRun } from '../harness/runAction.js';
 import { asString, condition, interpolate, type Contexts, type Value } from './workflowExpressions.js';
@@ -17,6 +18,8 @@ export interface WorkflowCall {
   workspace: string;
   /** The runner's variables (GITHUB_SHA, GITHUB_TOKEN, GITHUB_API_URL, …), as the harness takes them. */
   env: Record<string, string>;
+  /** Workflow artifacts by name: their files, for actions/download-artifact steps. */
+  artifacts?: Record<string, Map<string, Buffer>>;
 }
 
 export interface StepRecord {
@@ -87,6 +90,7 @@ export async function runWorkflow(file: string, call: WorkflowCall): Promise<Wor
     repository,
     repository_owner: repository.split('/')[0]!,
     sha: env.GITHUB_SHA ?? '',
+    run_id: env.GITHUB_RUN_ID ?? '1001',
     ref: env.GITHUB_REF ?? 'refs/heads/main',
     event_name: env.GITHUB_EVENT_NAME ?? 'push',
     event: { repository: { name: repository.split('/')[1]! } },
@@ -116,6 +120,23 @@ export async function runWorkflow(file: string, call: WorkflowCall): Promise<Wor
       const ctx: Contexts = { ...base, steps: stepCtx };
       if (!condition(step.if, ctx, { success: () => !failed, failure: () => failed })) continue;
       if (/^actions\/checkout@/.test(uses)) {
+        record.result = 'success';
+        continue;
+      }
+      if (/^actions\/download-artifact@/.test(uses)) {
+        const w = (step.with ?? {}) as Yaml;
+        const name = asString(interpolate(w.name, ctx));
+        record.inputs = { name, path: asString(interpolate(w.path, ctx)) };
+        const files = call.artifacts?.[name];
+        // As the action does: a missing artifact fails the step.
+        if (!files) {
+          record.result = 'failure';
+          failed = true;
+          continue;
+        }
+        const to = resolve(call.workspace, record.inputs.path || '.');
+        mkdirSync(to, { recursive: true });
+        for (const [f, bytes] of files) writeFileSync(join(to, f), bytes);
         record.result = 'success';
         continue;
       }

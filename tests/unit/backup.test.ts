@@ -610,3 +610,27 @@ describe('the reusable backup workflow', () => {
     }
   });
 });
+
+describe('the reusable restore workflow', () => {
+  const wf = parseYaml(readFileSync(join(repoRoot, '.github/workflows/restore.yml'), 'utf8'));
+
+  it('is callable and dispatchable, reads artifacts only, and takes the identity as an optional secret', () => {
+    expect(Object.keys(wf.on)).toEqual(['workflow_call', 'workflow_dispatch']);
+    expect(wf.permissions).toEqual({ actions: 'read' });
+    expect(wf.on.workflow_call.secrets).toEqual({
+      SSH_PRIVATE_KEY: { required: true },
+      SSH_KNOWN_HOSTS: { required: true },
+      AGE_IDENTITY: { required: false },
+    });
+    expect(wf.jobs.restore.environment).toEqual({ name: '${{ inputs.environment }}', deployment: false });
+  });
+
+  it('downloads an artifact only when named, and restores from where it put it', () => {
+    const [download, restore] = wf.jobs.restore.steps;
+    expect(download.uses).toMatch(/^actions\/download-artifact@v4$/);
+    expect(download.if).toBe("${{ inputs.artifact-name != '' }}");
+    expect(restore.uses).toBe('njord/deploy/actions/restore@v1');
+    expect(restore.with['backup-dir']).toBe(`\${{ inputs.artifact-name != '' && '${download.with.path}' || '' }}`);
+    expect(restore.with['decrypt-key']).toBe('${{ secrets.AGE_IDENTITY }}');
+  });
+});
