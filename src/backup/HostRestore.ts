@@ -233,9 +233,14 @@ export class HostRestore {
           },
         }),
       });
-      if (r.code !== 0 || landed.trim() !== sent.digest())
+      const where = this.cmd.dir(this.cmd.stagingId);
+      if (r.code !== 0)
         throw new Error(
-          `${this.host}: sending ${a.file} to ${this.cmd.dir(this.cmd.stagingId)} failed${r.code !== 0 ? ` (exit ${r.code}): ${r.stderr.trim().split('\n').slice(-3).join('; ') || 'no output'}` : `: what landed has sha256 ${landed.trim() || '(none)'}, what was sent ${sent.digest()}`}. Nothing was changed.`,
+          `${this.host}: sending ${a.file} to ${where} failed (exit ${r.code}): ${r.stderr.trim().split('\n').slice(-3).join('; ') || 'no output'}. Nothing was changed.`,
+        );
+      if (landed.trim() !== sent.digest())
+        throw new Error(
+          `${this.host}: ${a.file} did not land in ${where} as sent: its sha256 there is ${landed.trim() || '(none)'}, what was sent ${sent.digest()}. Nothing was changed.`,
         );
       this.say(
         `sent ${a.file} (${bytes(sent.bytes)}) from the runner in ${((performance.now() - t0) / 1000).toFixed(1)} s`,

@@ -23,8 +23,11 @@ export class HashingCounter extends Transform {
     done(null, chunk);
   }
 
+  private hex?: string;
+
+  /** The sha256 of every byte passed, in hex; the same on every call once the stream has ended. */
   digest(): string {
-    return this.hash.digest('hex');
+    return (this.hex ??= this.hash.digest('hex'));
   }
 }
 

@@ -18,6 +18,7 @@ import {
   killWhen,
   restoreAction,
   runtimeToken,
+  serviceContainerIds,
   unzip,
   volumeFingerprint,
   webRunning,
@@ -112,6 +113,24 @@ describe.skipIf(!!reason)(`backup to a workflow artifact${reason ? ` (skipped: $
       expect(onHost(`ls -A ${app.root}/backups | grep -c '^\\.incoming' || true`)).toBe('0');
       expect(onHost(`ls -A ${app.root}`)).not.toContain('.lock');
       expect(webRunning(app)).toBe(true);
+
+      // The host cannot take the archive (its backups folder is read-only): it fails before any
+      // service stops, naming what failed, and nothing changed.
+      const started = onHost(`docker inspect -f '{{.State.StartedAt}}' $(${serviceContainerIds(app, 'web')})`);
+      const content = volumeFingerprint(app, v1.ref);
+      const mode = onHost(`stat -c %a ${app.root}/backups`);
+      onHost(`chmod 500 ${app.root}/backups`);
+      try {
+        const f = await restoreAction(info, app, { 'backup-dir': dir });
+        expect(f.exitCode).toBe(1);
+        expect(visibleLog(f)).toMatch(
+          /sending volume-\S+ to \S+\/backups\/\.incoming-[0-9a-f]+ failed \(exit 1\): .*Permission denied.*Nothing was changed\./,
+        );
+      } finally {
+        onHost(`chmod ${mode} ${app.root}/backups`);
+      }
+      expect(onHost(`docker inspect -f '{{.State.StartedAt}}' $(${serviceContainerIds(app, 'web')})`)).toBe(started);
+      expect(volumeFingerprint(app, v1.ref)).toBe(content);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -13,6 +13,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { BackupCommands } from '../../src/backup/BackupCommands.js';
 import type { ArchiveEntry, BackupManifest } from '../../src/backup/BackupManifest.js';
 import { backupForHost, readRunnerBackups, RunnerSource } from '../../src/backup/RunnerBackup.js';
+import { HashingCounter } from '../../src/backup/RunnerFiles.js';
 import { ReleaseLayout } from '../../src/release/ReleaseLayout.js';
 
 const root = mkdtempSync(join(tmpdir(), 'njord-runner-backup-'));
@@ -147,6 +148,20 @@ describe('RunnerSource', () => {
     const out: Buffer[] = [];
     for await (const c of await src.read(a)) out.push(Buffer.from(c));
     expect(Buffer.concat(out).equals(plain)).toBe(true);
+  });
+});
+
+describe('HashingCounter', () => {
+  it('gives the same sha256 however often it is asked, once the bytes have passed', async () => {
+    const c = new HashingCounter();
+    const out: Buffer[] = [];
+    c.on('data', (d: Buffer) => out.push(d));
+    c.end(Buffer.from('archive bytes'));
+    await new Promise((r) => c.on('end', r));
+    expect(Buffer.concat(out).toString()).toBe('archive bytes');
+    expect(c.bytes).toBe(13);
+    expect(c.digest()).toBe(sha(Buffer.from('archive bytes')));
+    expect(c.digest()).toBe(c.digest());
   });
 });
 
