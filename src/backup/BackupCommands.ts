@@ -65,11 +65,6 @@ export function parseTools(stdout: string): HostTools {
   };
 }
 
-/** Prints those of `tools` the host does not have, one a line. */
-export function missingToolsCommand(tools: string[]): string {
-  return `for t in ${tools.map(quote).join(' ')}; do command -v "$t" >/dev/null 2>&1 || echo "$t"; done; true`;
-}
-
 /** The project's named volumes as `docker volume inspect` JSON (empty output: none). */
 export function projectVolumesCommand(project: string): string {
   const ls = line(['docker', 'volume', 'ls', '-q', '--filter', `label=com.docker.compose.project=${project}`]);

@@ -3,11 +3,11 @@
 // what is there, put the archives back, and start the services again however it ends. If putting
 // an archive back fails, what was there is put back from the safety backup. A backup from the
 // runner (backup-dir) is checked there and sent to a private folder on the host first.
-import { Writable } from 'node:stream';
+import { pipeline, Writable } from 'node:stream';
 import type { HostSession } from '../connection/HostSession.js';
 import { InputError } from '../inputs/InputError.js';
 import type { Log } from '../log/Log.js';
-import { BackupCommands, missingToolsCommand } from './BackupCommands.js';
+import { BackupCommands, parseTools, toolsProbe, type HostTools } from './BackupCommands.js';
 import { newBackupId, type ArchiveEntry, type BackupManifest } from './BackupManifest.js';
 import { compressors } from './Compression.js';
 import { dumpers } from './DatabaseDumpers.js';
@@ -77,6 +77,7 @@ export class HostRestore {
   private manifest!: BackupManifest;
   private selected: ArchiveEntry[] = [];
   private inv!: Inventory;
+  private tools!: HostTools;
   private stopList: ReturnType<typeof containersOf> = [];
 
   constructor(
@@ -137,8 +138,8 @@ export class HostRestore {
     }
 
     // The host decompresses: a new server may lack the tool the backup was made with.
-    const tools = [...new Set(this.selected.map((a) => compressors[a.compression].decompress[0]!))];
-    const missing = (await this.session.ssh.exec(missingToolsCommand(tools))).stdout.split(/\s+/).filter(Boolean);
+    this.tools = parseTools((await this.session.ssh.run('check the restore tools', toolsProbe)).stdout);
+    const missing = [...new Set(this.selected.map((a) => a.compression))].filter((c) => !this.tools[c]);
     if (missing.length)
       throw new Error(
         `${this.host} has no ${missing.join(', ')} to decompress backup ${this.manifest.id}; install it (apt-get install ${missing.join(' ')}). Nothing was changed.`,
@@ -220,12 +221,11 @@ export class HostRestore {
     for (const a of this.selected) {
       const t0 = performance.now();
       const sent = new HashingCounter();
-      const from = await source.read(a);
-      from.once('error', (e) => sent.destroy(e));
-      sent.once('close', () => from.destroy());
+      // A read or decryption error destroys `sent` with it, which ends the send with that error.
+      pipeline(await source.read(a), sent, () => undefined);
       let landed = '';
       const r = await this.session.ssh.stream(this.cmd.receiveArchive(a.file), {
-        stdin: from.pipe(sent),
+        stdin: sent,
         stdout: new Writable({
           write: (chunk: Buffer, _enc, done) => {
             landed += chunk.toString();
@@ -372,7 +372,7 @@ export class HostRestore {
       databases,
       stopServices: [],
       compression: this.manifest.compression,
-      encryptTo: await this.safetyRecipients(),
+      encryptTo: this.safetyRecipients(),
       toHost: true,
       toRunner: false,
       verify: 'list',
@@ -400,10 +400,9 @@ export class HostRestore {
    * The safety backup is encrypted to the backup's own recipients. A host without age (a runner
    * backup encrypted on the runner) keeps it in the clear, as the data it copies already is there.
    */
-  private async safetyRecipients(): Promise<string[]> {
+  private safetyRecipients(): string[] {
     const to = this.manifest.encryptedTo ?? [];
-    if (!to.length || !this.source) return to;
-    if ((await this.session.ssh.exec('command -v age >/dev/null 2>&1')).code === 0) return to;
+    if (!to.length || !this.source || this.tools.age) return to;
     this.say(
       'the safety backup is not encrypted: the host has no age (it copies what is on the host in the clear already)',
     );
