@@ -22,6 +22,7 @@ import {
   parseTarImages,
   type ArchiveSource,
   type HostTools,
+  type TarReader,
 } from './BackupCommands.js';
 import {
   archiveFileName,
@@ -199,7 +200,7 @@ export class HostBackup {
           volume: { name: v.name, labels: v.labels },
           services: servicesUsing(this.inv, v.name),
         },
-        source: this.cmd.volumeSource(v.name, image, await this.runsTar(image)),
+        source: this.cmd.volumeSource(v.name, image, await this.tarReader(image)),
       });
     }
     for (const p of paths)
@@ -243,17 +244,18 @@ export class HostBackup {
       );
   }
 
-  /** Whether an image runs tar: kept on the host from earlier backups, and probed here. */
-  private tarImages = new Map<string, boolean>();
+  /** How each image reads a volume: kept on the host from earlier backups, and probed here. */
+  private tarImages = new Map<string, TarReader>();
   /** Probed by this run, by image id: remembered on the host once the backup directory is made. */
-  private readonly probedTar = new Map<string, boolean>();
+  private readonly probedTar = new Map<string, TarReader>();
 
-  /** Whether volumes can be read by tar in a container of `image` (asked once per image id, ever). */
-  private async runsTar(image: string): Promise<boolean> {
+  /** How volumes are read with `image` (asked once per image id, ever). */
+  private async tarReader(image: string): Promise<TarReader> {
     if (!this.tarImages.has(image)) {
-      const yes = (await this.session.ssh.exec(this.cmd.tarProbe(image))).stdout.trim() === 'yes';
-      this.tarImages.set(image, yes);
-      if (IMAGE_ID.test(image)) this.probedTar.set(image, yes);
+      const said = (await this.session.ssh.exec(this.cmd.tarProbe(image))).stdout.trim();
+      const reader: TarReader = said === 'sh' || said === 'tar' ? said : 'no';
+      this.tarImages.set(image, reader);
+      if (IMAGE_ID.test(image)) this.probedTar.set(image, reader);
     }
     return this.tarImages.get(image)!;
   }

@@ -13,6 +13,7 @@ import {
   backupAction,
   backupsOnHost,
   emptyImage,
+  tarOnlyImage,
   ensureHostTools,
   inVolume,
   killWhen,
@@ -142,7 +143,7 @@ describe.skipIf(!!reason)(`backup and restore actions${reason ? ` (skipped: ${re
     expect(onHost(`ls -A ${a.root}`)).not.toContain('.lock');
     // What the probe found is kept for the next backup, by the image's id.
     const image = onHost(`docker inspect -f '{{.Image}}' $(${serviceContainerIds(a, 'web')})`);
-    expect(onHost(`cat ${a.root}/backups/.tar-images`)).toBe(`${image} yes`);
+    expect(onHost(`cat ${a.root}/backups/.tar-images`)).toBe(`${image} sh`);
   });
 
   it('asks an image whether it runs tar once: later backups read the answer kept on the host, and a wrong one is dropped once it fails', async () => {
@@ -156,19 +157,30 @@ describe.skipIf(!!reason)(`backup and restore actions${reason ? ` (skipped: ${re
     expect(visibleLog(told)).toContain('(docker cp (reading the volume))');
     expect(onHost(`cat ${cache}`)).toBe(`${image} no`);
 
-    // An image without tar, by id, wrongly said to have it: the backup fails saying why, and the
-    // kept answers are dropped, so the next backup asks again and succeeds.
+    // An image without sh or tar, by id, wrongly said to have them: the backup fails saying why,
+    // and the kept answers are dropped, so the next backup asks again and succeeds.
     const empty = sh(`docker image inspect -f '{{.Id}}' ${emptyImage()}`).trim();
-    onHost(`echo "${empty} yes" > ${cache}`);
+    onHost(`echo "${empty} sh" > ${cache}`);
     const wrong = await backupAction(info, a, { verify: 'checksum', 'helper-image': empty });
     expect(wrong.exitCode).toBe(1);
     expect(visibleLog(wrong)).toContain(`tar in a container of ${empty} failed`);
     expect(onHost(`cat ${cache} 2>/dev/null || echo dropped`)).toBe('dropped');
-    const asked = await backupAction(info, a, { verify: 'checksum', 'helper-image': empty });
+    const asked = await backupAction(info, a, { verify: 'list', 'helper-image': empty });
     expect(asked.exitCode, visibleLog(asked)).toBe(0);
     expect(visibleLog(asked)).toContain('(docker cp (reading the volume))');
     expect(onHost(`cat ${cache}`)).toBe(`${empty} no`);
-    expect(backupsOnHost(a).map((b) => b.complete)).toEqual([true, true]);
+
+    // An image with tar and no shell: tar alone reads the volume, and the archive lists whole.
+    const tarOnly = sh(`docker image inspect -f '{{.Id}}' ${tarOnlyImage()}`).trim();
+    const alone = await backupAction(info, a, { verify: 'list', 'helper-image': tarOnly });
+    expect(alone.exitCode, visibleLog(alone)).toBe(0);
+    expect(visibleLog(alone)).toContain('(reading the volume)');
+    expect(onHost(`tail -1 ${cache}`)).toBe(`${tarOnly} tar`);
+    const viaCp = JSON.parse(asked.outputs.manifest!).archives[0];
+    const viaTar = JSON.parse(alone.outputs.manifest!).archives[0];
+    expect(viaTar.entries).toBeGreaterThan(0);
+    expect(viaTar.rawSize).toBe(viaCp.rawSize);
+    expect(backupsOnHost(a).map((b) => b.complete)).toEqual([true, true, true]);
   });
 
   it('keeps exactly `keep` complete backups, never touching an unfinished one', async () => {

@@ -300,6 +300,15 @@ export function keyWithoutTools(
 }
 
 /** An image with no files at all (no tar, no shell): volumes are then read with docker cp. */
+/** An image with tar (busybox, by the name it is called) and no shell: volumes are read by tar alone. */
+export function tarOnlyImage(): string {
+  const ref = 'njord-test/tar-only:1';
+  sh(
+    `docker image inspect ${ref} >/dev/null 2>&1 || { d=$(mktemp -d) && mkdir $d/bin && cp /bin/busybox $d/bin/tar && tar -C $d -cf - . | docker import - ${ref} >/dev/null; r=$?; rm -rf $d; exit $r; }`,
+  );
+  return ref;
+}
+
 export function emptyImage(): string {
   const ref = 'njord-test/empty:1';
   sh(`docker image inspect ${ref} >/dev/null 2>&1 || tar -cf - -T /dev/null | docker import - ${ref} >/dev/null`);

@@ -18,6 +18,7 @@ import {
   IMAGE_ID,
   SHA256_OF_STDIN,
   tarFingerprint,
+  type TarReader,
 } from '../../src/backup/BackupCommands.js';
 import { readBackupConfig } from '../../src/backup/BackupConfig.js';
 import { archiveFileName, BACKUP_ID, backupTime, newBackupId } from '../../src/backup/BackupManifest.js';
@@ -299,7 +300,7 @@ describe('command builders', () => {
     const s = cmd.archive({
       id: '20261123-000000-000',
       file: 'volume-shop_data.tar.gz',
-      source: cmd.volumeSource('shop_data', 'sha256:abc', false),
+      source: cmd.volumeSource('shop_data', 'sha256:abc', 'no'),
       compressor: compressors.gzip,
       encryptTo: [],
       toHost: true,
@@ -372,22 +373,25 @@ describe('shell shapes, run with the local sh', () => {
     spawnSync('mkdir', ['-p', join(dir, 'tar-images', 'backups')]);
     expect(sh(local.readTarImages()).stdout).toBe('');
     expect(parseTarImages(sh(local.readTarImages()).stdout).size).toBe(0);
-    const first = new Map([
-      [id(1), true],
-      [id(2), false],
+    const first = new Map<string, TarReader>([
+      [id(1), 'sh'],
+      [id(2), 'no'],
+      [id(4), 'tar'],
     ]);
     expect(sh(local.rememberTarImages(first)).code).toBe(0);
     expect(parseTarImages(sh(local.readTarImages()).stdout)).toEqual(first);
     // A later probe's word wins; the file keeps the newest 200 lines.
     for (let i = 0; i < 3; i++)
-      sh(local.rememberTarImages(new Map(Array.from({ length: 100 }, (_, k) => [id(1000 + i * 100 + k), true]))));
-    sh(local.rememberTarImages(new Map([[id(2), true]])));
+      sh(local.rememberTarImages(new Map(Array.from({ length: 100 }, (_, k) => [id(1000 + i * 100 + k), 'sh']))));
+    sh(local.rememberTarImages(new Map([[id(2), 'tar']])));
     const known = parseTarImages(sh(local.readTarImages()).stdout);
     expect(known.size).toBe(200);
-    expect(known.get(id(2))).toBe(true);
+    expect(known.get(id(2))).toBe('tar');
     expect(known.has(id(1))).toBe(false);
     // Lines that are not an image id and a verdict are ignored (a tag's content can change).
-    expect(parseTarImages('tarimage busybox:latest yes\ntarimage sha256:abc yes\n').size).toBe(0);
+    expect(parseTarImages('tarimage busybox:latest sh\ntarimage sha256:abc sh\n').size).toBe(0);
+    // An earlier version's `yes` (tar runs, sh unknown) is asked again.
+    expect(parseTarImages(`tarimage ${id(5)} yes\n`).size).toBe(0);
     expect(IMAGE_ID.test(id(3))).toBe(true);
   });
 
@@ -562,6 +566,90 @@ describe('shell shapes, run with the local sh', () => {
     const extra = compare('echo junk > junk');
     expect(extra.code).toBe(1);
     expect(extra.stderr).toContain('./junk');
+  });
+
+  // A stand-in for docker run with tar run by sh: writes `data` into the fifo mounted at /njord-out,
+  // the status into the file at /njord-rc, then "tears the container down" (waits for a release
+  // file, as Docker's unmount waits for the disk) before it returns.
+  function fakeDocker(bin: string, body: string): Record<string, string> {
+    spawnSync('mkdir', ['-p', bin]);
+    spawnSync('sh', [
+      '-c',
+      `cat > ${bin}/docker <<'EOF'\n#!/bin/sh\nfor a in "$@"; do case "$a" in *:/njord-out) out=\${a%:/njord-out};; *:/njord-rc) rc=\${a%:/njord-rc};; esac; done\n${body}\nEOF\nchmod +x ${bin}/docker`,
+    ]);
+    return { PATH: `${bin}:${process.env.PATH}` };
+  }
+  const shEnv = (script: string, env: Record<string, string>) => {
+    const r = spawnSync('setsid', ['-w', 'sh', '-c', script], { encoding: 'utf8', env: { ...process.env, ...env } });
+    return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+  };
+  const volumeArchive = (local: BackupCommands, id: string) =>
+    local.archive({
+      id,
+      file: 'volume-v.tar.gz',
+      source: local.volumeSource('v', 'sha256:abc', 'sh'),
+      compressor: compressors.gzip,
+      encryptTo: [],
+      toHost: true,
+      toRunner: false,
+    });
+
+  it("tar run by the image's sh: the archive is done when tar reports, not when Docker has torn the container down", () => {
+    const local = new BackupCommands(new ReleaseLayout(join(dir, 'bysh')), 't');
+    const backup = join(dir, 'bysh', 'backups', 'b1');
+    spawnSync('mkdir', ['-p', backup]);
+    const release = join(dir, 'bysh', 'release');
+    const returned = join(dir, 'bysh', 'returned');
+    const env = fakeDocker(
+      join(dir, 'bysh', 'bin'),
+      `printf 'volume data' > "$out"; echo 0 > "$rc"; while [ ! -e ${release} ]; do sleep 0.05; done; touch ${returned}`,
+    );
+    const r = shEnv(volumeArchive(local, 'b1'), env);
+    expect(r.code, r.stderr).toBe(0);
+    // The script ended while "docker run" was still tearing down.
+    expect(spawnSync('test', ['-e', returned]).status).toBe(1);
+    const file = join(backup, 'volume-v.tar.gz');
+    expect(spawnSync('sh', ['-c', `gzip -dc < ${file}`], { encoding: 'utf8' }).stdout).toBe('volume data');
+    expect(parseArchiveResult(r.stderr).sha256).toBe(createHash('sha256').update(readFileSync(file)).digest('hex'));
+    // Once it returns, the wrapper removes its plumbing: only the archive is left.
+    spawnSync('touch', [release]);
+    spawnSync(
+      'sh',
+      ['-c', `while [ ! -e ${returned} ] || [ -e ${backup}/.volume-v.tar.gz.run ]; do sleep 0.05; done`],
+      {
+        timeout: 10_000,
+      },
+    );
+    expect(spawnSync('ls', ['-A', backup], { encoding: 'utf8' }).stdout.trim()).toBe('volume-v.tar.gz');
+  });
+
+  it("tar run by sh: a failing tar's status and error fail the archive, and a container that never started cannot hang it", () => {
+    const local = new BackupCommands(new ReleaseLayout(join(dir, 'bysh-bad')), 't');
+    const backup = join(dir, 'bysh-bad', 'backups', 'b1');
+    spawnSync('mkdir', ['-p', backup]);
+    spawnSync('sh', ['-c', `echo 'sha256:abc sh' > ${join(dir, 'bysh-bad', 'backups', '.tar-images')}`]);
+    const failing = shEnv(
+      volumeArchive(local, 'b1'),
+      fakeDocker(
+        join(dir, 'bysh-bad', 'bin1'),
+        `printf 'part' > "$out"; echo 'tar: ./x: Permission denied' >&2; echo 1 > "$rc"`,
+      ),
+    );
+    expect(failing.code).toBe(1);
+    expect(failing.stderr).toContain('tar in a container of sha256:abc failed (exit 1): tar: ./x: Permission denied');
+    // The kept answer is dropped (asked again next time), and nothing is left.
+    expect(spawnSync('ls', ['-A', join(dir, 'bysh-bad', 'backups')], { encoding: 'utf8' }).stdout.trim()).toBe('b1');
+    expect(spawnSync('ls', ['-A', backup], { encoding: 'utf8' }).stdout.trim()).toBe('');
+    const never = shEnv(
+      volumeArchive(local, 'b1'),
+      fakeDocker(
+        join(dir, 'bysh-bad', 'bin2'),
+        `echo 'docker: Error response from daemon: no such image' >&2; exit 125`,
+      ),
+    );
+    expect(never.code).toBe(1);
+    expect(never.stderr).toContain('failed (exit 125): docker: Error response from daemon: no such image');
+    expect(spawnSync('ls', ['-A', backup], { encoding: 'utf8' }).stdout.trim()).toBe('');
   });
 
   it('a failing source leaves no archive behind', () => {
