@@ -210,19 +210,35 @@ export class BackupCommands {
     return reader === 'sh' ? this.tarBySh(volume, image) : this.tarAlone(volume, image);
   }
 
+  /**
+   * `docker run` of a root container with `volume` read-only at MOUNT. `hostMounts` are `-v` flags
+   * whose host paths the script's shell expands ($tmp, $run), so they stay outside the quoted argv.
+   */
+  private readingContainer(volume: string, hostMounts: string, command: Argv): string {
+    return [
+      line(this.throwaway('--user', '0:0')),
+      line(['-v', volumeAtMount(volume, true)]),
+      hostMounts,
+      line(command),
+    ].join(' ');
+  }
+
   private tarFailed(image: string, rc: string, err: string): string {
     return `echo "tar in a container of ${image.replace(/["$`\\]/g, '')} failed (exit ${rc}): $(tail -c 300 ${err})" >> "$st"; ${line(['rm', '-f', this.tarImagesFile])}`;
   }
 
   /** tar as the container's command: its status is the container's, known once Docker has torn it down. */
   private tarAlone(volume: string, image: string): ArchiveSource {
-    // The fifo's path is expanded by the host's shell, so it stays outside the quoted argv.
-    const run = [
-      line(this.throwaway('--user', '0:0')),
-      line(['-v', volumeAtMount(volume, true)]),
-      '-v "$tmp.tarfifo":/njord-out',
-      line(['--entrypoint', 'tar', image, '-C', MOUNT, '-cf', '/njord-out', '.']),
-    ].join(' ');
+    const run = this.readingContainer(volume, '-v "$tmp.tarfifo":/njord-out', [
+      '--entrypoint',
+      'tar',
+      image,
+      '-C',
+      MOUNT,
+      '-cf',
+      '/njord-out',
+      '.',
+    ]);
     return {
       // After the container ends, opening the fifo read-write (never blocks) releases a reader
       // still waiting for a writer, so a container that never started cannot hang the pipeline.
@@ -246,12 +262,13 @@ export class BackupCommands {
    * command while it waits.
    */
   private tarBySh(volume: string, image: string): ArchiveSource {
-    const run = [
-      line(this.throwaway('--user', '0:0')),
-      line(['-v', volumeAtMount(volume, true)]),
-      '-v "$run/fifo":/njord-out -v "$run/rc":/njord-rc',
-      line(['--entrypoint', 'sh', image, '-c', `tar -C ${MOUNT} -cf /njord-out .; echo $? > /njord-rc`]),
-    ].join(' ');
+    const run = this.readingContainer(volume, '-v "$run/fifo":/njord-out -v "$run/rc":/njord-rc', [
+      '--entrypoint',
+      'sh',
+      image,
+      '-c',
+      `tar -C ${MOUNT} -cf /njord-out .; echo $? > /njord-rc`,
+    ]);
     return {
       // A container that never reported (never started, or its sh died) gets a failing status
       // written for it, and the fifo opened read-write releases the compressor waiting on it.

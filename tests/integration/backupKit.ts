@@ -299,7 +299,6 @@ export function keyWithoutTools(
   };
 }
 
-/** An image with no files at all (no tar, no shell): volumes are then read with docker cp. */
 /** An image with tar (busybox, by the name it is called) and no shell: volumes are read by tar alone. */
 export function tarOnlyImage(): string {
   const ref = 'njord-test/tar-only:1';
@@ -309,6 +308,7 @@ export function tarOnlyImage(): string {
   return ref;
 }
 
+/** An image with no files at all (no tar, no shell): volumes are then read with docker cp. */
 export function emptyImage(): string {
   const ref = 'njord-test/empty:1';
   sh(`docker image inspect ${ref} >/dev/null 2>&1 || tar -cf - -T /dev/null | docker import - ${ref} >/dev/null`);
