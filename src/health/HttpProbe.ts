@@ -79,8 +79,10 @@ export class HttpProbe {
           path: url.pathname + url.search,
           method: 'GET',
           headers: { 'user-agent': 'njord-deploy-health', connection: 'close', ...exp.headers },
-          agent: false,
-          ...(socket ? { createConnection: () => socket as never } : {}),
+          // With an agent (even agent: false, which makes a fresh one) Node connects with the agent's
+          // own createConnection and ignores ours: the request would go to host:port on the runner.
+          // No agent and our createConnection is the only way the request uses the tunnel.
+          ...(socket ? { createConnection: () => socket as never } : { agent: false }),
         },
         (res) => {
           const chunks: Buffer[] = [];
