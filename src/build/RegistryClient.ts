@@ -4,6 +4,7 @@
 // action's credentials. TLS trusts the public CAs plus the ones Docker trusts for that registry
 // (/etc/docker/certs.d/<host>/*.crt). Loopback registries may be plain HTTP, as Docker allows.
 import { createHash } from 'node:crypto';
+import { lookup } from 'node:dns/promises';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { request as httpsRequest } from 'node:https';
@@ -44,7 +45,22 @@ export interface RegistryClientOptions {
   timeoutMs?: number;
 }
 
-const isLoopback = (host: string) => /^(?:127\.\d+\.\d+\.\d+|localhost|\[::1\])(?::\d+)?$/.test(host);
+const isLoopbackName = (host: string) => /^(?:127\.\d+\.\d+\.\d+|localhost|\[::1\])(?::\d+)?$/.test(host);
+
+/**
+ * As Docker decides whether a registry may be plain HTTP: by where its name resolves. A name that
+ * resolves only to loopback addresses (a registry reached through a local port) is this machine.
+ */
+async function resolvesToLoopback(host: string): Promise<boolean> {
+  if (isLoopbackName(host)) return true;
+  const name = host.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
+  try {
+    const addrs = await lookup(name, { all: true });
+    return addrs.length > 0 && addrs.every((a) => a.address === '::1' || /^127\./.test(a.address));
+  } catch {
+    return false;
+  }
+}
 
 export class RegistryClient {
   private readonly host: string;
@@ -177,7 +193,7 @@ export class RegistryClient {
       return await this.fetch(new URL(`${scheme}://${this.host}${path}`), method, headers, body);
     } catch (err) {
       // Docker talks plain HTTP to a loopback registry that has no TLS; so does this check.
-      if (scheme === 'https' && isLoopback(this.host) && isTlsMismatch(err)) {
+      if (scheme === 'https' && isTlsMismatch(err) && (await this.isLoopback())) {
         this.scheme = 'http';
         return this.fetch(new URL(`http://${this.host}${path}`), method, headers, body);
       }
@@ -185,9 +201,15 @@ export class RegistryClient {
     }
   }
 
-  private fetch(url: URL, method: string, headers: Record<string, string>, body?: Buffer): Promise<Reply> {
+  private loopback?: Promise<boolean>;
+  private isLoopback(): Promise<boolean> {
+    this.loopback ??= resolvesToLoopback(this.host);
+    return this.loopback;
+  }
+
+  private async fetch(url: URL, method: string, headers: Record<string, string>, body?: Buffer): Promise<Reply> {
     // Credentials go only over TLS, or to this machine itself.
-    if (url.protocol === 'http:' && headers.Authorization && !isLoopback(url.host))
+    if (url.protocol === 'http:' && headers.Authorization && !(await resolvesToLoopback(url.host)))
       throw new Error(`refusing to send credentials over plain HTTP to ${url.host}`);
     const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
     return new Promise((resolve, reject) => {

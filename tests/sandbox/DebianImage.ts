@@ -14,7 +14,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { sh, SANDBOX_STATE_DIR, type SandboxInfo } from './Sandbox.js';
+import { SANDBOX_STATE_DIR, sh } from './process.js';
 
 export interface DebianImageRecipe {
   /** Short name: the repository is njord-test/<name>, the build lock <name>-image.lock. */
@@ -114,9 +114,10 @@ function build(ref: string, r: DebianImageRecipe): void {
  * The image's ref in the sandbox registry: the local image, else pulled from the sandbox registry,
  * else built with debootstrap (a minute or two) and pushed.
  */
-export async function ensureDebianImage(info: SandboxInfo, recipe: DebianImageRecipe): Promise<string> {
+export async function ensureDebianImage(info: { registry: string }, recipe: DebianImageRecipe): Promise<string> {
   const ref = `${info.registry}/njord-test/${recipe.name}:${recipe.tag}`;
-  if (imageExists(ref)) return ref;
+  // The servers pull it from the registry: a local copy alone is not enough.
+  if (imageExists(ref) && spawnSync('docker', ['push', ref], { stdio: 'ignore' }).status === 0) return ref;
   return withBuildLock(recipe.name, async () => {
     if (imageExists(ref)) return ref;
     if (spawnSync('docker', ['pull', '-q', ref], { stdio: 'ignore' }).status === 0) return ref;

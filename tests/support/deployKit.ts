@@ -4,7 +4,15 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runAction, type ActionRun, type RunActionOptions } from '../harness/runAction.js';
-import { asSandboxUser, freePort, sandboxFiles, sh, writeComposeApp, type SandboxInfo } from '../sandbox/Sandbox.js';
+import {
+  asSandboxUser,
+  freePort,
+  onServer,
+  serverSshdLog,
+  sh,
+  writeComposeApp,
+  type SandboxInfo,
+} from '../sandbox/Sandbox.js';
 
 export interface TestApp {
   name: string;
@@ -13,6 +21,8 @@ export interface TestApp {
   root: string;
   /** user@host:port the app deploys to (the v1 user unless made for Compose v2). */
   hostSpec?: string;
+  /** The server (container name) the app lives on, where a test looks at it. */
+  server: string;
 }
 
 let counter = 0;
@@ -34,9 +44,10 @@ export async function newApp(
       workspace,
       root: `${info.composeV2.homeDir}/njord/${name}`,
       hostSpec: info.composeV2.hostSpec,
+      server: info.server,
     };
   }
-  return { name, port, workspace, root: `${info.homeDir}/njord/${name}` };
+  return { name, port, workspace, root: `${info.homeDir}/njord/${name}`, server: info.server };
 }
 
 export function connectionInputs(info: SandboxInfo): Record<string, string> {
@@ -73,15 +84,17 @@ export function deploy(
   return runAction('.', deployInputs(info, app, image, extra), { workspace: app.workspace, ...opts });
 }
 
-/** What the app serves now, fetched directly on this machine (the sandbox host is loopback). */
+/** What the app serves now, fetched on the server (its port is on the server's loopback, not the runner's). */
 export async function served(app: TestApp, path = '/health'): Promise<string> {
-  try {
-    const r = await fetch(`http://127.0.0.1:${app.port}${path}`);
-    return r.ok ? (await r.text()).trim() : `HTTP ${r.status}`;
-  } catch {
-    return 'down';
-  }
+  const out = onServer(
+    app.server,
+    `curl -s -o /tmp/served.$$ -w '%{http_code}' --max-time 5 http://127.0.0.1:${app.port}${path}; cat /tmp/served.$$ 2>/dev/null; rm -f /tmp/served.$$`,
+  );
+  const status = out.slice(0, 3);
+  if (status === '000') return 'down';
+  return status.startsWith('2') ? out.slice(3).trim() : `HTTP ${status}`;
 }
+
 
 export function onHost(cmd: string): string {
   return asSandboxUser(cmd).trim();
@@ -110,17 +123,20 @@ export function writeVolumeFile(app: TestApp, file: string, content: string): vo
 
 /** Removes the app's containers, volumes and release root from the host. */
 export function removeApp(app: TestApp): void {
-  sh(
-    `docker ps -aq --filter label=com.docker.compose.project=${app.name} | xargs -r docker rm -f >/dev/null 2>&1 || true`,
+  const label = `label=com.docker.compose.project=${app.name}`;
+  onServer(
+    app.server,
+    [
+      `docker ps -aq --filter ${label} | xargs -r docker rm -f >/dev/null 2>&1`,
+      `docker volume ls -q --filter ${label} | xargs -r docker volume rm >/dev/null 2>&1`,
+      `docker network ls -q --filter ${label} | xargs -r docker network rm >/dev/null 2>&1`,
+      `rm -rf ${app.root}`,
+      'true',
+    ].join('; '),
+    { user: 'root' },
   );
-  sh(
-    `docker volume ls -q --filter label=com.docker.compose.project=${app.name} | xargs -r docker volume rm >/dev/null 2>&1 || true`,
-  );
-  sh(
-    `docker network ls -q --filter label=com.docker.compose.project=${app.name} | xargs -r docker network rm >/dev/null 2>&1 || true`,
-  );
-  sh(`rm -rf ${app.root}`);
 }
+
 
 /** Output a user would read in the log: stdout and stderr less the runner's own mask commands. */
 export function visibleLog(run: ActionRun): string {
@@ -139,7 +155,7 @@ export function visibleLog(run: ActionRun): string {
  */
 export function extraKey(
   info: SandboxInfo,
-  opts: { homeDirs?: string[]; keyOptions?: string } = {},
+  opts: { homeDirs?: string[]; keyOptions?: string; server?: string } = {},
 ): { privateKey: string; logins: (user?: string) => number; remove: () => void } {
   const dir = mkdtempSync(join(tmpdir(), 'njord-key-'));
   sh(`ssh-keygen -q -t ed25519 -N '' -C njord-test-extra -f ${dir}/id`);
@@ -147,11 +163,12 @@ export function extraKey(
   const fp = sh(`ssh-keygen -lf ${dir}/id.pub`).split(/\s+/)[1]!;
   const keyFiles = (opts.homeDirs ?? [info.homeDir]).map((home) => `${home}/.ssh/authorized_keys`);
   const entry = opts.keyOptions ? `${opts.keyOptions} ${pub}` : pub;
-  for (const keys of keyFiles) sh(`echo '${entry}' >> ${keys}`);
+  const server = opts.server ?? info.server;
+  for (const keys of keyFiles) onServer(server, `echo '${entry}' >> ${keys}`, { user: 'root' });
   return {
     privateKey: readFileSync(`${dir}/id`, 'utf8'),
     logins: (user) =>
-      readFileSync(sandboxFiles.sshdLog, 'utf8')
+      serverSshdLog(server)
         .split('\n')
         .filter(
           (l) =>
@@ -159,7 +176,9 @@ export function extraKey(
         ).length,
     remove: () => {
       for (const keys of keyFiles)
-        sh(`grep -vF '${pub}' ${keys} > ${keys}.tmp || true; cat ${keys}.tmp > ${keys}; rm -f ${keys}.tmp`);
+        onServer(server, `grep -vF '${pub}' ${keys} > ${keys}.tmp || true; cat ${keys}.tmp > ${keys}; rm -f ${keys}.tmp`, {
+          user: 'root',
+        });
       rmSync(dir, { recursive: true, force: true });
     },
   };
