@@ -101,8 +101,13 @@ export class HttpProbe {
           res.on('error', reject);
         },
       );
-      req.setTimeout(exp.requestTimeoutMs, () => req.destroy(new Error(`no answer within ${exp.requestTimeoutMs} ms`)));
+      // Our own timer: req.setTimeout calls socket.setTimeout, which an SSH channel does not have.
+      const timer = setTimeout(
+        () => req.destroy(new Error(`no answer within ${exp.requestTimeoutMs} ms`)),
+        exp.requestTimeoutMs,
+      );
       req.on('error', reject);
+      req.on('close', () => clearTimeout(timer));
       req.end();
     }).finally(() => socket?.destroy()) as Promise<{ status: number; body: string; location?: string }>;
   }

@@ -37,9 +37,11 @@ export const SERVER_SSHD_CONFIG = [
 export const SERVER_INIT = `#!/bin/sh
 # njord test server init (tests/sandbox/serverInit.ts)
 # Docker mounts /sys and the cgroup hierarchies read-only in a container; dockerd needs them writable.
+# (A cgroup v1 hierarchy is a bind mount: its ro flag changes only with remount,bind.)
 mount -o remount,rw /sys 2>/dev/null
 for d in /sys/fs/cgroup /sys/fs/cgroup/*; do
-  mountpoint -q "$d" && mount -o remount,rw "$d" 2>/dev/null
+  mountpoint -q "$d" || continue
+  mount -o remount,bind,rw "$d" 2>/dev/null || mount -o remount,rw "$d" 2>/dev/null
 done
 v1user=\${NJORD_USERS%% *}
 v2user=\${NJORD_USERS#* }

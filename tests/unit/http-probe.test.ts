@@ -1,7 +1,8 @@
 // The probe through a caller's stream must use that stream: the URL names the host's own address
 // (http://127.0.0.1:PORT on the server), which on the runner may be a different server entirely.
 import { createServer, type Server } from 'node:http';
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
+import { Duplex } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HttpProbe } from '../../src/health/HttpProbe.js';
 
@@ -16,6 +17,24 @@ function serve(status: number, hits: string[]): Promise<{ server: Server; port: 
       resolve({ server, port: typeof a === 'object' && a ? a.port : 0 });
     });
   });
+}
+
+/** A plain Duplex over the socket, as an SSH channel is: no setTimeout, no setNoDelay. */
+function channelOver(s: Socket): Duplex {
+  const d = new Duplex({
+    write: (chunk, _enc, cb) => s.write(chunk, cb),
+    final: (cb) => s.end(cb),
+    read: () => s.resume(),
+    destroy: (err, cb) => {
+      s.destroy();
+      cb(err);
+    },
+  });
+  s.on('data', (c) => {
+    if (!d.push(c)) s.pause();
+  });
+  s.on('end', () => d.push(null));
+  return d;
 }
 
 const expectations = { expectStatus: [], headers: {}, requestTimeoutMs: 5000 };
@@ -41,13 +60,23 @@ describe('HttpProbe through a stream', () => {
       opened.push(`${host}:${port}`);
       const s = connect(app.port, '127.0.0.1');
       await new Promise((r) => s.once('connect', r));
-      return s;
+      return channelOver(s);
     });
     const r = await probe.probe(`http://127.0.0.1:${decoy.port}/health`, expectations);
     expect(opened).toEqual([`127.0.0.1:${decoy.port}`]);
     expect(r).toMatchObject({ ok: false, status: 404, reason: 'HTTP 404' });
     expect(appHits).toEqual(['/health']);
     expect(decoyHits).toEqual([]);
+  });
+
+  it('gives up on a stream that never answers, within the request timeout', async () => {
+    const silent = new Duplex({ read: () => undefined, write: (_c, _e, cb) => cb() });
+    const r = await new HttpProbe(async () => silent).probe('http://127.0.0.1:1/health', {
+      ...expectations,
+      requestTimeoutMs: 300,
+    });
+    expect(r).toMatchObject({ ok: false, reason: 'no answer within 300 ms' });
+    expect(r.latencyMs).toBeLessThan(3000);
   });
 
   it('without a stream, asks the URL directly', async () => {
