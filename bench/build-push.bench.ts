@@ -4,6 +4,7 @@
 // round, and a new file in the context each time keeps every push from being a no-op. Prints the
 // median ratios (goal ≤ 1.05 against by hand) and the bundle's size (goal < 1 MB;
 // docker/build-push-action's dist is about 2.5 MB). All use the classic builder, the only one here.
+// No server takes part: a workflow builds and pushes on the runner, and so do all three here.
 // Run as root: npx tsx bench/build-push.bench.ts [rounds]
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';

@@ -1,14 +1,15 @@
-// Deploy v1→v2 on the sandbox through the bundled action and through the plain script a person
-// would write (ssh, copy the compose file, compose pull && up -d, poll the health URL), alternating,
-// and print the median ratio. Also: each dist bundle's size, and the action's cold start against
-// `node -e ''`. Run as root: npx tsx bench/deploy.bench.ts [rounds]
+// Deploy v1→v2 to a sandbox server (not the runner) through the bundled action and through the
+// plain script a person would write (ssh, copy the compose file, compose pull && up -d, then poll
+// the health URL on the server over ssh), alternating, same server, and print the median ratio.
+// Also: each dist bundle's size, and the action's cold start against `node -e ''`.
+// Run as root: npx tsx bench/deploy.bench.ts [rounds]
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runAction } from '../tests/harness/runAction.js';
 import { buildTestImage, freePort, startSandbox, writeComposeApp } from '../tests/sandbox/Sandbox.js';
-import { removeApp } from '../tests/support/deployKit.js';
+import { removeApp, type TestApp } from '../tests/support/deployKit.js';
 
 const rounds = Number(process.argv[2] ?? 5);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -29,8 +30,17 @@ writeFileSync(knownFile, info.knownHosts);
 const interval = 1;
 const successes = 2;
 
-const actionApp = { name: 'bench-action', port, workspace, root: `${info.homeDir}/njord/bench-action` };
-const scriptApp = { name: 'bench-script', port, workspace, root: `${info.homeDir}/njord/bench-script` };
+// Both on the same server; the port is on its loopback, so both check health there.
+const app = (name: string): TestApp => ({
+  name,
+  port,
+  workspace,
+  root: `${info.homeDir}/njord/${name}`,
+  server: info.server,
+});
+const actionApp = app('bench-action');
+const scriptApp = app('bench-script');
+console.log(`server ${info.server} (${info.hostSpec}), ${rounds} round${rounds > 1 ? 's' : ''}`);
 
 async function viaAction(image: string): Promise<number> {
   const t = now();
@@ -60,6 +70,8 @@ DIR=njord/${scriptApp.name}
 $SSH "mkdir -p $DIR"
 scp -q -i ${keyFile} -P ${info.sshPort} -o UserKnownHostsFile=${knownFile} -o BatchMode=yes ${workspace}/docker-compose.yml ${info.sshUser}@${info.sshHost}:$DIR/docker-compose.yml
 $SSH "cd $DIR && export IMAGE=$1 && docker-compose -p ${scriptApp.name} pull -q && docker-compose -p ${scriptApp.name} up -d --remove-orphans"
+# The app's port is on the server's loopback: poll it there, in one more ssh session.
+$SSH bash -s <<'POLL'
 ok=0
 for i in $(seq 1 60); do
   if curl -fsS -o /dev/null http://127.0.0.1:${port}/health; then ok=$((ok+1)); else ok=0; fi
@@ -67,6 +79,7 @@ for i in $(seq 1 60); do
   sleep ${interval}
 done
 exit 1
+POLL
 `;
 
 function viaScript(image: string): number {
@@ -80,7 +93,6 @@ const actionTimes: number[] = [];
 const scriptTimes: number[] = [];
 try {
   for (let i = 0; i < rounds; i++) {
-    // Both start from v1 running (untimed), then time v1→v2. One port: stop the other app first.
     const order = i % 2 ? (['script', 'action'] as const) : (['action', 'script'] as const);
     for (const which of order) {
       // Both start from v1 running (untimed), then time v1→v2. They share the port: clear both first.

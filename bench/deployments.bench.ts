@@ -1,4 +1,5 @@
-// What recording a GitHub Deployment costs a deploy: v1→v2 on the sandbox through the bundled
+// What recording a GitHub Deployment costs a deploy: v1→v2 to a sandbox server (not the runner; the
+// gate checks the app on the server through the action's SSH tunnel) through the bundled
 // action, with the deployment recorded in a production environment (create, in_progress, success,
 // then the replaced one marked inactive: 6 calls) against the local stand-in of GitHub's API
 // answering after a realistic delay, and without it, alternating; median ratio. The create and
@@ -9,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runAction } from '../tests/harness/runAction.js';
 import { buildTestImage, freePort, startSandbox, writeComposeApp } from '../tests/sandbox/Sandbox.js';
-import { removeApp } from '../tests/support/deployKit.js';
+import { removeApp, type TestApp } from '../tests/support/deployKit.js';
 import { startGithubApi } from '../tests/support/githubApiServer.js';
 
 const rounds = Number(process.argv[2] ?? 7);
@@ -24,7 +25,16 @@ const api = await startGithubApi({ token: TOKEN, latencyMs });
 const port = await freePort();
 const workspace = mkdtempSync(join(tmpdir(), 'njord-bench-gh-'));
 writeComposeApp(workspace, { port });
-const app = { name: 'bench-deployments', port, workspace, root: `${info.homeDir}/njord/bench-deployments` };
+const app: TestApp = {
+  name: 'bench-deployments',
+  port,
+  workspace,
+  root: `${info.homeDir}/njord/bench-deployments`,
+  server: info.server,
+};
+console.log(
+  `server ${info.server} (${info.hostSpec}), ${rounds} round${rounds > 1 ? 's' : ''}, API latency ${latencyMs} ms`,
+);
 
 async function deploy(image: string, recorded: boolean): Promise<number> {
   const t = performance.now();

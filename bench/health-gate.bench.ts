@@ -1,18 +1,21 @@
-// Detection latency of the health gate: a local server answers 503, then turns healthy at a random
-// moment after the first probe; the time from that moment to the gate passing, i.e. to the healthy answer that completes
-// its run of `successes` (measured on the server, so the action's own start and exit do not count).
-// The bundled health-gate action with its defaults (successes 2) and with successes 1, against the
-// shell loop people write (`until curl -fsS URL; do sleep 1; done`), alternating, same interval.
+// Detection latency of the health gate on a sandbox server (not the runner): an endpoint on the
+// server's loopback (busybox httpd running a CGI script, on the server) answers 503, then turns
+// healthy at a random moment after the first probe; the time from that moment to the gate passing,
+// i.e. to the healthy answer that completes its run of `successes` (timed by the script on the
+// server, so neither the action's start and exit nor ssh's count). The bundled health-gate action
+// checking through the server (hosts: its SSH tunnel) with its defaults (successes 2) and with
+// successes 1, against the shell loop people write, run on the same server over ssh
+// (`ssh server 'until curl -fsS URL; do sleep 1; done'`), alternating, same interval.
 // Goal: the first healthy answer within one interval, each further success one interval more.
-// Run: npx tsx bench/health-gate.bench.ts [rounds] [interval-seconds (default: the action's)]
+// Run as root: npx tsx bench/health-gate.bench.ts [rounds] [interval-seconds (default: the action's)]
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parse } from 'yaml';
 import { repoRoot, runAction } from '../tests/harness/runAction.js';
+import { freePort, onServer, startSandbox } from '../tests/sandbox/Sandbox.js';
 
 const declared = (
   parse(readFileSync(join(repoRoot, 'actions/health-gate/action.yml'), 'utf8')) as {
@@ -24,25 +27,36 @@ const rounds = Number(process.argv[2] ?? 9);
 const intervalArg = process.argv[3];
 const interval = Number(intervalArg ?? declared.interval!.default);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const now = () => performance.now();
 
-let healthySince: number | undefined;
-/** Turns the server healthy, set at the first probe: a checker's own start-up never counts. */
-let turnHealthy: (() => void) | undefined;
-/** When each healthy answer went out, since the server turned healthy. */
-let healthyAnswers: number[] = [];
-const server = createServer((_req, res) => {
-  if (healthySince === undefined) {
-    turnHealthy?.();
-    turnHealthy = undefined;
-    res.writeHead(503).end('starting');
-    return;
-  }
-  healthyAnswers.push(now() - healthySince);
-  res.writeHead(200).end('ok');
-});
-await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/health`;
+const info = await startSandbox();
+const server = info.server;
+const dir = `/tmp/njord-bench-hg-${process.pid}`;
+const port = await freePort();
+const url = `http://127.0.0.1:${port}/cgi-bin/health`;
+// 503 until `delay` µs after the first request, then 200; each 200 appends its µs since then to
+// `answers`. One clock (the server's) for both sides of the measurement.
+const cgi = `#!/bin/bash
+cd ${dir}/state
+now=\${EPOCHREALTIME/./}
+[ -e flip ] || echo $((now + $(cat delay))) > flip
+flip=$(cat flip)
+if ((now < flip)); then printf 'Status: 503 Service Unavailable\r\nContent-Type: text/plain\r\n\r\nstarting'; exit 0; fi
+echo $((now - flip)) >> answers
+printf 'Content-Type: text/plain\r\n\r\nok'
+`;
+const script = `${dir}/www/cgi-bin/health`;
+onServer(server, `mkdir -p ${dir}/www/cgi-bin ${dir}/state && cat > ${script} && chmod +x ${script}`, { input: cgi });
+// Started on the server and left there (setsid, no open pipes) until the finally below.
+const httpdPid = onServer(
+  server,
+  `setsid busybox httpd -f -p 127.0.0.1:${port} -h ${dir}/www </dev/null >/dev/null 2>&1 & echo $!; sleep 0.3; kill -0 $!`,
+).trim();
+const local = mkdtempSync(join(tmpdir(), 'njord-bench-hg-'));
+const keyFile = join(local, 'id');
+writeFileSync(keyFile, info.privateKey, { mode: 0o600 });
+const knownFile = join(local, 'known_hosts');
+writeFileSync(knownFile, info.knownHosts);
+console.log(`server ${server} (${info.hostSpec}), ${url} on its loopback, ${rounds} round${rounds > 1 ? 's' : ''}`);
 
 interface Variant {
   name: string;
@@ -52,24 +66,28 @@ interface Variant {
   ms: number[];
 }
 
-/** Starts `check`, turns the server healthy 0.5–2.5 s after its first probe, returns ms from then to the passing answer. */
+/** Starts `check`, has the endpoint turn healthy 0.5–2.5 s after its first probe, returns ms from then to the passing answer. */
 async function detection(v: Variant): Promise<number> {
-  healthySince = undefined;
-  healthyAnswers = [];
-  let timer: NodeJS.Timeout | undefined;
-  turnHealthy = () => (timer = setTimeout(() => (healthySince = now()), 500 + Math.random() * 2000));
+  const delayUs = Math.round(500_000 + Math.random() * 2_000_000);
+  onServer(server, `cd ${dir}/state && rm -f flip answers && echo ${delayUs} > delay`);
   await v.check();
-  clearTimeout(timer);
+  const healthyAnswers = onServer(server, `cat ${dir}/state/answers 2>/dev/null || true`)
+    .split('\n')
+    .filter(Boolean)
+    .map((us) => Number(us) / 1000);
   const passing = healthyAnswers[v.successes - 1];
   if (passing === undefined) throw new Error(`${v.name}: passed before ${v.successes} healthy answers`);
   return passing;
 }
 
-/** The action as a workflow would use it: only what is given here, the rest its defaults. */
+/** The action as a workflow would use it, through the server: only what is given here, the rest its defaults. */
 function viaAction(inputs: Record<string, string>): () => Promise<void> {
   return async () => {
     const run = await runAction('actions/health-gate', {
       urls: url,
+      hosts: info.hostSpec,
+      'ssh-key': info.privateKey,
+      'known-hosts': info.knownHosts,
       timeout: '30',
       ...(intervalArg ? { interval: intervalArg } : {}),
       ...inputs,
@@ -78,8 +96,13 @@ function viaAction(inputs: Record<string, string>): () => Promise<void> {
   };
 }
 
+/** The loop people write, on the server, where the URL is. */
 async function viaCurlLoop(): Promise<void> {
-  await promisify(execFile)('bash', ['-c', `until curl -fsS -o /dev/null ${url}; do sleep ${interval}; done`]);
+  await promisify(execFile)('ssh', [
+    ...['-i', keyFile, '-p', String(info.sshPort), '-o', `UserKnownHostsFile=${knownFile}`, '-o', 'BatchMode=yes'],
+    `${info.sshUser}@${info.sshHost}`,
+    `until curl -fsS -o /dev/null ${url}; do sleep ${interval}; done`,
+  ]);
 }
 
 const variants: Variant[] = [
@@ -90,15 +113,19 @@ const variants: Variant[] = [
     ms: [],
   },
   { name: 'action, successes 1', successes: 1, check: viaAction({ successes: '1' }), ms: [] },
-  { name: 'curl loop', successes: 1, check: viaCurlLoop, ms: [] },
+  { name: 'curl loop over ssh', successes: 1, check: viaCurlLoop, ms: [] },
 ];
-for (let i = 0; i < rounds; i++) {
-  // A different order each round: none always runs first after the previous one's exit.
-  const order = variants.map((_, k) => variants[(k + i) % variants.length]!);
-  for (const v of order) v.ms.push(await detection(v));
-  console.log(`round ${i + 1}: ${variants.map((v) => `${v.name} ${v.ms.at(-1)!.toFixed(0)} ms`).join(', ')}`);
+try {
+  for (let i = 0; i < rounds; i++) {
+    // A different order each round: none always runs first after the previous one's exit.
+    const order = variants.map((_, k) => variants[(k + i) % variants.length]!);
+    for (const v of order) v.ms.push(await detection(v));
+    console.log(`round ${i + 1}: ${variants.map((v) => `${v.name} ${v.ms.at(-1)!.toFixed(0)} ms`).join(', ')}`);
+  }
+} finally {
+  onServer(server, `kill ${httpdPid} 2>/dev/null; rm -rf ${dir}`);
+  rmSync(local, { recursive: true, force: true });
 }
-server.close();
 
 const intervalMs = interval * 1000;
 console.log(`\ndetection latency (healthy → gate passes), interval ${intervalMs} ms, median of ${rounds}:`);

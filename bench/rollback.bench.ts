@@ -1,8 +1,9 @@
-// Rollback wall time on the sandbox: the bundled rollback action against what a person does by
-// hand (ssh in, source the old release's env file, `docker-compose up -d` it), alternating which
-// goes first, flipping the app between two releases so each run really replaces the container.
-// Prints the median ratio (goal ≤ 1.10), and the same against the hand version followed by a
-// curl loop until the app answers (what the action's gate does). Also: whether pulling an image
+// Rollback wall time on a sandbox server (not the runner): the bundled rollback action against
+// what a person does by hand on the same server (ssh in, source the old release's env file,
+// `docker-compose up -d` it), alternating which goes first, flipping the app between two releases
+// so each run really replaces the container. Prints the median ratio (goal ≤ 1.10), and the same
+// against the hand version followed, in the same ssh session, by a curl loop on the server until
+// the app answers (what the action's gate does through its tunnel). Also: whether pulling an image
 // that is present costs more than checking for it.
 // Run as root: npx tsx bench/rollback.bench.ts [rounds]
 import { spawnSync } from 'node:child_process';
@@ -14,7 +15,7 @@ import { runAction } from '../tests/harness/runAction.js';
 // The Node that action.yml's `using: node24` gives the action on a runner.
 const RUNNER_NODE = 'node24';
 import { buildTestImage, freePort, startSandbox, writeComposeApp } from '../tests/sandbox/Sandbox.js';
-import { removeApp } from '../tests/support/deployKit.js';
+import { removeApp, type TestApp } from '../tests/support/deployKit.js';
 
 const rounds = Number(process.argv[2] ?? 7);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -30,7 +31,14 @@ const keyFile = join(workspace, 'id');
 writeFileSync(keyFile, info.privateKey, { mode: 0o600 });
 const knownFile = join(workspace, 'known_hosts');
 writeFileSync(knownFile, info.knownHosts);
-const app = { name: 'bench-rollback', port, workspace, root: `${info.homeDir}/njord/bench-rollback` };
+const app: TestApp = {
+  name: 'bench-rollback',
+  port,
+  workspace,
+  root: `${info.homeDir}/njord/bench-rollback`,
+  server: info.server,
+};
+console.log(`server ${info.server} (${info.hostSpec}), ${rounds} round${rounds > 1 ? 's' : ''}`);
 const connection = { hosts: info.hostSpec, 'ssh-key': info.privateKey, 'known-hosts': info.knownHosts, app: app.name };
 const healthUrl = `http://127.0.0.1:${port}/health`;
 
@@ -56,9 +64,10 @@ const ssh = `ssh -i ${keyFile} -p ${info.sshPort} -o UserKnownHostsFile=${knownF
 
 function byHand(to: string, thenCurl: boolean): number {
   const t = now();
-  const script = `${ssh} "cd njord/${app.name}/releases/${to} && set -a && . ./release.env && set +a && docker-compose -p ${app.name} -f docker-compose.yml up -d --remove-orphans" 2>&1${
+  // The health URL is on the server's loopback: the curl loop runs there, in the same session.
+  const script = `${ssh} "cd njord/${app.name}/releases/${to} && set -a && . ./release.env && set +a && docker-compose -p ${app.name} -f docker-compose.yml up -d --remove-orphans${
     thenCurl ? ` && until curl -fsS -o /dev/null ${healthUrl}; do sleep 0.1; done` : ''
-  }`;
+  }" 2>&1`;
   const r = spawnSync('bash', ['-c', script], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`by hand failed:\n${r.stdout}\n${r.stderr}`);
   return now() - t;

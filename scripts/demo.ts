@@ -1,7 +1,8 @@
 // The quick start's first command: a full deploy story on a local sandbox, through the bundled
-// action exactly as a GitHub runner runs it. It starts dockerd, a registry and sshd on loopback,
-// builds two good releases and a broken one, then deploys v1, upgrades to v2, and deploys the
-// broken release, which fails its health gate and is rolled back. Run as root: npm run demo
+// action exactly as a GitHub runner runs it. It starts dockerd, a registry and a server (a
+// container with its own sshd and dockerd, reached over SSH like any other machine), builds two
+// good releases and a broken one, then deploys v1, upgrades to v2, and deploys the broken
+// release, which fails its health gate and is rolled back. Run as root: npm run demo
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,11 +10,12 @@ import { runAction, type ActionRun } from '../tests/harness/runAction.js';
 import {
   buildTestImage,
   freePort,
+  onServer,
   sandboxUnavailableReason,
   startSandbox,
   writeComposeApp,
 } from '../tests/sandbox/Sandbox.js';
-import { onHost, removeApp, served } from '../tests/support/deployKit.js';
+import { removeApp, served, type TestApp } from '../tests/support/deployKit.js';
 
 const reason = sandboxUnavailableReason();
 if (reason) {
@@ -22,9 +24,9 @@ if (reason) {
 }
 
 const say = (s: string) => console.log(`\n\x1b[1m${s}\x1b[0m`);
-say('Starting the sandbox: dockerd, a registry on 127.0.0.1:5000, sshd on 127.0.0.1:2222 …');
+say('Starting the sandbox: dockerd, a registry, and servers with their own sshd and dockerd …');
 const info = await startSandbox();
-console.log(`host ${info.hostSpec}, registry ${info.registry}`);
+console.log(`server ${info.server}, reached as ${info.hostSpec}; registry ${info.registry}`);
 
 say('Building three releases of a tiny web app (FROM scratch + busybox) and pushing them …');
 const v1 = await buildTestImage(info, { repo: 'demo/shop', tag: 'v1', version: 'v1' });
@@ -35,7 +37,14 @@ for (const i of [v1, v2, broken]) console.log(`  ${i.refByDigest}`);
 const port = await freePort();
 const workspace = mkdtempSync(join(tmpdir(), 'njord-demo-'));
 writeComposeApp(workspace, { port, withHealthcheck: true });
-const app = { name: 'demo-shop', port, workspace, root: `${info.homeDir}/njord/demo-shop` };
+// The app runs on the server: its port is on the server's loopback, not this machine's.
+const app: TestApp = {
+  name: 'demo-shop',
+  port,
+  workspace,
+  root: `${info.homeDir}/njord/demo-shop`,
+  server: info.server,
+};
 removeApp(app);
 
 async function step(title: string, image: string): Promise<ActionRun> {
@@ -64,7 +73,7 @@ async function step(title: string, image: string): Promise<ActionRun> {
       .map((l) => `    ${l}`)
       .join('\n'),
   );
-  console.log(`  The app now serves: ${await served(app)}`);
+  console.log(`  The app now serves (curl on ${app.server}): ${await served(app)}`);
   return run;
 }
 
@@ -72,10 +81,14 @@ await step('1. First deploy of v1', v1.refByDigest);
 await step('2. Upgrade to v2', v2.refByDigest);
 await step('3. A broken release: its health check fails, so v2 is put back', broken.refByDigest);
 
-say('What the host holds now');
+say(`What the server (${app.server}) holds now`);
 console.log(
-  onHost(`cd ${app.root} && echo "current -> $(readlink current)" && ls releases && tail -n 3 history.jsonl`),
+  onServer(
+    app.server,
+    `cd ${app.root} && echo "current -> $(readlink current)" && ls releases && tail -n 3 history.jsonl`,
+  ).trim(),
 );
 say(
-  `Done. The app keeps running at http://127.0.0.1:${port}/ (remove with: docker rm -f $(docker ps -aq --filter label=com.docker.compose.project=${app.name}))`,
+  `Done. The app keeps running on ${app.server} at http://127.0.0.1:${port}/ (look: docker exec ${app.server} curl -s http://127.0.0.1:${port}/; ` +
+    `remove: docker exec -u ${info.sshUser} ${app.server} sh -c 'docker rm -f $(docker ps -aq --filter label=com.docker.compose.project=${app.name})')`,
 );

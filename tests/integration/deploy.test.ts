@@ -103,14 +103,14 @@ describe.skipIf(!!reason)(`deploy action${reason ? ` (skipped: ${reason})` : ''}
     expect(second.exitCode, visibleLog(second)).toBe(0);
     expect(await served(a)).toBe('v2');
     // Compose v2 labels what it creates with its own version: v2 really ran the release.
-    const versions = sh(
+    const versions = onHost(
       `docker ps --filter label=com.docker.compose.project=${a.name} --format '{{.Label "com.docker.compose.version"}}'`,
     );
     expect(versions.trim()).toMatch(/^2\./);
     const bad = await deploy(info, a, broken.ref, { 'health-timeout': '4' });
     expect(bad.outputs.status).toBe('rolled-back');
     expect(await served(a)).toBe('v2');
-    expect(sh(`readlink ${a.root}/current`).trim()).toBe(`releases/${second.outputs.release}`);
+    expect(onHost(`readlink ${a.root}/current`).trim()).toBe(`releases/${second.outputs.release}`);
   });
 
   it('rolls back a release that fails its health gate, still serving the old one with its data', async () => {

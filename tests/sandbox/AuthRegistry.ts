@@ -2,9 +2,17 @@
 // htpasswd) behind TLS, with a certificate from a CA the sandbox makes itself and installs for Docker
 // in /etc/docker/certs.d/<host>/ca.crt (dockerd reads that folder on every connection, no restart).
 //
-// One instance is shared by every test process that asks for it: each startAuthRegistry() holds a
-// lease (a file named after its pid) and stop() gives it back; the last lease given back stops the
-// registry and removes its CA from Docker. Leases of processes that died do not count.
+// Two of them, by where they must be reached from:
+// - startAuthRegistry(): a docker-registry process on the runner's loopback (127.0.0.1:PORT), for
+//   what runs on the runner (build-push). A server cannot reach it: its 127.0.0.1 is its own.
+// - startAuthRegistry({ servers: info }): a container on the sandbox network, named
+//   njord-auth-registry, published on the runner's loopback with the same port. The name is the
+//   same on both sides (/etc/hosts on the runner, the network's DNS on the servers), as the
+//   sandbox registry's is, and its CA is trusted by the runner's dockerd and every server's.
+//
+// Each is shared by every test process that asks for it: each start holds a lease (a file named
+// after its pid) and stop() gives it back; the last lease given back stops the registry and removes
+// its CA from Docker. Leases of processes that died do not count.
 //
 // startTokenRegistry(): a registry with token auth, as GHCR and Docker Hub do it (a 401 names a
 // token service; the client gets a signed JWT there with its password, for the scope it needs). The
@@ -27,10 +35,11 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { request } from 'node:https';
 import { join } from 'node:path';
 import bcrypt from 'bcryptjs';
-import { freePort, SANDBOX_STATE_DIR, sandboxUnavailableReason } from './Sandbox.js';
+import { freePort, onServer, SANDBOX_STATE_DIR, sandboxUnavailableReason } from './Sandbox.js';
+import { REGISTRY_NAME, SANDBOX_NETWORK } from './Servers.js';
 
 export interface AuthRegistry {
-  /** 127.0.0.1:PORT */
+  /** 127.0.0.1:PORT, or njord-auth-registry:PORT for the one the servers reach. */
   host: string;
   username: string;
   password: string;
@@ -40,25 +49,39 @@ export interface AuthRegistry {
   stop(): Promise<void>;
 }
 
+export interface AuthRegistryOptions {
+  /**
+   * Run it where these servers reach it too (a container on the sandbox network) and make their
+   * dockerds trust its CA. Without it the registry is on the runner's loopback only.
+   */
+  servers?: { servers: { name: string }[] };
+}
+
 const HOST = '127.0.0.1';
 const USERNAME = 'njord-ci';
-const dir = join(SANDBOX_STATE_DIR, 'auth-registry');
-const files = {
-  info: join(dir, 'info.json'),
-  config: join(dir, 'config.yml'),
-  htpasswd: join(dir, 'htpasswd'),
-  caKey: join(dir, 'ca.key'),
-  caCert: join(dir, 'ca.crt'),
-  serverKey: join(dir, 'server.key'),
-  serverCsr: join(dir, 'server.csr'),
-  serverCert: join(dir, 'server.crt'),
-  serverExt: join(dir, 'server.ext'),
-  pid: join(dir, 'registry.pid'),
-  log: join(dir, 'registry.log'),
-  lock: join(dir, 'start.lock'),
-  leases: join(dir, 'leases'),
-  data: join(dir, 'data'),
-};
+/** The container's name: the registry's host name on the sandbox network and, through /etc/hosts, on the runner. */
+const NET_NAME = 'njord-auth-registry';
+
+type Files = ReturnType<typeof filesIn>;
+
+function filesIn(dir: string) {
+  return {
+    dir,
+    info: join(dir, 'info.json'),
+    config: join(dir, 'config.yml'),
+    htpasswd: join(dir, 'htpasswd'),
+    caKey: join(dir, 'ca.key'),
+    caCert: join(dir, 'ca.crt'),
+    serverKey: join(dir, 'server.key'),
+    serverCsr: join(dir, 'server.csr'),
+    serverCert: join(dir, 'server.crt'),
+    serverExt: join(dir, 'server.ext'),
+    pid: join(dir, 'registry.pid'),
+    log: join(dir, 'registry.log'),
+    leases: join(dir, 'leases'),
+    data: join(dir, 'data'),
+  };
+}
 
 interface Saved {
   port: number;
@@ -84,23 +107,17 @@ function readJson<T>(file: string): T | undefined {
   }
 }
 
-function registryPid(): number | undefined {
-  const pid = Number(readJson<number>(files.pid));
-  if (!pid || !alive(pid)) return undefined;
-  const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-  return cmd.includes(files.config) ? pid : undefined;
-}
-
-function run(file: string, args: string[]): void {
+function run(file: string, args: string[]): string {
   const r = spawnSync(file, args, { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', timeout: 60_000 });
   if (r.status !== 0) throw new Error(`auth registry: ${file} ${args.join(' ')}: ${r.error?.message ?? r.stderr}`);
+  return r.stdout;
 }
 
 /** The registry's answer to GET /v2/ over TLS checked against our CA: 401 means it is up and asks for auth. */
-function v2Status(port: number): Promise<number> {
+function v2Status(f: Files, port: number): Promise<number> {
   return new Promise((resolve) => {
     const req = request(
-      { host: HOST, port, path: '/v2/', method: 'GET', ca: readFileSync(files.caCert), timeout: 2000 },
+      { host: HOST, port, path: '/v2/', method: 'GET', ca: readFileSync(f.caCert), timeout: 2000 },
       (res) => {
         res.resume();
         resolve(res.statusCode ?? 0);
@@ -110,10 +127,6 @@ function v2Status(port: number): Promise<number> {
     req.on('error', () => resolve(0));
     req.end();
   });
-}
-
-function certsDir(port: number): string {
-  return `/etc/docker/certs.d/${HOST}:${port}`;
 }
 
 /** openssl is on nearly every Debian; a minimal image may lack it (the sandbox installs what it uses). */
@@ -129,8 +142,8 @@ function ensureOpenssl(): void {
   }
 }
 
-/** A CA, and a server certificate for 127.0.0.1 and localhost signed by it. */
-function makeCertificates(): void {
+/** A CA, and a server certificate for 127.0.0.1, localhost and `names`, signed by it. */
+function makeCertificates(f: Files, names: string[]): void {
   ensureOpenssl();
   const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
   run('openssl', [
@@ -138,9 +151,9 @@ function makeCertificates(): void {
     '-x509',
     ...ec,
     '-keyout',
-    files.caKey,
+    f.caKey,
     '-out',
-    files.caCert,
+    f.caCert,
     '-days',
     '3650',
     '-subj',
@@ -150,11 +163,11 @@ function makeCertificates(): void {
     '-addext',
     'keyUsage=critical,keyCertSign,cRLSign',
   ]);
-  run('openssl', ['req', ...ec, '-keyout', files.serverKey, '-out', files.serverCsr, '-subj', `/CN=${HOST}`]);
+  run('openssl', ['req', ...ec, '-keyout', f.serverKey, '-out', f.serverCsr, '-subj', `/CN=${names[0] ?? HOST}`]);
   writeFileSync(
-    files.serverExt,
+    f.serverExt,
     [
-      `subjectAltName=IP:${HOST},DNS:localhost`,
+      `subjectAltName=${[`IP:${HOST}`, 'DNS:localhost', ...names.map((n) => `DNS:${n}`)].join(',')}`,
       'basicConstraints=CA:FALSE',
       'keyUsage=critical,digitalSignature',
       'extendedKeyUsage=serverAuth',
@@ -165,23 +178,23 @@ function makeCertificates(): void {
     'x509',
     '-req',
     '-in',
-    files.serverCsr,
+    f.serverCsr,
     '-CA',
-    files.caCert,
+    f.caCert,
     '-CAkey',
-    files.caKey,
+    f.caKey,
     '-CAcreateserial',
     '-out',
-    files.serverCert,
+    f.serverCert,
     '-days',
     '825',
     '-extfile',
-    files.serverExt,
+    f.serverExt,
   ]);
 }
 
-/** A docker-registry config: loopback address, storage under `data`, then the given http/auth lines. */
-function registryYaml(what: string, port: number, data: string, rest: string[]): string {
+/** A docker-registry config: the listen address, storage under `data`, then the given http/auth lines. */
+function registryYaml(what: string, addr: string, data: string, rest: string[]): string {
   return [
     `# njord test sandbox ${what} (written by tests/sandbox/AuthRegistry.ts)`,
     'version: 0.1',
@@ -195,57 +208,182 @@ function registryYaml(what: string, port: number, data: string, rest: string[]):
     '  delete:',
     '    enabled: true',
     'http:',
-    `  addr: ${HOST}:${port}`,
+    `  addr: ${addr}`,
     ...rest,
     '',
   ].join('\n');
 }
 
-function registryConfig(port: number): string {
-  return registryYaml('auth registry', port, files.data, [
+function registryConfig(f: Files, addr: string): string {
+  return registryYaml('auth registry', addr, f.data, [
     '  tls:',
-    `    certificate: ${files.serverCert}`,
-    `    key: ${files.serverKey}`,
+    `    certificate: ${f.serverCert}`,
+    `    key: ${f.serverKey}`,
     'auth:',
     '  htpasswd:',
     '    realm: njord-sandbox',
-    `    path: ${files.htpasswd}`,
+    `    path: ${f.htpasswd}`,
   ]);
 }
 
-async function startNew(): Promise<Saved> {
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(files.leases, { recursive: true, mode: 0o700 });
-  mkdirSync(files.data, { recursive: true });
-  makeCertificates();
+/** Where a registry runs, and whose Docker trusts its CA. */
+interface Place {
+  files: Files;
+  /** Its host name in image references (with :port). */
+  name: string;
+  /** Extra names its certificate is for. */
+  certNames: string[];
+  /** The address it listens on, in its own network namespace. */
+  listen(port: number): string;
+  spawn(port: number): void;
+  running(): boolean;
+  kill(): Promise<void>;
+  /** Installs the CA for every Docker engine that pulls from it (again when joining: a server may be new). */
+  trust(port: number): void;
+  untrust(port: number): void;
+}
+
+function runnerCertsDir(host: string): string {
+  return `/etc/docker/certs.d/${host}`;
+}
+
+function trustOnRunner(f: Files, host: string): void {
+  mkdirSync(runnerCertsDir(host), { recursive: true });
+  writeFileSync(join(runnerCertsDir(host), 'ca.crt'), readFileSync(f.caCert));
+}
+
+/** A docker-registry process on the runner's loopback. */
+function loopbackPlace(): Place {
+  const f = filesIn(join(SANDBOX_STATE_DIR, 'auth-registry'));
+  const pid = (): number | undefined => {
+    const p = Number(readJson<number>(f.pid));
+    if (!p || !alive(p)) return undefined;
+    return readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(f.config) ? p : undefined;
+  };
+  return {
+    files: f,
+    name: HOST,
+    certNames: [],
+    listen: (port) => `${HOST}:${port}`,
+    spawn: () => {
+      const out = openSync(f.log, 'a');
+      const child = spawn('docker-registry', ['serve', f.config], { detached: true, stdio: ['ignore', out, out] });
+      child.unref();
+      writeFileSync(f.pid, String(child.pid));
+    },
+    running: () => !!pid(),
+    kill: async () => {
+      const p = pid();
+      if (!p) return;
+      process.kill(p, 'SIGTERM');
+      for (let i = 0; i < 100 && alive(p); i++) await sleep(50);
+    },
+    trust: (port) => trustOnRunner(f, `${HOST}:${port}`),
+    untrust: (port) => rmSync(runnerCertsDir(`${HOST}:${port}`), { recursive: true, force: true }),
+  };
+}
+
+/**
+ * A container on the sandbox network, of the sandbox registry's own image (this machine's
+ * docker-registry), its folder mounted at the same path so the config's paths hold inside.
+ */
+function networkPlace(servers: string[]): Place {
+  const f = filesIn(join(SANDBOX_STATE_DIR, 'auth-registry-net'));
+  const docker = (args: string[]) => spawnSync('docker', args, { encoding: 'utf8', timeout: 60_000 });
+  const serverCertsDir = (port: number) => `/etc/docker/certs.d/${NET_NAME}:${port}`;
+  return {
+    files: f,
+    name: NET_NAME,
+    certNames: [NET_NAME],
+    // The same port inside as on the runner's loopback, so NET_NAME:port is one address on both sides.
+    listen: (port) => `0.0.0.0:${port}`,
+    spawn: (port) => {
+      ensureRunnerName();
+      const image = run('docker', ['inspect', '--format', '{{.Config.Image}}', REGISTRY_NAME]).trim();
+      docker(['rm', '-f', NET_NAME]);
+      run('docker', [
+        'run',
+        '-d',
+        '--name',
+        NET_NAME,
+        '--network',
+        SANDBOX_NETWORK,
+        '-p',
+        `${HOST}:${port}:${port}`,
+        '-v',
+        `${f.dir}:${f.dir}`,
+        '--label',
+        'dev.njord.sandbox=1',
+        '--entrypoint',
+        '/usr/bin/docker-registry',
+        image,
+        'serve',
+        f.config,
+      ]);
+    },
+    running: () => docker(['inspect', '--format', '{{.State.Running}}', NET_NAME]).stdout.trim() === 'true',
+    kill: async () => {
+      docker(['rm', '-f', NET_NAME]);
+    },
+    trust: (port) => {
+      trustOnRunner(f, `${NET_NAME}:${port}`);
+      const ca = readFileSync(f.caCert, 'utf8');
+      for (const server of servers)
+        onServer(server, `mkdir -p ${serverCertsDir(port)} && cat > ${serverCertsDir(port)}/ca.crt`, {
+          user: 'root',
+          input: ca,
+        });
+    },
+    untrust: (port) => {
+      rmSync(runnerCertsDir(`${NET_NAME}:${port}`), { recursive: true, force: true });
+      for (const server of servers) {
+        // A server that is gone took its certs.d with it.
+        spawnSync('docker', ['exec', server, 'rm', '-rf', serverCertsDir(port)], { stdio: 'ignore' });
+      }
+    },
+  };
+}
+
+/** NET_NAME is the runner's loopback on the runner, as the sandbox does it for its own registry. */
+function ensureRunnerName(): void {
+  const hosts = existsSync('/etc/hosts') ? readFileSync('/etc/hosts', 'utf8') : '';
+  const line = `${HOST} ${NET_NAME} # njord test sandbox`;
+  if (hosts.split('\n').some((l) => l.trim() === line)) return;
+  writeFileSync('/etc/hosts', (hosts && !hosts.endsWith('\n') ? hosts + '\n' : hosts) + line + '\n');
+}
+
+async function startNew(place: Place): Promise<Saved> {
+  const f = place.files;
+  await place.kill();
+  rmSync(f.dir, { recursive: true, force: true });
+  mkdirSync(f.leases, { recursive: true, mode: 0o700 });
+  mkdirSync(f.data, { recursive: true });
+  makeCertificates(f, place.certNames);
   const port = await freePort();
   const password = randomBytes(18).toString('base64url');
-  writeFileSync(files.htpasswd, `${USERNAME}:${bcrypt.hashSync(password, 10)}\n`, { mode: 0o600 });
-  writeFileSync(files.config, registryConfig(port), { mode: 0o600 });
-  mkdirSync(certsDir(port), { recursive: true });
-  writeFileSync(join(certsDir(port), 'ca.crt'), readFileSync(files.caCert));
-
-  const out = openSync(files.log, 'a');
-  const child = spawn('docker-registry', ['serve', files.config], { detached: true, stdio: ['ignore', out, out] });
-  child.unref();
-  writeFileSync(files.pid, String(child.pid));
+  writeFileSync(f.htpasswd, `${USERNAME}:${bcrypt.hashSync(password, 10)}\n`, { mode: 0o600 });
+  writeFileSync(f.config, registryConfig(f, place.listen(port)), { mode: 0o600 });
+  place.trust(port);
+  place.spawn(port);
   const saved: Saved = { port, password };
-  writeFileSync(files.info, JSON.stringify(saved), { mode: 0o600 });
+  writeFileSync(f.info, JSON.stringify(saved), { mode: 0o600 });
 
   const deadline = Date.now() + 15_000;
-  while ((await v2Status(port)) !== 401) {
-    if (!child.pid || !alive(child.pid) || Date.now() > deadline) {
-      const log = existsSync(files.log) ? readFileSync(files.log, 'utf8').slice(-2000) : '';
-      throw new Error(`auth registry on ${HOST}:${port} did not come up\n${log}`);
+  while ((await v2Status(f, port)) !== 401) {
+    if (!place.running() || Date.now() > deadline) {
+      const log = existsSync(f.log)
+        ? readFileSync(f.log, 'utf8').slice(-2000)
+        : spawnSync('docker', ['logs', '--tail', '20', NET_NAME], { encoding: 'utf8' }).stderr;
+      throw new Error(`auth registry on ${place.name}:${port} did not come up\n${log}`);
     }
     await sleep(100);
   }
   return saved;
 }
 
-async function withLock<T>(fn: () => Promise<T>): Promise<T> {
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const lock = join(SANDBOX_STATE_DIR, 'auth-registry.lock');
+async function withLock<T>(f: Files, fn: () => Promise<T>): Promise<T> {
+  mkdirSync(f.dir, { recursive: true, mode: 0o700 });
+  const lock = `${f.dir}.lock`;
   const deadline = Date.now() + 120_000;
   for (;;) {
     try {
@@ -272,53 +410,51 @@ async function withLock<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
-function liveLeases(): string[] {
-  if (!existsSync(files.leases)) return [];
-  return readdirSync(files.leases).filter((name) => alive(Number(name.split('-')[0])));
+function liveLeases(f: Files): string[] {
+  if (!existsSync(f.leases)) return [];
+  return readdirSync(f.leases).filter((name) => alive(Number(name.split('-')[0])));
 }
 
 let leaseCount = 0;
 
 /**
  * Starts the auth+TLS registry, or joins the one running. Pushing to it needs
- * `docker login <host>` with the username and password; its CA is installed for Docker already.
+ * `docker login <host>` with the username and password; its CA is installed for Docker already
+ * (and, with `servers`, for every server's Docker).
  */
-export async function startAuthRegistry(): Promise<AuthRegistry> {
+export async function startAuthRegistry(opts: AuthRegistryOptions = {}): Promise<AuthRegistry> {
   const reason = sandboxUnavailableReason();
   if (reason) throw new Error(`auth registry unavailable: ${reason}`);
-  const lease = join(files.leases, `${process.pid}-${++leaseCount}`);
-  const saved = await withLock(async () => {
-    let s = readJson<Saved>(files.info);
-    const running = s && registryPid() && (await v2Status(s.port)) === 401;
-    if (!running) {
-      const old = registryPid();
-      if (old) process.kill(old, 'SIGTERM');
-      if (s) rmSync(certsDir(s.port), { recursive: true, force: true });
-      s = await startNew();
+  const place = opts.servers ? networkPlace(opts.servers.servers.map((s) => s.name)) : loopbackPlace();
+  const f = place.files;
+  const lease = join(f.leases, `${process.pid}-${++leaseCount}`);
+  const saved = await withLock(f, async () => {
+    let s = readJson<Saved>(f.info);
+    if (s && place.running() && (await v2Status(f, s.port)) === 401) {
+      place.trust(s.port);
+    } else {
+      if (s) place.untrust(s.port);
+      s = await startNew(place);
     }
     writeFileSync(lease, '');
-    return s!;
+    return s;
   });
-  const host = `${HOST}:${saved.port}`;
+  const host = `${place.name}:${saved.port}`;
   let stopped = false;
   return {
     host,
     username: USERNAME,
     password: saved.password,
-    caCert: files.caCert,
+    caCert: f.caCert,
     stop: () => {
       if (stopped) return Promise.resolve();
       stopped = true;
-      return withLock(async () => {
+      return withLock(f, async () => {
         rmSync(lease, { force: true });
-        if (liveLeases().length) return;
-        const pid = registryPid();
-        if (pid) {
-          process.kill(pid, 'SIGTERM');
-          for (let i = 0; i < 100 && alive(pid); i++) await sleep(50);
-        }
-        rmSync(certsDir(saved.port), { recursive: true, force: true });
-        rmSync(files.info, { force: true });
+        if (liveLeases(f).length) return;
+        await place.kill();
+        place.untrust(saved.port);
+        rmSync(f.info, { force: true });
       });
     },
   };
@@ -453,7 +589,7 @@ export async function startTokenRegistry(): Promise<TokenRegistry> {
   const config = join(home, 'config.yml');
   writeFileSync(
     config,
-    registryYaml('token registry', port, join(home, 'data'), [
+    registryYaml('token registry', `${HOST}:${port}`, join(home, 'data'), [
       'auth:',
       '  token:',
       `    realm: http://${HOST}:${tokenPort}/token`,

@@ -208,7 +208,6 @@ async function ensureDockerd(log: string[]): Promise<void> {
   log.push(`dockerd (pid ${pid}, log ${sandboxFiles.dockerdLog})`);
 }
 
-
 // ---------------------------------------------------------------------------------------------
 // keys
 
@@ -221,7 +220,6 @@ function ensureKey(file: string, comment: string): string {
   chmodSync(file, 0o600);
   return readFileSync(`${file}.pub`, 'utf8').trim();
 }
-
 
 // ---------------------------------------------------------------------------------------------
 // the registry's name on the runner
@@ -286,7 +284,6 @@ async function withFileLock<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
-
 // ---------------------------------------------------------------------------------------------
 // start / stop
 
@@ -324,7 +321,13 @@ export async function startSandbox(): Promise<SandboxInfo> {
     for (let i = 1; i <= SERVER_COUNT; i++)
       servers.push(
         await ensureServer(
-          { image, index: i, sshPort: SSH_PORT + i - 1, authorizedKey: clientPub, composeV2Plugin: v2.ok ? v2.path : undefined },
+          {
+            image,
+            index: i,
+            sshPort: SSH_PORT + i - 1,
+            authorizedKey: clientPub,
+            composeV2Plugin: v2.ok ? v2.path : undefined,
+          },
           log,
         ),
       );

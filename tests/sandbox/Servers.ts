@@ -57,15 +57,18 @@ export function ensureServerImage(registry: string): Promise<string> {
     .update(JSON.stringify([SERVER_PACKAGES, files]))
     .digest('hex')
     .slice(0, 12);
-  return ensureDebianImage({ registry }, {
-    name: 'server',
-    tag: `bookworm-${recipeHash}`,
-    include: SERVER_PACKAGES,
-    // Every server makes its own host key at its first start; the package's would be shared.
-    remove: ['/etc/ssh/ssh_host_*', '/var/lib/docker/*'],
-    files,
-    changes: ['ENV LANG=C.UTF-8', 'CMD ["/usr/local/sbin/njord-server-init"]'],
-  });
+  return ensureDebianImage(
+    { registry },
+    {
+      name: 'server',
+      tag: `bookworm-${recipeHash}`,
+      include: SERVER_PACKAGES,
+      // Every server makes its own host key at its first start; the package's would be shared.
+      remove: ['/etc/ssh/ssh_host_*', '/var/lib/docker/*'],
+      files,
+      changes: ['ENV LANG=C.UTF-8', 'CMD ["/usr/local/sbin/njord-server-init"]'],
+    },
+  );
 }
 
 /** Runs `docker args…` on the runner's engine; returns stdout. */
@@ -125,7 +128,10 @@ function ensureRegistryImage(stateDir: string): string {
   const paths = [bin, ...libs].map((p) => p.slice(1));
   run(
     'bash',
-    ['-c', `tar -C / -chf - ${paths.join(' ')} | tar -C ${ctx} -xf - && tar -C ${ctx} -cf - . | docker import --change 'CMD ["/usr/bin/docker-registry","serve","/etc/docker/registry/config.yml"]' - ${ref} >/dev/null`],
+    [
+      '-c',
+      `tar -C / -chf - ${paths.join(' ')} | tar -C ${ctx} -xf - && tar -C ${ctx} -cf - . | docker import --change 'CMD ["/usr/bin/docker-registry","serve","/etc/docker/registry/config.yml"]' - ${ref} >/dev/null`,
+    ],
     {},
     'docker import registry',
   );
@@ -142,8 +148,21 @@ export async function ensureRegistryContainer(stateDir: string, port: number, lo
   if (running !== `true ${image}`) {
     if (running !== undefined) docker(['rm', '-f', REGISTRY_NAME]);
     docker([
-      'run', '-d', '--name', REGISTRY_NAME, '--network', SANDBOX_NETWORK, '--restart', 'unless-stopped',
-      '-p', `127.0.0.1:${port}:5000`, '-v', `${data}:/var/lib/registry`, '--label', 'dev.njord.sandbox=1', image,
+      'run',
+      '-d',
+      '--name',
+      REGISTRY_NAME,
+      '--network',
+      SANDBOX_NETWORK,
+      '--restart',
+      'unless-stopped',
+      '-p',
+      `127.0.0.1:${port}:5000`,
+      '-v',
+      `${data}:/var/lib/registry`,
+      '--label',
+      'dev.njord.sandbox=1',
+      image,
     ]);
     log.push(`registry container ${REGISTRY_NAME} (127.0.0.1:${port})`);
   }
@@ -156,7 +175,9 @@ export async function ensureRegistryContainer(stateDir: string, port: number, lo
       // not yet
     }
     if (Date.now() > deadline)
-      throw new Error(`sandbox: registry on 127.0.0.1:${port} not ready\n${spawnSync('docker', ['logs', '--tail', '20', REGISTRY_NAME], { encoding: 'utf8' }).stderr}`);
+      throw new Error(
+        `sandbox: registry on 127.0.0.1:${port} not ready\n${spawnSync('docker', ['logs', '--tail', '20', REGISTRY_NAME], { encoding: 'utf8' }).stderr}`,
+      );
     await sleep(200);
   }
 }
@@ -175,9 +196,19 @@ export interface ServerStartOptions {
 
 /** Flags that let dockerd run in a container here (--privileged is refused: no CAP_SYS_RESOURCE). */
 const DIND_FLAGS = [
-  '--cap-add', 'ALL', '--cap-drop', 'SYS_RESOURCE',
-  '--security-opt', 'seccomp=unconfined', '--security-opt', 'apparmor=unconfined',
-  '--security-opt', 'systempaths=unconfined', '--device', '/dev/fuse', '--init',
+  '--cap-add',
+  'ALL',
+  '--cap-drop',
+  'SYS_RESOURCE',
+  '--security-opt',
+  'seccomp=unconfined',
+  '--security-opt',
+  'apparmor=unconfined',
+  '--security-opt',
+  'systempaths=unconfined',
+  '--device',
+  '/dev/fuse',
+  '--init',
 ];
 
 export const serverName = (index: number) => `njord-server-${index}`;
@@ -194,15 +225,29 @@ export async function ensureServer(o: ServerStartOptions, log: string[]): Promis
     if (current !== undefined) docker(['rm', '-f', name]);
     const mounts = o.composeV2Plugin ? ['-v', `${o.composeV2Plugin}:/usr/local/lib/njord/docker-compose-v2:ro`] : [];
     docker([
-      'run', '-d', '--name', name, '--hostname', name, '--network', SANDBOX_NETWORK,
+      'run',
+      '-d',
+      '--name',
+      name,
+      '--hostname',
+      name,
+      '--network',
+      SANDBOX_NETWORK,
       ...DIND_FLAGS,
-      '-p', `127.0.0.1:${o.sshPort}:22`,
+      '-p',
+      `127.0.0.1:${o.sshPort}:22`,
       // overlay2 cannot sit on the container's own overlay root: the engine's data is a volume.
-      '-v', `${name}-docker:/var/lib/docker`,
+      '-v',
+      `${name}-docker:/var/lib/docker`,
       ...mounts,
-      '-e', `NJORD_AUTHORIZED_KEY=${o.authorizedKey}`,
-      '-e', `NJORD_USERS=${SERVER_USER} ${SERVER_USER_V2}`,
-      '--label', 'dev.njord.sandbox=1', '--label', `dev.njord.sandbox.settings=${settings}`,
+      '-e',
+      `NJORD_AUTHORIZED_KEY=${o.authorizedKey}`,
+      '-e',
+      `NJORD_USERS=${SERVER_USER} ${SERVER_USER_V2}`,
+      '--label',
+      'dev.njord.sandbox=1',
+      '--label',
+      `dev.njord.sandbox.settings=${settings}`,
       o.image,
     ]);
     log.push(`server ${name} (ssh 127.0.0.1:${o.sshPort})`);
@@ -211,12 +256,22 @@ export async function ensureServer(o: ServerStartOptions, log: string[]): Promis
   for (;;) {
     const ready = spawnSync(
       'docker',
-      ['exec', '-u', SERVER_USER, name, 'sh', '-c', 'docker info --format "{{.ServerVersion}}" && test -s /etc/ssh/ssh_host_ed25519_key.pub && pgrep -x sshd'],
+      [
+        'exec',
+        '-u',
+        SERVER_USER,
+        name,
+        'sh',
+        '-c',
+        'docker info --format "{{.ServerVersion}}" && test -s /etc/ssh/ssh_host_ed25519_key.pub && pgrep -x sshd',
+      ],
       { stdio: 'ignore', timeout: 20_000 },
     );
     if (ready.status === 0) break;
     if (inspect(name, '{{.State.Running}}') !== 'true' || Date.now() > deadline) {
-      const logs = spawnSync('docker', ['exec', name, 'tail', '-n', '20', '/var/log/dockerd.log'], { encoding: 'utf8' });
+      const logs = spawnSync('docker', ['exec', name, 'tail', '-n', '20', '/var/log/dockerd.log'], {
+        encoding: 'utf8',
+      });
       throw new Error(`sandbox: server ${name} did not come up\n${logs.stdout}${logs.stderr}`);
     }
     await sleep(250);

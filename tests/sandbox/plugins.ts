@@ -3,7 +3,6 @@ import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, wr
 import { join } from 'node:path';
 import { run } from './process.js';
 
-
 export type Fetched = { ok: true; path: string } | { ok: false; reason: string };
 
 /**
@@ -67,7 +66,6 @@ function trixiePlugin(
   log.push(`fetched ${file}`);
   return { ok: true, path: plugin };
 }
-
 
 /** The Compose v2 plugin binary, cached on the runner; the servers mount it for their v2 user. */
 export const composeV2Plugin = (stateDir: string, log: string[]) =>

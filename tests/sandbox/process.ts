@@ -44,7 +44,11 @@ export function run(file: string, args: string[], opts: ShOptions, label: string
   return stdout;
 }
 
-export function tryRun(file: string, args: string[], timeoutMs = 30_000): { ok: boolean; stdout: string; stderr: string } {
+export function tryRun(
+  file: string,
+  args: string[],
+  timeoutMs = 30_000,
+): { ok: boolean; stdout: string; stderr: string } {
   const r = spawnSync(file, args, {
     stdio: ['ignore', 'pipe', 'pipe'],
     encoding: 'utf8',
@@ -145,7 +149,12 @@ export function freePort(): Promise<number> {
   });
 }
 
-export async function waitFor(what: string, timeoutMs: number, check: () => boolean | Promise<boolean>, onFail: () => string) {
+export async function waitFor(
+  what: string,
+  timeoutMs: number,
+  check: () => boolean | Promise<boolean>,
+  onFail: () => string,
+) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (await check()) return;

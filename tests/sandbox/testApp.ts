@@ -106,7 +106,6 @@ export async function buildTestImage(info: SandboxInfo, opts: TestImageOptions):
   }
 }
 
-
 export interface ComposeAppOptions {
   /** Host port on 127.0.0.1 mapped to the app's 8080. */
   port: number;

@@ -95,7 +95,6 @@ export async function served(app: TestApp, path = '/health'): Promise<string> {
   return status.startsWith('2') ? out.slice(3).trim() : `HTTP ${status}`;
 }
 
-
 export function onHost(cmd: string): string {
   return asSandboxUser(cmd).trim();
 }
@@ -137,7 +136,6 @@ export function removeApp(app: TestApp): void {
   );
 }
 
-
 /** Output a user would read in the log: stdout and stderr less the runner's own mask commands. */
 export function visibleLog(run: ActionRun): string {
   const strip = (s: string) =>
@@ -176,9 +174,13 @@ export function extraKey(
         ).length,
     remove: () => {
       for (const keys of keyFiles)
-        onServer(server, `grep -vF '${pub}' ${keys} > ${keys}.tmp || true; cat ${keys}.tmp > ${keys}; rm -f ${keys}.tmp`, {
-          user: 'root',
-        });
+        onServer(
+          server,
+          `grep -vF '${pub}' ${keys} > ${keys}.tmp || true; cat ${keys}.tmp > ${keys}; rm -f ${keys}.tmp`,
+          {
+            user: 'root',
+          },
+        );
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -1,5 +1,6 @@
-// Samples every process's argument list on this machine (the runner and the sandbox host are one
-// here) every few milliseconds, so a test can prove a secret never rides on a command line.
+// Samples every process's argument list on this machine every few milliseconds, so a test can prove
+// a secret never rides on a command line: the runner's processes and, since the servers are
+// containers whose PID namespaces this machine's /proc also lists, every server's.
 import { readdirSync, readFileSync } from 'node:fs';
 
 export interface SeenProcess {
