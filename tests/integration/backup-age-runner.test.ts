@@ -10,7 +10,15 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { buildTestImage, sandboxUnavailableReason, sh, type SandboxInfo, type TestImage } from '../sandbox/Sandbox.js';
+import {
+  buildTestImage,
+  copyToServer,
+  onServer,
+  sandboxUnavailableReason,
+  sh,
+  type SandboxInfo,
+  type TestImage,
+} from '../sandbox/Sandbox.js';
 import { deploy, newApp, onHost, removeApp, visibleLog, type TestApp } from '../support/deployKit.js';
 import {
   artifactService,
@@ -47,7 +55,7 @@ describe.skipIf(!!reason)(`age encryption on the runner${reason ? ` (skipped: ${
 
   beforeAll(async () => {
     info = inject('sandbox')!;
-    // zstd for the host, and age on this machine: the key below hides it from the host.
+    // age and zstd on the runner; the server has both, and the key below hides age from it.
     ensureHostTools();
     scratch = mkdtempSync(join(tmpdir(), 'njord-age-runner-'));
     noAge = keyWithoutAge(info);
@@ -57,9 +65,17 @@ describe.skipIf(!!reason)(`age encryption on the runner${reason ? ` (skipped: ${
     const d = await deploy(info, app, v1.ref);
     expect(d.exitCode, visibleLog(d)).toBe(0);
     writeFileSync(join(scratch, 'needle.bin'), needle);
-    sh(
-      `docker run --rm -v ${app.name}_data:/data -v ${scratch}/needle.bin:/in:ro --entrypoint /bin/sh ${v1.ref} -c 'cat /in > /data/needle.bin'`,
-    );
+    // The volume is on the server: the needle goes there first, then into the volume.
+    const onTheServer = `/tmp/njord-needle-${process.pid}.bin`;
+    copyToServer(app.server, join(scratch, 'needle.bin'), onTheServer);
+    try {
+      onServer(
+        app.server,
+        `docker run --rm -v ${app.name}_data:/data -v ${onTheServer}:/in:ro --entrypoint /bin/sh ${v1.ref} -c 'cat /in > /data/needle.bin'`,
+      );
+    } finally {
+      onServer(app.server, `rm -f ${onTheServer}`, { user: 'root' });
+    }
     inVolume(
       app,
       v1.ref,
@@ -82,8 +98,8 @@ describe.skipIf(!!reason)(`age encryption on the runner${reason ? ` (skipped: ${
   const env = () => ({ ACTIONS_RUNTIME_TOKEN: runtimeToken(), ACTIONS_RESULTS_URL: service.url });
   const webStartedAt = () => onHost(`docker inspect -f '{{.State.StartedAt}}' $(${serviceContainerIds(app, 'web')})`);
 
-  it('the host, as the SSH user sees it through the key, has no age (this machine has)', () => {
-    expect(sh('command -v age').trim()).toMatch(/\/age$/);
+  it('the host, as the SSH user sees it through the key, has no age (the server itself has)', () => {
+    expect(onHost('command -v age')).toMatch(/\/age$/);
     expect(noAge.run('command -v age || echo no-age')).toBe('no-age');
     expect(noAge.run('command -v zstd && command -v docker')).toMatch(/zstd\n.*docker$/);
   });

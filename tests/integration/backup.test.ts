@@ -157,9 +157,9 @@ describe.skipIf(!!reason)(`backup and restore actions${reason ? ` (skipped: ${re
     expect(visibleLog(told)).toContain('(docker cp (reading the volume))');
     expect(onHost(`cat ${cache}`)).toBe(`${image} no`);
 
-    // An image without sh or tar, by id, wrongly said to have them: the backup fails saying why,
+    // An image without sh or tar (its id on the server), wrongly said to have them: the backup fails saying why,
     // and the kept answers are dropped, so the next backup asks again and succeeds.
-    const empty = sh(`docker image inspect -f '{{.Id}}' ${emptyImage()}`).trim();
+    const empty = onHost(`docker image inspect -f '{{.Id}}' ${emptyImage(info)}`);
     onHost(`echo "${empty} sh" > ${cache}`);
     const wrong = await backupAction(info, a, { verify: 'checksum', 'helper-image': empty });
     expect(wrong.exitCode).toBe(1);
@@ -171,7 +171,7 @@ describe.skipIf(!!reason)(`backup and restore actions${reason ? ` (skipped: ${re
     expect(onHost(`cat ${cache}`)).toBe(`${empty} no`);
 
     // An image with tar and no shell: tar alone reads the volume, and the archive lists whole.
-    const tarOnly = sh(`docker image inspect -f '{{.Id}}' ${tarOnlyImage()}`).trim();
+    const tarOnly = onHost(`docker image inspect -f '{{.Id}}' ${tarOnlyImage(info)}`);
     const alone = await backupAction(info, a, { verify: 'list', 'helper-image': tarOnly });
     expect(alone.exitCode, visibleLog(alone)).toBe(0);
     expect(visibleLog(alone)).toContain('(reading the volume)');
@@ -191,7 +191,7 @@ describe.skipIf(!!reason)(`backup and restore actions${reason ? ` (skipped: ${re
     const ids: string[] = [];
     for (let i = 0; i < 4; i++) {
       // An image without tar: the volume is read with docker cp instead.
-      const b = await backupAction(info, a, { keep: '2', verify: 'checksum', 'helper-image': emptyImage() });
+      const b = await backupAction(info, a, { keep: '2', verify: 'checksum', 'helper-image': emptyImage(info) });
       expect(b.exitCode, visibleLog(b)).toBe(0);
       expect(visibleLog(b)).toContain('(docker cp (reading the volume))');
       ids.push(b.outputs['backup-id']!);

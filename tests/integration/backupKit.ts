@@ -1,13 +1,14 @@
 // Shared by the backup and restore integration tests: the two actions through dist, and looks
-// into a volume through a throwaway container of the app's image, as a user would check.
+// into a volume through a throwaway container of the app's image, as a user would check. The app,
+// its volumes and its backups are on the app's server: every look at them runs there (onServer).
 import type { ChildProcess } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inflateRawSync } from 'node:zlib';
 import { runAction, type ActionRun, type RunActionOptions } from '../harness/runAction.js';
-import { sandboxFiles, sh, type SandboxInfo } from '../sandbox/Sandbox.js';
+import { onServer, readSandboxInfo, sandboxFiles, sh, staticBusybox, type SandboxInfo } from '../sandbox/Sandbox.js';
 import { expect } from 'vitest';
 import { connectionInputs, deploy, extraKey, onHost, visibleLog, type TestApp } from '../support/deployKit.js';
 
@@ -29,9 +30,14 @@ export function restoreAction(
   return runAction('actions/restore', { ...connectionInputs(info), app: app.name, ...inputs }, opts);
 }
 
-/** Runs a shell script in a throwaway container of `image` with the app's volume at /data. */
+/** Runs `cmd` as the SSH user on the app's server; returns stdout, trimmed. */
+function onAppServer(app: TestApp, cmd: string): string {
+  return onServer(app.server, cmd).trim();
+}
+
+/** Runs a shell script in a throwaway container of `image`, on the app's server, with the app's volume at /data. */
 export function inVolume(app: TestApp, image: string, script: string): string {
-  return onHost(`docker run --rm -v ${app.name}_data:/data --entrypoint /bin/sh ${image} -c '${script}'`);
+  return onAppServer(app, `docker run --rm -v ${app.name}_data:/data --entrypoint /bin/sh ${image} -c '${script}'`);
 }
 
 /** sh listing every entry under `dir`: type, mode, owner, size, link target and content hash, sorted. */
@@ -44,20 +50,22 @@ export function volumeFingerprint(app: TestApp, image: string, skip = 'boots'): 
   return inVolume(app, image, fingerprintScript('/data', skip));
 }
 
-/** The same fingerprint of a directory on this machine, taken with the same image's tools. */
+/** The same fingerprint of a directory on the runner, taken with the same image's tools (in the runner's engine). */
 export function extractedFingerprint(dir: string, image: string, skip = 'boots'): string {
   return sh(
     `docker run --rm -v ${dir}:/data:ro --entrypoint /bin/sh ${image} -c '${fingerprintScript('/data', skip)}'`,
   ).trim();
 }
 
-/** The same fingerprint of a directory on the host, read as the SSH user. */
-export function dirFingerprint(dir: string): string {
-  return onHost(fingerprintScript(dir, '.njord-none'));
+/** The same fingerprint of a directory on a server (the first by default), read as the SSH user. */
+export function dirFingerprint(dir: string, server?: string): string {
+  const script = fingerprintScript(dir, '.njord-none');
+  return server ? onServer(server, script).trim() : onHost(script);
 }
 
 export function backupsOnHost(app: TestApp): { id: string; complete: boolean }[] {
-  return onHost(
+  return onAppServer(
+    app,
     `cd ${app.root}/backups 2>/dev/null && for d in */; do [ -d "$d" ] || continue; d=\${d%/}; [ -e "$d/manifest.json" ] && echo "$d 1" || echo "$d 0"; done || true`,
   )
     .split('\n')
@@ -66,7 +74,7 @@ export function backupsOnHost(app: TestApp): { id: string; complete: boolean }[]
 }
 
 export function webRunning(app: TestApp): boolean {
-  return onHost(`${serviceContainerIds(app, 'web')} --filter status=running`) !== '';
+  return onAppServer(app, `${serviceContainerIds(app, 'web')} --filter status=running`) !== '';
 }
 
 /** The host command that prints the ids of `service`'s containers in the app's compose project. */
@@ -242,7 +250,10 @@ export function runtimeToken(): string {
   return `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ scp: 'Actions.GenericRead Actions.Results:run-backend-1:job-backend-1' })}.sig`;
 }
 
-/** zstd and age on the sandbox host (this machine), installed when missing as the sandbox does. */
+/**
+ * zstd and age on the runner (the tests' own age-keygen, age -d and zstd -dc), installed when
+ * missing as the sandbox does. The servers have both from their image.
+ */
 export function ensureHostTools(): void {
   sh(
     'command -v zstd >/dev/null && command -v age >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -q zstd age >/dev/null',
@@ -250,67 +261,115 @@ export function ensureHostTools(): void {
   );
 }
 
-/**
- * A key for the sandbox user whose sessions run with a PATH holding every tool of /usr/local/bin
- * and /usr/bin but age: through it the host is one without age, whatever this machine has installed (the other
- * tests install it). `run` runs a command over that key with the ssh CLI.
- */
-export function keyWithoutAge(info: SandboxInfo): ReturnType<typeof keyWithoutTools> {
-  return keyWithoutTools(info, /^age($|-)/);
+/** The sandbox this run uses (what globalSetup wrote), for helpers whose callers pass none. */
+function sandbox(): SandboxInfo {
+  const info = readSandboxInfo();
+  if (!info) throw new Error('backupKit: no sandbox info (is the sandbox started?)');
+  return info;
 }
 
-/** A key whose sessions run with a PATH that has the host's commands but those `hidden` matches. */
+/**
+ * A key for the sandbox user whose sessions run with a PATH holding every tool of the server's
+ * /usr/local/bin and /usr/bin but age: through it the server is one without age, though it has age
+ * installed (the other tests use it). `run` runs a command over that key with the ssh CLI.
+ */
+export function keyWithoutAge(info: SandboxInfo, opts: { server?: string } = {}): ReturnType<typeof keyWithoutTools> {
+  return keyWithoutTools(info, /^age($|-)/, opts);
+}
+
+/**
+ * A key whose sessions run with a PATH that has the server's commands but those `hidden` matches.
+ * The restricted bin dir and the forced-command shell live on the server (sshd runs them there).
+ */
 export function keyWithoutTools(
   info: SandboxInfo,
   hidden: RegExp,
+  opts: { server?: string } = {},
 ): {
   privateKey: string;
   run: (cmd: string) => string;
   remove: () => void;
 } {
-  const dir = mkdtempSync(join(tmpdir(), 'njord-noage-'));
-  const bin = join(dir, 'bin');
-  mkdirSync(bin);
+  const server = opts.server ?? info.server;
+  const port = info.servers.find((s) => s.name === server)?.sshPort ?? info.sshPort;
+  const root = { user: 'root' };
+  // Root-owned and world-readable: the SSH user runs the shell but cannot change what it hides.
+  const dir = onServer(server, 'd=$(mktemp -d /tmp/njord-noage-XXXXXX) && chmod 755 $d && echo $d', root).trim();
+  const links: string[] = [];
   const linked = new Set<string>();
   for (const from of ['/usr/local/bin', '/usr/bin'])
-    for (const f of readdirSync(from))
+    for (const f of onServer(server, `ls -1A ${from}`, root).split('\n').filter(Boolean))
       if (!hidden.test(f) && !linked.has(f)) {
         linked.add(f);
-        symlinkSync(join(from, f), join(bin, f));
+        links.push(`ln -s '${from}/${f}' '${dir}/bin/${f}'`);
       }
   // sshd runs the key's forced command for every session; the client's command is in SSH_ORIGINAL_COMMAND.
-  const shell = join(dir, 'shell');
-  writeFileSync(shell, `#!/bin/sh\nPATH=${bin}\nexport PATH\nexec /bin/bash -c "$SSH_ORIGINAL_COMMAND"\n`);
-  chmodSync(shell, 0o755);
-  chmodSync(dir, 0o755);
-  const key = extraKey(info, { keyOptions: `command="${shell}"` });
-  const keyFile = join(dir, 'id');
+  const shell = `${dir}/shell`;
+  onServer(server, 'bash -e', {
+    ...root,
+    input: [
+      `mkdir ${dir}/bin`,
+      ...links,
+      `cat > ${shell} <<'EOF'`,
+      '#!/bin/sh',
+      `PATH=${dir}/bin`,
+      'export PATH',
+      'exec /bin/bash -c "$SSH_ORIGINAL_COMMAND"',
+      'EOF',
+      `chmod 755 ${shell}`,
+      '',
+    ].join('\n'),
+  });
+  const key = extraKey(info, { keyOptions: `command="${shell}"`, server });
+  // The private key stays on the runner, where the ssh CLI (and the actions) use it.
+  const local = mkdtempSync(join(tmpdir(), 'njord-noage-'));
+  const keyFile = join(local, 'id');
   writeFileSync(keyFile, key.privateKey, { mode: 0o600 });
   return {
     privateKey: key.privateKey,
     run: (cmd) =>
       sh(
-        `ssh -i ${keyFile} -p ${info.sshPort} -o UserKnownHostsFile=${sandboxFiles.knownHosts} -o BatchMode=yes ${info.sshUser}@${info.sshHost} '${cmd.replace(/'/g, `'\\''`)}'`,
+        `ssh -i ${keyFile} -p ${port} -o UserKnownHostsFile=${sandboxFiles.knownHosts} -o BatchMode=yes ${info.sshUser}@${info.sshHost} '${cmd.replace(/'/g, `'\\''`)}'`,
       ).trim(),
     remove: () => {
       key.remove();
-      rmSync(dir, { recursive: true, force: true });
+      onServer(server, `rm -rf ${dir}`, root);
+      rmSync(local, { recursive: true, force: true });
     },
   };
 }
 
-/** An image with tar (busybox, by the name it is called) and no shell: volumes are read by tar alone. */
-export function tarOnlyImage(): string {
-  const ref = 'njord-test/tar-only:1';
-  sh(
-    `docker image inspect ${ref} >/dev/null 2>&1 || { d=$(mktemp -d) && mkdir $d/bin && cp /bin/busybox $d/bin/tar && tar -C $d -cf - . | docker import - ${ref} >/dev/null; r=$?; rm -rf $d; exit $r; }`,
-  );
+/** Refs this process has pushed and had every server pull. */
+const onServers = new Set<string>();
+
+/**
+ * Makes an image built in the runner's engine (`build` makes it there as `ref` when missing) one the
+ * servers have: pushed to the sandbox registry, and pulled on every server, so a test can name it by
+ * ref or by its id on a server.
+ */
+function pushedToServers(info: SandboxInfo, ref: string, build: string): string {
+  if (onServers.has(ref)) return ref;
+  sh(`docker image inspect ${ref} >/dev/null 2>&1 || { ${build}; }`);
+  sh(`docker push ${ref} >/dev/null`);
+  for (const s of info.servers) onServer(s.name, `docker pull -q ${ref} >/dev/null`);
+  onServers.add(ref);
   return ref;
 }
 
+/** An image with tar (busybox, by the name it is called) and no shell: volumes are read by tar alone. */
+export function tarOnlyImage(info: SandboxInfo = sandbox()): string {
+  const ref = `${info.registry}/njord-test/tar-only:1`;
+  const busybox = staticBusybox();
+  if (!busybox) throw new Error('no static busybox for the tar-only image (apt-get install busybox-static)');
+  return pushedToServers(
+    info,
+    ref,
+    `d=$(mktemp -d) && mkdir $d/bin && cp ${busybox} $d/bin/tar && tar -C $d -cf - . | docker import - ${ref} >/dev/null; r=$?; rm -rf $d; exit $r`,
+  );
+}
+
 /** An image with no files at all (no tar, no shell): volumes are then read with docker cp. */
-export function emptyImage(): string {
-  const ref = 'njord-test/empty:1';
-  sh(`docker image inspect ${ref} >/dev/null 2>&1 || tar -cf - -T /dev/null | docker import - ${ref} >/dev/null`);
-  return ref;
+export function emptyImage(info: SandboxInfo = sandbox()): string {
+  const ref = `${info.registry}/njord-test/empty:1`;
+  return pushedToServers(info, ref, `tar -cf - -T /dev/null | docker import - ${ref} >/dev/null`);
 }

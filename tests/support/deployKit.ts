@@ -33,7 +33,7 @@ export async function newApp(
   opts: { withHealthcheck?: boolean; composeV2?: boolean } = {},
 ): Promise<TestApp> {
   const name = `${prefix}-${process.pid}-${++counter}`;
-  const port = await freePort();
+  const port = await portFreeOnServer(info.server);
   const workspace = mkdtempSync(join(tmpdir(), `njord-ws-${prefix}-`));
   writeComposeApp(workspace, { port, withHealthcheck: opts.withHealthcheck });
   if (opts.composeV2) {
@@ -48,6 +48,18 @@ export async function newApp(
     };
   }
   return { name, port, workspace, root: `${info.homeDir}/njord/${name}`, server: info.server };
+}
+
+/**
+ * A port free on this runner (the decoy tests listen there) and on the server, where the app binds
+ * it: the runner's kernel knows nothing of what listens on the server's loopback.
+ */
+export async function portFreeOnServer(server: string): Promise<number> {
+  for (let i = 0; ; i++) {
+    const port = await freePort();
+    const taken = onServer(server, `ss -ltnH 'sport = :${port}' | wc -l`).trim() !== '0';
+    if (!taken || i >= 20) return port;
+  }
 }
 
 export function connectionInputs(info: SandboxInfo): Record<string, string> {
