@@ -53,7 +53,11 @@ describe.skipIf(!!reason)(`backup and restore of MariaDB${reason ? ` (skipped: $
       "SET SESSION group_concat_max_len = 100000000; SELECT CONCAT(COUNT(*), ' ', MD5(GROUP_CONCAT(CONCAT_WS(',', id, item, amount, placed) ORDER BY id SEPARATOR '|'))) FROM orders;",
     );
 
-  /** Runs an action while every process's argv on this machine (runner and host) is watched for the password. */
+  /**
+   * Runs an action while every process's argv on this machine is watched for the password: the
+   * runner's, and the servers' with their containers (they run under this machine's kernel, in
+   * child PID namespaces, so /proc here lists them too).
+   */
   async function watched(run: () => Promise<ActionRun>): Promise<{ run: ActionRun; leaks: string[] }> {
     const leaks = new Set<string>();
     const watch = watchProcesses(({ args }) => {

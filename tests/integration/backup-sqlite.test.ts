@@ -19,6 +19,7 @@ describe.skipIf(!!reason)(`backup and restore of SQLite${reason ? ` (skipped: ${
   let info: SandboxInfo;
   let web: TestImage;
   let app: TestApp;
+  let store: string;
 
   /** sqlite3 on the app's database, in the running store container. */
   const sqlite = (sql: string) =>
@@ -32,11 +33,17 @@ describe.skipIf(!!reason)(`backup and restore of SQLite${reason ? ` (skipped: ${
       `c=$(${serviceContainerIds(app, 'store')}); echo "$(docker exec $c sqlite3 /data/app.db 'SELECT count(*) FROM orders') $(docker exec $c sqlite3 /data/app.db '.dump orders' | sha256sum | cut -c1-64)"`,
     ).trim();
 
+  /** sqlite3 (the store image's: the server has none) on a zstd dump file on the server. */
+  const sqliteOnDump = (dump: string, sql: string) =>
+    onHost(
+      `zstd -dc < ${dump} | docker run --rm -i --network none --entrypoint /bin/sh ${store} -c 'cat > /tmp/d.db && sqlite3 /tmp/d.db "${sql}"'`,
+    );
+
   beforeAll(async () => {
     info = inject('sandbox')!;
     ensureHostTools();
     web = await buildTestImage(info, { repo: 'njord-test/backup', tag: 'v1', version: 'v1' });
-    const store = ensureSqliteImage(info);
+    store = ensureSqliteImage(info);
     app = await newApp(info, 'bk-sqlite');
     await deployWithService(info, app, web.ref, {
       name: 'store',
@@ -75,11 +82,9 @@ describe.skipIf(!!reason)(`backup and restore of SQLite${reason ? ` (skipped: ${
     });
     const dump = `${app.root}/backups/${b.outputs['backup-id']}/${m.archives[0].file}`;
     expect(dump).toMatch(/database-store-sqlite\.db\.zst$/);
-    // The dump is a whole SQLite database file, readable by any sqlite3.
+    // The dump is a whole SQLite database file, readable by any sqlite3 (the image's, on the server).
     expect(onHost(`zstd -dc < ${dump} | head -c 15`)).toBe('SQLite format 3');
-    expect(onHost(`t=$(mktemp) && zstd -dc < ${dump} > $t && sqlite3 $t 'SELECT count(*) FROM orders'; rm -f $t`)).toBe(
-      '3001',
-    );
+    expect(sqliteOnDump(dump, 'SELECT count(*) FROM orders')).toBe('3001');
 
     sqlite('DELETE FROM orders WHERE id > 100; CREATE TABLE junk (x); INSERT INTO junk VALUES (1);');
     expect(ordersFingerprint()).toMatch(/^100 /);
@@ -91,10 +96,6 @@ describe.skipIf(!!reason)(`backup and restore of SQLite${reason ? ` (skipped: ${
     expect(JSON.parse(r.outputs.restored!)).toEqual([{ kind: 'database', name: 'store', file: m.archives[0].file }]);
     // The safety backup holds the state it replaced: 100 orders and the junk table.
     const safety = `${app.root}/backups/${r.outputs['safety-backup-id']}/${m.archives[0].file}`;
-    expect(
-      onHost(
-        `t=$(mktemp) && zstd -dc < ${safety} > $t && sqlite3 $t 'SELECT count(*) FROM orders; SELECT count(*) FROM junk'; rm -f $t`,
-      ),
-    ).toBe('100\n1');
+    expect(sqliteOnDump(safety, 'SELECT count(*) FROM orders; SELECT count(*) FROM junk')).toBe('100\n1');
   });
 });

@@ -1,11 +1,23 @@
 // The deploy across several hosts at once, and the health gate's path into each host. Through the
 // bundled dist/deploy, as users run it.
 //
-// The sandbox's two users (njord with Compose v1, njordv2 with Compose v2) share one Docker engine,
-// so one app deployed to both would be one compose project that both rollouts fight over: on this
-// machine a two-host deploy is only honest up to the rollout. Past it, see deploy.test.ts per host.
+// The sandbox's servers are separate machines as far as a deploy can tell (each its own sshd,
+// dockerd and loopback), so a two-host deploy goes to two of them: the same app on each is its own
+// compose project there.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { buildTestImage, sandboxUnavailableReason, sh, type SandboxInfo, type TestImage } from '../sandbox/Sandbox.js';
+import {
+  buildTestImage,
+  onServer,
+  sandboxUnavailableReason,
+  serverSshdLog,
+  sh,
+  type SandboxInfo,
+  type ServerInfo,
+  type TestImage,
+} from '../sandbox/Sandbox.js';
 import {
   currentOnHost,
   deploy,
@@ -18,6 +30,40 @@ import {
   visibleLog,
   type TestApp,
 } from '../support/deployKit.js';
+
+/**
+ * One new key authorised for the SSH user on each of `servers` (as a user's deploy key is on all
+ * their hosts), so a test can count its own logins in each server's sshd log.
+ */
+function keyOnServers(
+  info: SandboxInfo,
+  servers: ServerInfo[],
+): { privateKey: string; logins: (server: ServerInfo) => number; remove: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), 'njord-key-'));
+  sh(`ssh-keygen -q -t ed25519 -N '' -C njord-test-hosts -f ${dir}/id`);
+  const pub = readFileSync(`${dir}/id.pub`, 'utf8').trim();
+  const fp = sh(`ssh-keygen -lf ${dir}/id.pub`).split(/\s+/)[1]!;
+  const keys = `${info.homeDir}/.ssh/authorized_keys`;
+  for (const s of servers) onServer(s.name, `echo '${pub}' >> ${keys}`, { user: 'root' });
+  return {
+    privateKey: readFileSync(`${dir}/id`, 'utf8'),
+    logins: (server) =>
+      serverSshdLog(server.name)
+        .split('\n')
+        .filter((l) => l.startsWith(`Accepted publickey for ${info.sshUser} `) && l.trimEnd().endsWith(fp)).length,
+    remove: () => {
+      for (const s of servers)
+        onServer(
+          s.name,
+          `grep -vF '${pub}' ${keys} > ${keys}.tmp || true; cat ${keys}.tmp > ${keys}; rm -f ${keys}.tmp`,
+          {
+            user: 'root',
+          },
+        );
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
 
 const reason = sandboxUnavailableReason();
 
@@ -33,58 +79,57 @@ describe.skipIf(!!reason)(`deploy to several hosts${reason ? ` (skipped: ${reaso
     v2 = await buildTestImage(info, { repo: 'njord-test/deploy', tag: 'v2', version: 'v2' });
   });
 
-  afterAll(() => {
-    apps.forEach(removeApp);
-    if (info.composeV2) for (const a of apps) sh(`rm -rf ${info.composeV2.homeDir}/njord/${a.name}`);
-  });
+  afterAll(() => apps.forEach(removeApp));
 
   it('prepares two hosts in parallel, one connection each; when one fails, both are left as they were', async (ctx) => {
-    if (!info.composeV2) return ctx.skip(`the sandbox has no Compose v2 user: ${info.composeV2Missing}`);
-    const v2Host = info.composeV2;
+    if (info.servers.length < 2) return ctx.skip(`the sandbox has ${info.servers.length} server(s), this needs 2`);
+    const [first, second] = [info.servers[0]!, info.servers[1]!];
     const a = await newApp(info, 'twohosts');
-    apps.push(a);
+    // The same app on the second server: its own release root there, cleaned up there.
+    const onSecond: TestApp = { ...a, server: second.name };
+    apps.push(a, onSecond);
     const good = await deploy(info, a, v1.refByDigest);
     expect(good.exitCode, visibleLog(good)).toBe(0);
     // The second host's lock is held by someone else: it fails there, after the first is ready.
-    const v2Root = `${v2Host.homeDir}/njord/${a.name}`;
-    sh(
-      `mkdir -p ${v2Root}/.lock && echo '{"token":"t","action":"deploy","actor":"bob","since":"2026-01-01T00:00:00Z"}' > ${v2Root}/.lock/owner.json`,
+    onServer(
+      second.name,
+      `mkdir -p ${a.root}/.lock && echo '{"token":"t","action":"deploy","actor":"bob","since":"2026-01-01T00:00:00Z"}' > ${a.root}/.lock/owner.json`,
     );
-    const key = extraKey(info, { homeDirs: [info.homeDir, v2Host.homeDir] });
+    const key = keyOnServers(info, [first, second]);
     const run = await deploy(info, a, v2.refByDigest, {
-      hosts: `${info.hostSpec}\n${v2Host.hostSpec}`,
+      hosts: `${first.hostSpec}\n${second.hostSpec}`,
       'ssh-key': key.privateKey,
       'lock-timeout': '3',
     });
-    const logins = { v1: key.logins(info.sshUser), v2: key.logins(v2Host.user) };
+    const logins = { first: key.logins(first), second: key.logins(second) };
     key.remove();
 
     expect(run.exitCode).toBe(1);
-    expect(logins).toEqual({ v1: 1, v2: 1 });
+    expect(logins).toEqual({ first: 1, second: 1 });
     // Both hosts were worked on at once: the first was ready (it pulled) while the second waited.
-    expect(run.stdout).toContain(`${info.hostSpec}: pulling images`);
-    expect(run.stdout).toContain(`${v2Host.hostSpec}: waiting for the lock, held by deploy by bob`);
+    expect(run.stdout).toContain(`${first.hostSpec}: pulling images`);
+    expect(run.stdout).toContain(`${second.hostSpec}: waiting for the lock, held by deploy by bob`);
     expect(run.outputs).toMatchObject({
       status: 'failed',
       release: good.outputs.release,
       'previous-release': good.outputs.release,
     });
-    expect(run.summary).toContain(`| \`${info.hostSpec}\` | unchanged | ${good.outputs.release} |`);
-    expect(run.summary).toContain(`| \`${v2Host.hostSpec}\` | failed | nothing |`);
-    expect(run.summary).toContain(`**\`${info.hostSpec}\`**: was ready, and is left as it was`);
-    expect(run.summary).toContain(`**\`${v2Host.hostSpec}\`**: failed before the rollout, at take the lock`);
+    expect(run.summary).toContain(`| \`${first.hostSpec}\` | unchanged | ${good.outputs.release} |`);
+    expect(run.summary).toContain(`| \`${second.hostSpec}\` | failed | nothing |`);
+    expect(run.summary).toContain(`**\`${first.hostSpec}\`**: was ready, and is left as it was`);
+    expect(run.summary).toContain(`**\`${second.hostSpec}\`**: failed before the rollout, at take the lock`);
     // The ready host: its new release was taken away again, the old one runs on.
     expect(releasesOnHost(a)).toEqual([good.outputs.release]);
     expect(currentOnHost(a)).toBe(good.outputs.release);
     expect(await served(a)).toBe('v1');
     expect(onHost(`ls -A ${a.root}`)).not.toContain('.lock');
     // The failed host: only the lock it found, still its owner's.
-    expect(sh(`ls -A ${v2Root}`).trim()).toBe('.lock');
-    expect(sh(`cat ${v2Root}/.lock/owner.json`)).toContain('bob');
+    expect(onServer(second.name, `ls -A ${a.root}`).trim()).toBe('.lock');
+    expect(onServer(second.name, `cat ${a.root}/.lock/owner.json`)).toContain('bob');
   });
 
   it('gates through the SSH tunnel: a key sshd allows no forwarding fails the gate of a healthy app', async () => {
-    // Runner and host share one loopback here, so a probe made directly would pass: this one may not.
+    // The app's port is on the server's loopback: a probe can reach it only through the SSH tunnel.
     const a = await newApp(info, 'tunnel');
     apps.push(a);
     const key = extraKey(info, { keyOptions: 'no-port-forwarding' });
@@ -92,7 +137,7 @@ describe.skipIf(!!reason)(`deploy to several hosts${reason ? ` (skipped: ${reaso
     key.remove();
     expect(run.exitCode).toBe(1);
     expect(run.outputs.status).toBe('failed');
-    // The app is healthy, seen directly from this machine, yet its gate never got an answer.
+    // The app is healthy, seen on the server itself, yet its gate never got an answer.
     expect(await served(a)).toBe('v1');
     expect(run.summary).not.toMatch(/\/health → 200/);
     // sshd refused each forward (the probe reports a channel that failed to open as refused).

@@ -24,6 +24,9 @@ describe.skipIf(!!reason)(`deploy input errors${reason ? ` (skipped: ${reason})`
   });
   afterAll(() => removeApp(app));
 
+  // The first server's SSH port, known when the cases are listed (before beforeAll runs).
+  const sshPort = inject('sandbox')?.sshPort ?? 0;
+
   const nothingOnHost = () => expect(onHost(`test -e ${app.root} && echo exists || echo absent`)).toBe('absent');
 
   // A host reads as code in the summary (GitHub would make a mailto: link of user@host).
@@ -58,7 +61,9 @@ describe.skipIf(!!reason)(`deploy input errors${reason ? ` (skipped: ${reason})`
     [
       'known hosts without this host',
       async () => ({ 'known-hosts': info.knownHosts.replace(`]:${info.sshPort} `, ']:2999 ') }),
-      /Input 'known-hosts': has no key for \[127.0.0.1\]:2222; add the line that `ssh-keyscan -p 2222 127.0.0.1` prints/,
+      new RegExp(
+        `Input 'known-hosts': has no key for \\[127\\.0\\.0\\.1\\]:${sshPort}; add the line that \`ssh-keyscan -p ${sshPort} 127\\.0\\.0\\.1\` prints`,
+      ),
       // Found when connecting: the host has its row, saying what failed there.
       () => [rowOf(info.hostSpec, 'failed')],
     ],

@@ -1,5 +1,7 @@
 // The deploy logs each host in to a private registry (basic auth behind TLS here) before pulling:
-// password through stdin, credentials kept with the app. A refused login changes nothing.
+// password through stdin, credentials kept with the app. A refused login changes nothing. The
+// registry runs where the server reaches it (a container on the sandbox network, its CA trusted by
+// the server's dockerd): the login and the pull happen on the server, not on the runner.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,10 +30,10 @@ describe.skipIf(!!reason)(`deploy from a private registry${reason ? ` (skipped: 
 
   beforeAll(async () => {
     info = inject('sandbox')!;
-    registry = await startAuthRegistry();
+    registry = await startAuthRegistry({ servers: info });
     const local = await buildTestImage(info, { repo: 'njord-test/private', tag: 'v1', version: 'v1' });
     image = `${registry.host}/njord-test/private:v1`;
-    // Push it with a throwaway Docker config of the test's own.
+    // Push it from the runner (the same name reaches the registry there) with a throwaway Docker config.
     const cfg = mkdtempSync(join(tmpdir(), 'njord-docker-'));
     sh(`docker --config ${cfg} login --username ${registry.username} --password-stdin ${registry.host}`, {
       input: registry.password,

@@ -35,7 +35,12 @@ function sharedLibraries(binary: string, root?: string): string[] {
 /** The image's ref in the sandbox registry: found there, or built and pushed. */
 export function ensureBinaryImage(info: SandboxInfo, o: BinaryImageOptions): string {
   const ref = `${info.registry}/${o.repo}:${o.version.replace(/[^A-Za-z0-9_.-]+/g, '-')}`;
-  if (spawnSync('docker', ['image', 'inspect', ref], { stdio: 'ignore' }).status === 0) return ref;
+  // The servers pull it from the registry: a local copy counts only once it is pushed.
+  if (
+    spawnSync('docker', ['image', 'inspect', ref], { stdio: 'ignore' }).status === 0 &&
+    spawnSync('docker', ['push', ref], { stdio: 'ignore' }).status === 0
+  )
+    return ref;
   if (spawnSync('docker', ['pull', '-q', ref], { stdio: 'ignore' }).status === 0) return ref;
   const ctx = mkdtempSync(join(tmpdir(), 'njord-binimage-'));
   try {
@@ -86,7 +91,12 @@ export function ensureRedisImage(info: SandboxInfo): string {
   const packages = ['redis-server', 'redis-tools', 'libjemalloc2', 'liblzf1'];
   const version = sh("apt-cache policy redis-tools | awk '/Candidate:/ { print $2 }'").trim();
   const ref = `${info.registry}/njord-test/redis:${version.replace(/[^A-Za-z0-9_.-]+/g, '-')}`;
-  if (spawnSync('docker', ['image', 'inspect', ref], { stdio: 'ignore' }).status === 0) return ref;
+  // The servers pull it from the registry: a local copy counts only once it is pushed.
+  if (
+    spawnSync('docker', ['image', 'inspect', ref], { stdio: 'ignore' }).status === 0 &&
+    spawnSync('docker', ['push', ref], { stdio: 'ignore' }).status === 0
+  )
+    return ref;
   const dir = mkdtempSync(join(tmpdir(), 'njord-redis-debs-'));
   try {
     sh(
