@@ -626,7 +626,7 @@ describe.skipIf(!!reason)(`build-push action${reason ? ` (skipped: ${reason})` :
     expect(r.annotations).toContainEqual(
       expect.objectContaining({
         kind: 'notice',
-        message: expect.stringContaining('only sent to ghcr.io, not to 127.0.0.1:5000'),
+        message: expect.stringContaining(`only sent to ghcr.io, not to ${info.registry}`),
       }),
     );
     expect(r.stdout).not.toContain('Logged in');

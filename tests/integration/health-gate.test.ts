@@ -1,11 +1,11 @@
 // The health-gate action through its bundle, against an HTTP server in this test that answers the
 // way services misbehave: 503 while starting, slow, the wrong body, a redirect, nobody listening;
-// and through an SSH tunnel into the sandbox host.
+// and through an SSH tunnel into the sandbox host, against a server on that host's own loopback.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { runAction, type ActionRun } from '../harness/runAction.js';
-import { freePort, sandboxUnavailableReason } from '../sandbox/Sandbox.js';
+import { freePort, onServer, sandboxUnavailableReason } from '../sandbox/Sandbox.js';
 import { connectionInputs, visibleLog } from '../support/deployKit.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse, n: number) => void;
@@ -25,6 +25,50 @@ async function serve(handler: Handler): Promise<{ url: string; requests: Incomin
   servers.push(server);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/health`, requests };
+}
+
+/**
+ * A server on the loopback of the sandbox `server` (busybox httpd with a CGI, as the host has no
+ * node): its first request gets 503, the rest 200 'ok'. What the gate sees through a host is the
+ * host's 127.0.0.1, so this is the only place such a URL may be served.
+ */
+function serveOnServer(server: string): { url: string; requests: () => number; stop: () => void } {
+  const dir = `/tmp/njord-gate-${process.pid}-${Date.now()}`;
+  const cgi = [
+    '#!/bin/sh',
+    `n=$(( $(cat ${dir}/count 2>/dev/null || echo 0) + 1 ))`,
+    `echo "$n" > ${dir}/count`,
+    'if [ "$n" -eq 1 ]; then',
+    "  printf 'HTTP/1.0 503 Service Unavailable\\r\\nContent-Type: text/plain\\r\\n\\r\\nstarting'",
+    'else',
+    "  printf 'HTTP/1.0 200 OK\\r\\nContent-Type: text/plain\\r\\n\\r\\nok'",
+    'fi',
+    '',
+  ].join('\n');
+  onServer(server, `mkdir -p ${dir}/cgi-bin && cat > ${dir}/cgi-bin/health && chmod 755 ${dir}/cgi-bin/health`, {
+    input: cgi,
+  });
+  const started = onServer(
+    server,
+    [
+      // A port nothing on the server listens on.
+      'for i in $(seq 50); do',
+      '  port=$((20000 + RANDOM % 30000))',
+      '  [ -z "$(ss -ltnH "sport = :$port")" ] && break',
+      'done',
+      `busybox httpd -f -p "127.0.0.1:$port" -h ${dir} </dev/null >/dev/null 2>&1 &`,
+      'pid=$!',
+      'for i in $(seq 100); do [ -n "$(ss -ltnH "sport = :$port")" ] && break; sleep 0.05; done',
+      '[ -n "$(ss -ltnH "sport = :$port")" ] || { echo "busybox httpd is not listening on $port" >&2; exit 1; }',
+      'echo "$port $pid"',
+    ].join('\n'),
+  ).trim();
+  const [port, pid] = started.split(' ');
+  return {
+    url: `http://127.0.0.1:${port}/cgi-bin/health`,
+    requests: () => Number(onServer(server, `cat ${dir}/count 2>/dev/null || echo 0`).trim()),
+    stop: () => void onServer(server, `kill ${pid} 2>/dev/null; rm -rf ${dir}`),
+  };
 }
 
 const answer = (res: ServerResponse, status: number, body = '', headers: Record<string, string> = {}) => {
@@ -137,20 +181,28 @@ describe('health-gate action', () => {
   describe.skipIf(!!reason)(`through an SSH tunnel${reason ? ` (skipped: ${reason})` : ''}`, () => {
     it('checks the URL as the host sees it, and refuses a host whose key is not the known one', async () => {
       const info = inject('sandbox')!;
-      const { url } = await serve((_q, res, n) => (n === 1 ? answer(res, 503) : answer(res, 200, 'ok')));
-      const run = await gate({ urls: url, ...connectionInputs(info) });
-      expect(run.exitCode, visibleLog(run)).toBe(0);
-      expect(run.outputs).toMatchObject({ healthy: 'true', attempts: '3' });
-      expect(run.stdout).toContain(`${info.hostSpec}: health attempt 1: ${url} → HTTP 503`);
-      expect(run.summary).toContain(`| \`${info.hostSpec}\` | yes | 3 |`);
+      const host = serveOnServer(info.server);
+      try {
+        const { url } = host;
+        const run = await gate({ urls: url, ...connectionInputs(info) });
+        expect(run.exitCode, visibleLog(run)).toBe(0);
+        expect(run.outputs).toMatchObject({ healthy: 'true', attempts: '3' });
+        expect(run.stdout).toContain(`${info.hostSpec}: health attempt 1: ${url} → HTTP 503`);
+        expect(run.summary).toContain(`| \`${info.hostSpec}\` | yes | 3 |`);
+        // Every attempt reached the server on the host's loopback.
+        expect(host.requests()).toBe(3);
 
-      const wrongKey = info.knownHosts.replace(
-        /ssh-ed25519 \S+/,
-        'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKm5dnlSmIoKc3CN2FJxyGSnRgHrtvKmpUbRGGw1txW1',
-      );
-      const refused = await gate({ urls: url, ...connectionInputs(info), 'known-hosts': wrongKey });
-      expect(refused.exitCode).toBe(1);
-      expect(errorOf(refused)).toMatch(/Input 'known-hosts': .* offered host key SHA256:\S+, which is not listed/);
+        const wrongKey = info.knownHosts.replace(
+          /ssh-ed25519 \S+/,
+          'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKm5dnlSmIoKc3CN2FJxyGSnRgHrtvKmpUbRGGw1txW1',
+        );
+        const refused = await gate({ urls: url, ...connectionInputs(info), 'known-hosts': wrongKey });
+        expect(refused.exitCode).toBe(1);
+        expect(errorOf(refused)).toMatch(/Input 'known-hosts': .* offered host key SHA256:\S+, which is not listed/);
+        expect(host.requests()).toBe(3);
+      } finally {
+        host.stop();
+      }
     });
   });
 });

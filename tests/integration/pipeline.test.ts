@@ -15,7 +15,14 @@ import {
   type SandboxInfo,
   type TestImage,
 } from '../sandbox/Sandbox.js';
-import { currentOnHost, onHost, removeApp, visibleLog, type TestApp } from '../support/deployKit.js';
+import {
+  currentOnHost,
+  onHost,
+  removeApp,
+  served as servedOn,
+  visibleLog,
+  type TestApp,
+} from '../support/deployKit.js';
 import { startGithubApi, type GithubApi } from '../support/githubApiServer.js';
 import { runWorkflow, type WorkflowResult } from '../support/workflowRun.js';
 
@@ -40,7 +47,7 @@ describe.skipIf(!!reason)(`the deploy workflow end to end${reason ? ` (skipped: 
     const name = `pipeline-${process.pid}`;
     const workspace = mkdtempSync(join(tmpdir(), 'njord-ws-pipeline-'));
     cpSync(join(repoRoot, 'examples/app'), workspace, { recursive: true });
-    app = { name, port: await freePort(), workspace, root: `${info.homeDir}/njord/${name}` };
+    app = { name, port: await freePort(), workspace, root: `${info.homeDir}/njord/${name}`, server: info.server };
     repo = `${info.registry}/njord-test/${name}`;
   });
 
@@ -81,14 +88,8 @@ describe.skipIf(!!reason)(`the deploy workflow end to end${reason ? ` (skipped: 
         GITHUB_RUN_ID: String(7_000_000 + Object.keys(runs).length),
       },
     });
-  const served = async (path: string) => {
-    try {
-      const r = await fetch(`http://127.0.0.1:${app.port}${path}`);
-      return r.ok ? (await r.text()).trim() : `HTTP ${r.status}`;
-    } catch {
-      return 'down';
-    }
-  };
+  // The app's port is on the server's loopback: fetched there, not from the runner.
+  const served = (path: string) => servedOn(app, path);
   const failures = (r: WorkflowResult) =>
     r.steps.filter((s) => s.result === 'failure').map((s) => `${s.name}:\n${s.run ? visibleLog(s.run) : ''}`);
 
