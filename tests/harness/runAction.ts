@@ -8,6 +8,8 @@ import { tmpdir } from 'node:os';
 import { delimiter, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
+import { readSandboxInfo } from '../sandbox/Sandbox.js';
+import { refuseRunnerHosts } from './hostsGuard.js';
 
 export const repoRoot = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 
@@ -331,6 +333,8 @@ export async function runAction(
         `runAction: input '${name}' is not declared in ${ymlFile} (declared: ${Object.keys(declared).join(', ') || 'none'})`,
       );
   }
+
+  await refuseRunnerHosts(inputs.hosts, readSandboxInfo()?.servers.map((s) => s.sshPort) ?? []);
 
   const node = nodeBinary(opts.node ?? 'machine');
   const timeoutMs = opts.timeoutMs ?? 10 * 60_000;

@@ -272,3 +272,29 @@ describe('parsers', () => {
     expect(inputEnvName('two words')).toBe('INPUT_TWO_WORDS');
   });
 });
+
+describe('the hosts guard: a test host is never the runner', () => {
+  it('refuses a host that answers on the runner loopback and is not a server, before the action runs', async () => {
+    const { createServer } = await import('node:net');
+    const { refuseRunnerHosts, loopbackHosts } = await import('../harness/hostsGuard.js');
+    const server = createServer((s) => s.end());
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as { port: number }).port;
+    try {
+      expect(loopbackHosts(`a@example.com,b@127.0.0.1:${port}\nc@localhost`)).toEqual([
+        { entry: `b@127.0.0.1:${port}`, port },
+        { entry: 'c@localhost', port: 22 },
+      ]);
+      await expect(refuseRunnerHosts(`njord@127.0.0.1:${port}`, [])).rejects.toThrow(
+        /answers on the runner's own loopback and is not a sandbox server/,
+      );
+      // The same port as a server's published SSH port is a server; a port nothing answers is left alone.
+      await expect(refuseRunnerHosts(`njord@127.0.0.1:${port}`, [port])).resolves.toBeUndefined();
+      server.close();
+      await new Promise((r) => setTimeout(r, 50));
+      await expect(refuseRunnerHosts(`njord@127.0.0.1:${port}`, [])).resolves.toBeUndefined();
+    } finally {
+      server.close();
+    }
+  });
+});
