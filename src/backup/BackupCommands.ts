@@ -224,7 +224,7 @@ export class BackupCommands {
   }
 
   private tarFailed(image: string, rc: string, err: string): string {
-    return `echo "tar in a container of ${image.replace(/["$`\\]/g, '')} failed (exit ${rc}): $(tail -c 300 ${err})" >> "$st"; ${line(['rm', '-f', this.tarImagesFile])}`;
+    return `echo ${quote(`tar in a container of ${image} failed (exit `)}"${rc}): $(tail -c 300 ${err})" >> "$st"; ${line(['rm', '-f', this.tarImagesFile])}`;
   }
 
   /** tar as the container's command: its status is the container's, known once Docker has torn it down. */
@@ -475,7 +475,8 @@ export class BackupCommands {
     );
     return [
       `${line(['docker', 'volume', 'inspect', o.volume])} >/dev/null 2>&1 || ${line(['docker', 'volume', 'create', ...labels, o.volume])} >/dev/null || exit 1`,
-      `${wipe} || { echo "could not empty volume ${o.volume} with image ${o.image} (it needs sh and rm; set helper-image)" >&2; exit 1; }`,
+      // Quoted whole: the volume comes from a manifest and the image from an input.
+      `${wipe} || { echo ${quote(`could not empty volume ${o.volume} with image ${o.image} (it needs sh and rm; set helper-image)`)} >&2; exit 1; }`,
       `: > ${quote(st)}`,
       this.createContainer(o.volume, o.image, false),
       pipeline(

@@ -49,6 +49,21 @@ export function readPaths(inputs: InputReader, name: string): string[] {
   });
 }
 
+/** Docker's reference grammar (lower-case repository, optional registry:port, tag, digest), or an image id. */
+const IMAGE_REF =
+  /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-]+[a-z0-9]+)*)*(:\w[\w.-]{0,127})?(@sha256:[0-9a-f]{64})?$/;
+
+/** An image for throwaway containers: it goes on command lines, so nothing but a reference passes. */
+export function readHelperImage(inputs: InputReader, name = 'helper-image'): string | undefined {
+  const image = inputs.string(name);
+  if (image && !IMAGE_REF.test(image))
+    throw new InputError(
+      name,
+      `'${image}' is not an image reference (an image present on the host: name[:tag], name@sha256:…, or its id)`,
+    );
+  return image || undefined;
+}
+
 /** `''` → every volume of the project (undefined); `none` → no volumes; else the names. */
 export function readVolumeNames(inputs: InputReader, name: string): string[] | undefined {
   const list = inputs.list(name);
@@ -87,7 +102,7 @@ export function readBackupConfig(inputs: InputReader, meta: { runUrl?: string; a
       verify,
       keep: inputs.int('keep', 7, { min: 0, max: 100_000 }),
       keepDays,
-      helperImage: inputs.string('helper-image') || undefined,
+      helperImage: readHelperImage(inputs),
       reason: 'backup',
       meta,
     },

@@ -62,6 +62,15 @@ export function newBackupId(now: Date, reason: BackupReason = 'backup'): string 
 
 export const BACKUP_ID = /^[0-9]{8}-[0-9]{6}-[0-9]{3}(-pre-deploy|-pre-restore)?$/;
 
+/**
+ * A backup taken by the backup action, not a safety copy: what `backup-id: latest` picks. The
+ * -pre-restore copy is newer than the backup its restore put back, so re-running that restore
+ * with latest would undo it.
+ */
+export function isRegularBackup(id: string, manifest?: Pick<BackupManifest, 'reason'>): boolean {
+  return !/-pre-(deploy|restore)$/.test(id) && (manifest?.reason ?? 'backup') === 'backup';
+}
+
 /** When a backup was taken, read from its id (manifests may be missing on incomplete ones). */
 export function backupTime(id: string): Date | undefined {
   const m = /^(\d{4})(\d{2})(\d{2})-(\d{2})(\d{2})(\d{2})-(\d{3})/.exec(id);

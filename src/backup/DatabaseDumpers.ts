@@ -19,6 +19,12 @@ export interface Dumper {
 const orFile = (file: string) => `if [ -z "$p" ] && [ -n "${file}" ] && [ -r "${file}" ]; then p=$(cat "${file}"); fi`;
 const PG_ENV = `U="\${POSTGRES_USER:-postgres}"; p="\${PGPASSWORD:-\${POSTGRES_PASSWORD:-}}"; ${orFile('${POSTGRES_PASSWORD_FILE:-}')}; export PGPASSWORD="$p"`;
 const MYSQL_ENV = `p="\${MYSQL_ROOT_PASSWORD:-\${MARIADB_ROOT_PASSWORD:-}}"; ${orFile('${MYSQL_ROOT_PASSWORD_FILE:-${MARIADB_ROOT_PASSWORD_FILE:-}}')}; export MYSQL_PWD="$p"`;
+// The database name ($1) is data, from POSTGRES_DB or a manifest: into SQL only as an E'' literal
+// (\ and ' doubled, read the same whatever standard_conforming_strings says), and to pg_dump only
+// as a quoted dbname= value, since its -d takes a name holding = or postgresql:// as a connection
+// string (another server, sent the password).
+const PG_LITERAL = `l=$(printf '%s' "$1" | sed -e 's/\\\\/\\\\\\\\/g' -e "s/'/''/g")`;
+const PG_DBNAME = `d=$(printf '%s' "$1" | sed -e 's/\\\\/\\\\\\\\/g' -e "s/'/\\\\\\\\'/g")`;
 // MySQL 8 refuses to drop its system schema; the dump drops and recreates each of its tables anyway.
 const SKIP_MYSQL_SCHEMA_DROP = "sed '/^\\/\\*!40000 DROP DATABASE IF EXISTS `mysql`\\*\\/;$/d'";
 
@@ -27,10 +33,10 @@ export const dumpers: Record<DatabaseEngine, Dumper> = {
     ext: 'sql',
     resolveTarget: 'printf "%s\\n" "${POSTGRES_DB:-${POSTGRES_USER:-postgres}}"',
     // --create --clean: the dump drops and recreates its database, so a restore is exact.
-    dump: `${PG_ENV}; exec pg_dump -U "$U" --no-password --clean --if-exists --create -d "$1"`,
+    dump: `${PG_ENV}; ${PG_DBNAME}; exec pg_dump -U "$U" --no-password --clean --if-exists --create -d "dbname='$d'"`,
     // Connected to template1, after ending the sessions on the database the dump drops.
     restore:
-      `${PG_ENV}; { printf "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '%s' AND pid <> pg_backend_pid();\\n" "$1"; cat; }` +
+      `${PG_ENV}; ${PG_LITERAL}; { printf "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = E'%s' AND pid <> pg_backend_pid();\\n" "$l"; cat; }` +
       ' | psql -X -q -v ON_ERROR_STOP=1 -U "$U" --no-password -d template1 >/dev/null',
   },
   mysql: {

@@ -8,7 +8,7 @@ import type { HostSession } from '../connection/HostSession.js';
 import { InputError } from '../inputs/InputError.js';
 import type { Log } from '../log/Log.js';
 import { BackupCommands, parseTools, toolsProbe, type HostTools } from './BackupCommands.js';
-import { newBackupId, type ArchiveEntry, type BackupManifest } from './BackupManifest.js';
+import { isRegularBackup, newBackupId, type ArchiveEntry, type BackupManifest } from './BackupManifest.js';
 import { compressors } from './Compression.js';
 import { dumpers } from './DatabaseDumpers.js';
 import type { DatabaseSpec } from './DatabaseSpec.js';
@@ -168,7 +168,15 @@ export class HostRestore {
     const listed = await listBackups(this.session, this.cmd);
     const complete = listed.filter((b) => b.complete).sort((a, b) => (a.id < b.id ? 1 : -1));
     const wanted = this.spec.backupId;
-    const pick = wanted === 'latest' ? complete[0] : listed.find((b) => b.id === wanted);
+    const pick =
+      wanted === 'latest'
+        ? complete.find((b) => isRegularBackup(b.id, b.manifest))
+        : listed.find((b) => b.id === wanted);
+    if (!pick && wanted === 'latest' && complete.length)
+      throw new InputError(
+        'backup-id',
+        `${this.host} has no complete backup of ${this.app} in ${this.session.layout.backupsDir} besides safety copies (${complete.map((b) => b.id).join(', ')}); name one in backup-id to restore it`,
+      );
     if (!pick)
       throw new InputError(
         'backup-id',

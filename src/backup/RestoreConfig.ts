@@ -4,7 +4,7 @@ import { readConnection, type ConnectionConfig } from '../connection/ConnectionC
 import { InputError } from '../inputs/InputError.js';
 import type { InputReader } from '../inputs/InputReader.js';
 import { BACKUP_ID } from './BackupManifest.js';
-import { readPaths, readVolumeNames } from './BackupConfig.js';
+import { readHelperImage, readPaths, readVolumeNames } from './BackupConfig.js';
 import type { RestoreSpec } from './HostRestore.js';
 
 export interface RestoreConfig extends ConnectionConfig {
@@ -52,7 +52,7 @@ export function readRestoreConfig(inputs: InputReader, meta: { runUrl?: string; 
       identities: readIdentities(inputs.raw('decrypt-key')),
       stopServices,
       safetyBackup: inputs.bool('safety-backup', true),
-      helperImage: inputs.string('helper-image') || undefined,
+      helperImage: readHelperImage(inputs),
       meta,
     },
     lockTimeoutMs: inputs.seconds('lock-timeout', 300, { min: 0, max: 86_400 }) * 1000,

@@ -8,7 +8,13 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { Decrypter } from 'age-encryption';
 import { InputError } from '../inputs/InputError.js';
-import { MANIFEST_FILE, parseManifest, type ArchiveEntry, type BackupManifest } from './BackupManifest.js';
+import {
+  isRegularBackup,
+  MANIFEST_FILE,
+  parseManifest,
+  type ArchiveEntry,
+  type BackupManifest,
+} from './BackupManifest.js';
 import { decryptedFile, runnerDecrypter } from './RunnerEncryption.js';
 import { sha256File } from './RunnerFiles.js';
 
@@ -58,7 +64,15 @@ export function readRunnerBackups(dir: string, input = 'backup-dir'): RunnerBack
  */
 export function backupForHost(backups: RunnerBackup[], host: string, wanted: string): RunnerBackup {
   const ids = () => backups.map((b) => `${b.manifest.id} (${b.manifest.host})`).join(', ');
-  let pool = wanted === 'latest' ? backups : backups.filter((b) => b.manifest.id === wanted);
+  let pool =
+    wanted === 'latest'
+      ? backups.filter((b) => isRegularBackup(b.manifest.id, b.manifest))
+      : backups.filter((b) => b.manifest.id === wanted);
+  if (!pool.length && wanted === 'latest')
+    throw new InputError(
+      'backup-id',
+      `backup-dir holds only safety copies: ${ids()}; name one in backup-id to restore it`,
+    );
   if (!pool.length) throw new InputError('backup-id', `'${wanted}' is not in backup-dir, which holds ${ids()}`);
   if (pool.length > 1) {
     pool = pool.filter((b) => b.manifest.host === host);

@@ -70,6 +70,7 @@ export async function buildPush(
     deps.notice(`The image name was lower-cased to ${cfg.image.name}: registries (GHCR first) refuse upper case.`);
   const tagSet = computeTags(ctx, cfg.extraTags);
   if (tagSet.note) deps.notice(`Not tagged latest: ${tagSet.note}.`);
+  if (tagSet.renamed) deps.notice(`Branch tag prefixed: ${tagSet.renamed}.`);
   if (!tagSet.tags.length)
     throw new InputError('tags', 'no tag to put on the image: the run has no commit SHA (GITHUB_SHA); give tags');
   const labels = mergeLabels(ociLabels(ctx, tagSet.version, (deps.now ?? (() => new Date()))()), cfg.labels);

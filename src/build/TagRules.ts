@@ -2,7 +2,9 @@
 //   sha-<7 hex> always; the branch, slugged; `latest` on the default branch;
 //   1.2.3, 1.2 and 1 for a v1.2.3 tag (and `latest`), where a pre-release gets only its full version
 //   and 0.x gets no bare `0`; pr-<n> for pull requests; nightly for scheduled runs; plus the extras.
+// A branch whose slug is one of the other kinds' tags is tagged branch-<slug> instead.
 import semver from 'semver';
+import { CACHE_TAG } from './BuildPlan.js';
 import type { EventContext } from './EventContext.js';
 
 export interface TagSet {
@@ -12,6 +14,8 @@ export interface TagSet {
   version: string;
   /** Why `latest` was not set on a branch build, for a notice (the payload had no default branch). */
   note?: string;
+  /** Why the branch's tag got the `branch-` prefix, for a notice. */
+  renamed?: string;
 }
 
 const PR_EVENTS = new Set(['pull_request', 'pull_request_target']);
@@ -27,6 +31,20 @@ export function slugTag(name: string): string {
     .replace(/-+$/, '');
 }
 
+/**
+ * What another kind of tag means by this name, when a branch's slug is one: `latest`, a version
+ * (1, 1.2, 1.2.3, 1.3.0-rc.1), sha-<hex>, pr-<n>, nightly, the registry cache.
+ */
+function otherKind(slug: string): string | undefined {
+  if (slug === 'latest') return 'the latest release';
+  if (/^\d+(\.\d+)?$/.test(slug) || semver.valid(slug) === slug) return 'a version release';
+  if (/^sha-[0-9a-f]{7,40}$/.test(slug)) return "a commit's build";
+  if (/^pr-\d+$/.test(slug)) return "a pull request's build";
+  if (slug === 'nightly') return 'the scheduled builds';
+  if (slug === CACHE_TAG) return "the registry's build cache";
+  return undefined;
+}
+
 export function shortSha(sha: string): string {
   return sha.slice(0, 7).toLowerCase();
 }
@@ -36,6 +54,7 @@ export function computeTags(ctx: EventContext, extra: readonly string[] = []): T
   const own: string[] = [];
   let version: string | undefined;
   let note: string | undefined;
+  let renamed: string | undefined;
 
   const branch = /^refs\/heads\/(.+)$/.exec(ctx.ref)?.[1];
   const tag = /^refs\/tags\/(.+)$/.exec(ctx.ref)?.[1];
@@ -64,6 +83,14 @@ export function computeTags(ctx: EventContext, extra: readonly string[] = []): T
     }
   } else if (branch) {
     version = slugTag(branch) || undefined;
+    // A push to a branch named 1.2 or latest must not move the release's tag: prefix it, as
+    // docker/metadata-action's kinds are (sha-, pr-), rather than fail every build of the branch.
+    const kind = version && otherKind(version);
+    if (version && kind) {
+      const prefixed = `branch-${version}`.slice(0, 128);
+      renamed = `the branch ${branch} is tagged ${prefixed}, not ${version}: ${version} is the tag of ${kind}`;
+      version = prefixed;
+    }
     if (version) own.push(version);
     if (ctx.defaultBranch === undefined)
       note = `the event payload names no default branch, so 'latest' was not set on ${branch}`;
@@ -71,5 +98,5 @@ export function computeTags(ctx: EventContext, extra: readonly string[] = []): T
   }
 
   const tags = [...new Set([...own, ...(shaTag ? [shaTag] : []), ...extra])];
-  return { tags, version: version ?? shaTag ?? tags[0] ?? '', note };
+  return { tags, version: version ?? shaTag ?? tags[0] ?? '', note, renamed };
 }

@@ -7,6 +7,7 @@ import type { HealthGateSpec } from '../health/HealthGate.js';
 import { deployHealthInputs, readHealthSpec } from '../health/readHealthSpec.js';
 import { InputError } from '../inputs/InputError.js';
 import type { InputReader } from '../inputs/InputReader.js';
+import { hostVariable } from '../release/EnvFile.js';
 
 export interface ComposeFile {
   /** The name it gets in the release directory. */
@@ -59,13 +60,19 @@ export function readDeployConfig(inputs: InputReader, workspace: string, meta: R
     );
 
   const env = inputs.keyValues('env');
-  const secrets = inputs.keyValues('secrets');
+  const secrets = inputs.keyValues('secrets', { secret: true });
   for (const [name, map] of [
     ['env', env],
     ['secrets', secrets],
   ] as const) {
     if (image && map.has('IMAGE')) throw new InputError(name, 'sets IMAGE, which the image input sets; remove one');
     for (const [k, v] of map) {
+      const why = hostVariable(k);
+      if (why)
+        throw new InputError(
+          name,
+          `${k} is not an app variable: it ${why}; rename it (e.g. APP_${k}) and use that name in the compose file`,
+        );
       if (v.includes('\0')) throw new InputError(name, `${k} holds a NUL byte, which no environment variable can`);
     }
   }
@@ -109,6 +116,9 @@ function readRegistry(inputs: InputReader, image: string | undefined): RegistryL
   return { server, username, password };
 }
 
+/** njord's own files in the release directory (ReleaseLayout), which a compose file would overwrite. */
+const NJORD_FILES = ['release.env', 'release.json'];
+
 export function readComposeFiles(paths: string[], workspace: string): ComposeFile[] {
   const list = paths.length ? paths : ['docker-compose.yml'];
   const names = new Set<string>();
@@ -133,6 +143,11 @@ export function readComposeFiles(paths: string[], workspace: string): ComposeFil
     if (!services || typeof services !== 'object')
       throw new InputError('compose-file', `'${p}' has no services: section`);
     const name = basename(full);
+    if (NJORD_FILES.includes(name))
+      throw new InputError(
+        'compose-file',
+        `'${p}' is named ${name}, and njord writes its own ${name} there; rename the file (e.g. docker-compose.yml)`,
+      );
     if (names.has(name)) throw new InputError('compose-file', `two files are named ${name}; give them different names`);
     names.add(name);
     return { name, source: relative(workspace, full) || name, content };

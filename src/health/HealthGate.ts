@@ -1,6 +1,7 @@
 // The gate a release must pass: every URL answers as expected, and every container with a
 // Docker healthcheck reports healthy, `successes` times in a row before `timeout`.
 import type { Log } from '../log/Log.js';
+import { formatMs } from '../report/Reporter.js';
 import type { HttpProbe, ProbeExpectations, ProbeResult } from './HttpProbe.js';
 
 export interface HealthGateSpec extends ProbeExpectations {
@@ -37,24 +38,27 @@ export class HealthGate {
     private readonly extra?: ExtraCheck,
   ) {}
 
+  /**
+   * Checks start every `intervalMs` until the deadline (`timeoutMs` after the first): when the next
+   * one would come after it, the last starts at the deadline itself, so a service healthy just
+   * before the deadline passes. A request asked in time gets its own request timeout, even past
+   * the deadline: an answer is judged on what it says, not on when the gate asked. The gate may so
+   * end up to one request timeout after the deadline; its reason says how long it really waited.
+   */
   async run(log: Log, label = ''): Promise<GateResult> {
     const { spec } = this;
     const start = performance.now();
+    const deadline = start + spec.timeoutMs;
     const since = () => Math.round(performance.now() - start);
     const attempts: Attempt[] = [];
     let streak = 0;
+    // Set once the next check is the one at the deadline: a timer may wake a hair before it.
+    let last = false;
     for (;;) {
       const attemptStart = performance.now();
       // URLs and the extra check go out together: an attempt costs the slowest, not the sum.
       const [results, extra] = await Promise.all([
-        Promise.all(
-          spec.urls.map((u) =>
-            this.probe.probe(u, {
-              ...spec,
-              requestTimeoutMs: Math.max(100, Math.min(spec.requestTimeoutMs, spec.timeoutMs - since())),
-            }),
-          ),
-        ),
+        Promise.all(spec.urls.map((u) => this.probe.probe(u, spec))),
         this.extra?.(),
       ]);
       const ok = results.every((r) => r.ok) && (extra?.ok ?? true);
@@ -66,16 +70,18 @@ export class HealthGate {
       );
       if (streak >= spec.successes) return { healthy: true, attempts, timeToHealthyMs: since(), lastStatus };
       if (extra?.fatal) return { healthy: false, attempts, lastStatus, reason: extra.detail };
-      const wait = spec.intervalMs - (performance.now() - attemptStart);
-      if (since() + Math.max(wait, 0) >= spec.timeoutMs) {
+      if (last || performance.now() >= deadline) {
         const why = describeAttempt(results, extra?.detail);
         return {
           healthy: false,
           attempts,
           lastStatus,
-          reason: `not healthy after ${Math.round(spec.timeoutMs / 1000)}s: ${why}`,
+          reason: `not healthy after ${formatMs(since())} (${attempts.length} check${attempts.length > 1 ? 's' : ''}, timeout ${formatMs(spec.timeoutMs)}): ${why}`,
         };
       }
+      const next = attemptStart + spec.intervalMs;
+      last = next >= deadline;
+      const wait = Math.min(next, deadline) - performance.now();
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     }
   }

@@ -1,5 +1,13 @@
 import { InputError } from './InputError.js';
 
+const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** Too short, or without a letter or digit, to be a secret: masking it would blank it everywhere. */
+function trivialSecret(value: string): boolean {
+  const v = value.trim();
+  return v.length < 3 || !/[\p{L}\p{N}]/u.test(v);
+}
+
 /** Where raw input strings come from: the runner's INPUT_* variables, or the CLI's flags. */
 export interface InputSource {
   /** The raw value, or '' when unset (as @actions/core's getInput returns it). */
@@ -65,30 +73,65 @@ export class InputReader {
     return n;
   }
 
-  /** `KEY=VALUE` lines. Values keep inner spaces; a line without `=` or a bad key is an error. */
-  keyValues(name: string): Map<string, string> {
+  /**
+   * `KEY=VALUE` lines. Values keep inner spaces; a line without `=` or a bad key is an error. With
+   * `secret`, errors name line numbers only: a bad line is often a pasted key, and its text would
+   * reach the log and the summary.
+   */
+  keyValues(name: string, { secret = false } = {}): Map<string, string> {
     const out = new Map<string, string>();
+    const lineOf = new Map<string, number>();
+    const hidden = secret ? '; the line is not shown, as it may hold a secret' : '';
     const lines = this.source.get(name).split(/\r?\n/);
     lines.forEach((line, i) => {
       if (line.trim() === '' || line.trim().startsWith('#')) return;
       const eq = line.indexOf('=');
-      if (eq <= 0) throw new InputError(name, `line ${i + 1} is not KEY=VALUE`);
+      if (eq <= 0)
+        throw new InputError(
+          name,
+          `line ${i + 1} is not KEY=VALUE (one variable a line; a value cannot span lines)${hidden}`,
+        );
       const key = line.slice(0, eq).trim();
-      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key))
-        throw new InputError(name, `line ${i + 1}: '${key}' is not a variable name (letters, digits and _)`);
-      if (out.has(key)) throw new InputError(name, `line ${i + 1}: ${key} is set twice`);
+      if (!VARIABLE_NAME.test(key))
+        throw new InputError(
+          name,
+          secret
+            ? `line ${i + 1}: the text before = is not a variable name (letters, digits and _)${hidden}`
+            : `line ${i + 1}: '${key}' is not a variable name (letters, digits and _)`,
+        );
+      const first = lineOf.get(key);
+      if (first !== undefined)
+        throw new InputError(
+          name,
+          secret
+            ? `line ${i + 1} sets the same name as line ${first}; set it once`
+            : `line ${i + 1}: ${key} is set twice`,
+        );
+      lineOf.set(key, i + 1);
       out.set(key, line.slice(eq + 1));
     });
     return out;
   }
 
-  /** Every value of KEY=VALUE lines, unchecked: for masking before anything else reads them. */
+  /**
+   * What to mask of KEY=VALUE lines, unchecked: for masking before anything else reads them. A
+   * line that is not KEY=VALUE is masked whole (its `=` may be a key's base64 padding, the secret
+   * before it); strings too trivial to be secret (`=`, a digit, blanks) are never masked, as that
+   * would blank them across the whole log.
+   */
   keyValuesLoose(name: string): string[] {
-    return this.source
-      .get(name)
-      .split(/\r?\n/)
-      .map((l) => (l.includes('=') ? l.slice(l.indexOf('=') + 1) : l))
-      .filter((v) => v.trim() !== '');
+    const out: string[] = [];
+    for (const raw of this.source.get(name).split(/\r?\n/)) {
+      // A comment is never read, nor printed: only a commented-out KEY=VALUE's value is masked.
+      const comment = raw.trim().startsWith('#');
+      const line = comment ? raw.trim().slice(1) : raw;
+      const eq = line.indexOf('=');
+      const pair = eq > 0 && VARIABLE_NAME.test(line.slice(0, eq).trim());
+      if (comment && !pair) continue;
+      const value = pair ? line.slice(eq + 1) : line;
+      for (const v of new Set([value, value.trim()])) if (!trivialSecret(v)) out.push(v);
+    }
+    return out;
   }
 
   oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {

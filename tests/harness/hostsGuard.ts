@@ -2,7 +2,7 @@
 // one of the sandbox's servers (each its own network namespace, sshd and dockerd) would make the
 // host's 127.0.0.1 the runner's, and a check that asks the wrong machine would pass: the bug the
 // health gate once shipped with. runAction refuses such hosts before the action runs.
-import { Socket } from 'node:net';
+import { portAnswers } from '../sandbox/process.js';
 
 const LOOPBACK = /^(?:127\.\d+\.\d+\.\d+|localhost|\[::1\]|::1)$/;
 
@@ -17,20 +17,6 @@ export function loopbackHosts(hosts: string): { entry: string; port: number }[] 
   return out;
 }
 
-function answers(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = new Socket();
-    const done = (ok: boolean) => {
-      s.destroy();
-      resolve(ok);
-    };
-    s.setTimeout(1000, () => done(false));
-    s.once('connect', () => done(true));
-    s.once('error', () => done(false));
-    s.connect(port, '127.0.0.1');
-  });
-}
-
 /**
  * Throws when a loopback host answers on the runner and its port is not a server's. A port nothing
  * answers on is left alone: tests of an unreachable host use one.
@@ -39,7 +25,7 @@ export async function refuseRunnerHosts(hosts: string | undefined, serverPorts: 
   if (!hosts) return;
   for (const { entry, port } of loopbackHosts(hosts)) {
     if (serverPorts.includes(port)) continue;
-    if (await answers(port))
+    if (await portAnswers(port))
       throw new Error(
         `runAction: host '${entry}' answers on the runner's own loopback and is not a sandbox server; ` +
           'a test host must have its own network namespace (tests/sandbox/Servers.ts, info.servers)',

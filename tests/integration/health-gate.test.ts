@@ -103,7 +103,7 @@ describe('health-gate action', () => {
     expect(run.exitCode).toBe(1);
     expect(run.outputs).toMatchObject({ healthy: 'false', 'time-to-healthy-ms': '', 'last-status': '200' });
     expect(errorOf(run)).toMatch(
-      /Not healthy: this runner: not healthy after 2s: .*(the last answer: )?\S+ → slow: \d{3} ms > 150 ms$/,
+      /Not healthy: this runner: not healthy after \d+\.\d s \(\d+ checks, timeout 2\.0 s\): .*(the last answer: )?\S+ → slow: \d{3} ms > 150 ms$/,
     );
   });
 

@@ -210,7 +210,11 @@ describe.skipIf(!!reason)(`rollback action${reason ? ` (skipped: ${reason})` : '
     expect(run.exitCode).toBe(1);
     expect(run.outputs).toEqual({ status: 'failed', release: r1, 'rolled-back-from': r1 });
     expect(visibleLog(run)).toContain('did not pass its health gate when it was deployed');
-    expect(failedAnnotation(run)).toContain(`release ${brokenId} is not healthy: not healthy after 3s`);
+    expect(failedAnnotation(run)).toMatch(
+      new RegExp(
+        `release ${brokenId} is not healthy: not healthy after \\d+\\.\\d s \\(\\d+ checks, timeout 3\\.0 s\\)`,
+      ),
+    );
     expect(failedAnnotation(run)).toContain(`${r1} is back and healthy. Now running: ${r1}`);
     expect(run.summary).toContain('last health answers of the target');
     expect(await served(a)).toBe('v1');

@@ -37,6 +37,7 @@ import { join } from 'node:path';
 import bcrypt from 'bcryptjs';
 import { freePort, onServer, SANDBOX_STATE_DIR, sandboxUnavailableReason } from './Sandbox.js';
 import { REGISTRY_NAME, SANDBOX_NETWORK } from './Servers.js';
+import { registryYaml } from './registryConfig.js';
 
 export interface AuthRegistry {
   /** 127.0.0.1:PORT, or njord-auth-registry:PORT for the one the servers reach. */
@@ -191,27 +192,6 @@ function makeCertificates(f: Files, names: string[]): void {
     '-extfile',
     f.serverExt,
   ]);
-}
-
-/** A docker-registry config: the listen address, storage under `data`, then the given http/auth lines. */
-function registryYaml(what: string, addr: string, data: string, rest: string[]): string {
-  return [
-    `# njord test sandbox ${what} (written by tests/sandbox/AuthRegistry.ts)`,
-    'version: 0.1',
-    'log:',
-    '  level: warn',
-    '  accesslog:',
-    '    disabled: true',
-    'storage:',
-    '  filesystem:',
-    `    rootdirectory: ${data}`,
-    '  delete:',
-    '    enabled: true',
-    'http:',
-    `  addr: ${addr}`,
-    ...rest,
-    '',
-  ].join('\n');
 }
 
 function registryConfig(f: Files, addr: string): string {

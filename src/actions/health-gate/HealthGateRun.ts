@@ -56,8 +56,9 @@ export function healthGateOutputs(o: HealthGateOutcome): Record<string, string |
 }
 
 /**
- * Why a gate failed. Its last attempt may have been cut short by the timeout ("no answer within
- * 80 ms") when the answers before it say more (slow, wrong body): name the last answer too.
+ * Why a gate failed. Its last attempt may have got no answer within its request timeout ("no
+ * answer within 2000 ms") when the answers before it say more (slow, wrong body): name the last
+ * answer too.
  */
 export function whyNot(g: GateResult): string {
   const last = g.attempts.at(-1)?.results ?? [];
@@ -67,7 +68,7 @@ export function whyNot(g: GateResult): string {
   return `${g.reason}; the last answer: ${earlier.url} → ${earlier.reason ?? `${earlier.status} in ${earlier.latencyMs} ms`}`;
 }
 
-/** The status of the last answer there was (the final attempt may have been cut short by the timeout). */
+/** The status of the last answer there was (the final attempt may have got none). */
 export function lastAnswer(g: GateResult): number | undefined {
   const answered = g.attempts.flatMap((a) => a.results).filter((r) => r.status !== undefined);
   return answered.at(-1)?.status;
