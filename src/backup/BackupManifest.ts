@@ -63,12 +63,13 @@ export function newBackupId(now: Date, reason: BackupReason = 'backup'): string 
 export const BACKUP_ID = /^[0-9]{8}-[0-9]{6}-[0-9]{3}(-pre-deploy|-pre-restore)?$/;
 
 /**
- * A backup taken by the backup action, not a safety copy: what `backup-id: latest` picks. The
- * -pre-restore copy is newer than the backup its restore put back, so re-running that restore
- * with latest would undo it.
+ * A backup `backup-id: latest` may pick: any but a restore's safety copy. The -pre-restore copy is
+ * newer than the backup its restore put back, so re-running that restore with latest would undo
+ * it. A -pre-deploy backup is the app's data just before a deploy: after a bad migration it is the
+ * one to restore, so it counts.
  */
 export function isRegularBackup(id: string, manifest?: Pick<BackupManifest, 'reason'>): boolean {
-  return !/-pre-(deploy|restore)$/.test(id) && (manifest?.reason ?? 'backup') === 'backup';
+  return !/-pre-restore$/.test(id) && (manifest?.reason ?? 'backup') !== 'pre-restore';
 }
 
 /** When a backup was taken, read from its id (manifests may be missing on incomplete ones). */

@@ -1,5 +1,5 @@
-// `backup-id: latest` is the newest regular backup: never a -pre-restore safety copy (restoring
-// it would undo the restore that made it) nor a -pre-deploy one. The host's side runs its real
+// `backup-id: latest` is the newest backup but a restore's safety copy: never a -pre-restore one
+// (restoring it would undo the restore that made it); a -pre-deploy backup counts. The host's side runs its real
 // listing command with the local sh over a folder of backups.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -59,18 +59,19 @@ async function picked(layout: ReleaseLayout, backupId: string): Promise<string> 
 }
 
 describe('backup-id: latest on a host', () => {
-  it('is the newest regular backup, not the safety copy a restore took after it', async () => {
+  it('is the newest backup, not the safety copy a restore took after it', async () => {
     const layout = hostWith([
       '20261201-010000-000',
       '20261202-010000-000',
-      '20261202-020000-000-pre-restore',
       '20261202-030000-000-pre-deploy',
+      '20261202-040000-000-pre-restore',
       '20261203-010000-000!',
     ]);
-    expect(await picked(layout, 'latest')).toBe('20261202-010000-000');
+    // The pre-deploy backup is the app's data before a deploy: latest takes it.
+    expect(await picked(layout, 'latest')).toBe('20261202-030000-000-pre-deploy');
+    expect(await picked(layout, '20261202-040000-000-pre-restore')).toBe('20261202-040000-000-pre-restore');
     // A safety copy is restored when it is named.
-    expect(await picked(layout, '20261202-020000-000-pre-restore')).toBe('20261202-020000-000-pre-restore');
-    expect(await picked(layout, '20261202-030000-000-pre-deploy')).toBe('20261202-030000-000-pre-deploy');
+    expect(await picked(layout, '20261201-010000-000')).toBe('20261201-010000-000');
   });
 
   it('says so when the host holds only safety copies, naming them', async () => {
@@ -82,18 +83,18 @@ describe('backup-id: latest on a host', () => {
 });
 
 describe('backup-id: latest in backup-dir', () => {
-  it('is the newest regular backup there, not a safety copy', () => {
+  it('is the newest backup there, not a safety copy', () => {
     const backups: RunnerBackup[] = [
       '20261201-010000-000',
-      '20261202-020000-000-pre-restore',
-      '20261202-030000-000-pre-deploy',
+      '20261202-020000-000-pre-deploy',
+      '20261202-030000-000-pre-restore',
     ].map((id) => ({ dir: join(root, id), manifest: manifest(id) }));
-    expect(backupForHost(backups, 'deploy@a', 'latest').manifest.id).toBe('20261201-010000-000');
-    expect(backupForHost(backups, 'deploy@a', '20261202-020000-000-pre-restore').manifest.id).toBe(
-      '20261202-020000-000-pre-restore',
+    expect(backupForHost(backups, 'deploy@a', 'latest').manifest.id).toBe('20261202-020000-000-pre-deploy');
+    expect(backupForHost(backups, 'deploy@a', '20261202-030000-000-pre-restore').manifest.id).toBe(
+      '20261202-030000-000-pre-restore',
     );
-    expect(() => backupForHost(backups.slice(1), 'deploy@a', 'latest')).toThrow(
-      "Input 'backup-id': backup-dir holds only safety copies: 20261202-020000-000-pre-restore (deploy@a), 20261202-030000-000-pre-deploy (deploy@a); name one in backup-id to restore it",
+    expect(() => backupForHost(backups.slice(2), 'deploy@a', 'latest')).toThrow(
+      "Input 'backup-id': backup-dir holds only safety copies: 20261202-030000-000-pre-restore (deploy@a); name one in backup-id to restore it",
     );
   });
 });
