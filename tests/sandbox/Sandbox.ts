@@ -236,14 +236,25 @@ function ensureRegistryName(log: string[]): void {
   log.push(`/etc/hosts: ${REGISTRY_NAME} is 127.0.0.1 on the runner`);
 }
 
-/** The loopback registry process an earlier sandbox ran on the runner, in the way of the container's port. */
-function stopOldRegistryProcess(): void {
+/**
+ * What holds the registry container's port on the runner: the loopback registry an earlier sandbox
+ * ran there, or the service Debian's docker-registry package starts where an init system runs it
+ * (the package is installed for its binary only).
+ */
+function freeRegistryPort(log: string[]): void {
   const pidFile = join(SANDBOX_STATE_DIR, 'registry', 'registry.pid');
   const pid = readPid(pidFile);
   if (pid && cmdline(pid).includes('docker-registry')) process.kill(pid, 'SIGTERM');
   rmSync(pidFile, { force: true });
   const sshdPid = readPid(join(SANDBOX_STATE_DIR, 'sshd', 'sshd.pid'));
   if (sshdPid && cmdline(sshdPid).includes('sshd')) process.kill(sshdPid, 'SIGTERM');
+  if (which('systemctl') && tryRun('systemctl', ['is-active', '--quiet', 'docker-registry']).ok) {
+    run('systemctl', ['disable', '--now', 'docker-registry'], {}, 'systemctl disable --now docker-registry');
+    log.push('stopped the packaged docker-registry service (it holds the registry port)');
+  } else if (existsSync('/etc/init.d/docker-registry') && tryRun('/etc/init.d/docker-registry', ['status']).ok) {
+    run('/etc/init.d/docker-registry', ['stop'], {}, '/etc/init.d/docker-registry stop');
+    log.push('stopped the packaged docker-registry service (it holds the registry port)');
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -311,7 +322,7 @@ export async function startSandbox(): Promise<SandboxInfo> {
     const clientPub = ensureKey(sandboxFiles.clientKey, 'njord-sandbox-client');
     const v2 = composeV2Plugin(SANDBOX_STATE_DIR, log);
     const buildx = buildxPlugin(SANDBOX_STATE_DIR, log);
-    stopOldRegistryProcess();
+    freeRegistryPort(log);
     ensureRegistryName(log);
     ensureNetwork();
     await ensureRegistryContainer(SANDBOX_STATE_DIR, REGISTRY_PORT, log);
