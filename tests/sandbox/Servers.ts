@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureDebianImage } from './DebianImage.js';
+import { registryYaml } from './registryConfig.js';
 import { SERVER_INIT, SERVER_SSHD_CONFIG, serverDaemonJson } from './serverInit.js';
 import { run, sleep, type ShOptions } from './process.js';
 
@@ -103,21 +104,7 @@ function ensureRegistryImage(stateDir: string): string {
     .split('\n')
     .map((l) => /(\/\S+) \(0x/.exec(l)?.[1])
     .filter((p): p is string => !!p);
-  const config = [
-    'version: 0.1',
-    'log:',
-    '  level: warn',
-    '  accesslog:',
-    '    disabled: true',
-    'storage:',
-    '  filesystem:',
-    '    rootdirectory: /var/lib/registry',
-    '  delete:',
-    '    enabled: true',
-    'http:',
-    '  addr: 0.0.0.0:5000',
-    '',
-  ].join('\n');
+  const config = registryYaml('registry', '0.0.0.0:5000', '/var/lib/registry', []);
   const hash = createHash('sha256').update(readFileSync(bin)).update(config).update(libs.join()).digest('hex');
   const ref = `njord-sandbox/registry:${hash.slice(0, 12)}`;
   if (dockerOk(['image', 'inspect', ref])) return ref;

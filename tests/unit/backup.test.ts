@@ -28,10 +28,10 @@ import { helperImage, parseContainers, parseVolumes, resolveVolumes } from '../.
 import { failOnStatus, guarded, pipeline } from '../../src/backup/RemoteScript.js';
 import { readRestoreConfig } from '../../src/backup/RestoreConfig.js';
 import { backupsToPrune } from '../../src/backup/Retention.js';
-import { InputError } from '../../src/inputs/InputError.js';
 import { InputReader } from '../../src/inputs/InputReader.js';
 import { ReleaseLayout } from '../../src/release/ReleaseLayout.js';
 import { repoRoot } from '../harness/runAction.js';
+import { inputError } from '../support/inputError.js';
 
 /** A real key, made for this run: the connection inputs check it parses. */
 function newKey(): string {
@@ -54,16 +54,6 @@ const connection = {
   'known-hosts': 'example.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOcXRh/SvVm1Pl4HcKpnWUeTdaViMfZeohiXtrlLGDdJ',
   app: 'shop',
 };
-
-function inputError(fn: () => unknown): InputError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof InputError) return err;
-    throw err;
-  }
-  throw new Error('no error thrown');
-}
 
 describe('retention', () => {
   const complete = (id: string) => ({ id, complete: true });

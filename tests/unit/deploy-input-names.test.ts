@@ -7,9 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readDeployConfig } from '../../src/deploy/DeployConfig.js';
-import { InputError } from '../../src/inputs/InputError.js';
 import { InputReader } from '../../src/inputs/InputReader.js';
 import { renderEnvFile } from '../../src/release/EnvFile.js';
+import { inputError } from '../support/inputError.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'njord-names-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -35,16 +35,6 @@ function read(extra: Record<string, string>) {
     ...extra,
   };
   return readDeployConfig(new InputReader({ get: (n) => values[n] ?? '' }), workspace, {});
-}
-
-function inputError(fn: () => unknown): InputError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof InputError) return err;
-    throw err;
-  }
-  throw new Error('no error thrown');
 }
 
 describe('compose-file names', () => {

@@ -8,21 +8,11 @@ vi.mock('@actions/core', async (real) => ({
   setSecret: (s: string) => registered.push(s),
 }));
 
-import { InputError } from '../../src/inputs/InputError.js';
 import { InputReader } from '../../src/inputs/InputReader.js';
 import { maskSecrets } from '../../src/report/Reporter.js';
+import { inputError } from '../support/inputError.js';
 
 const reader = (values: Record<string, string>) => new InputReader({ get: (n) => values[n] ?? '' });
-
-function inputError(fn: () => unknown): InputError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof InputError) return err;
-    throw err;
-  }
-  throw new Error('no error thrown');
-}
 
 // The tail of a pasted private key: its last base64 line ends in `=` padding.
 const KEY_LINE = 'b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9+/ZQAAAAAAAAABAAAAMwAAAAtzc2gtZW==';
