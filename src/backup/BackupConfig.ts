@@ -1,6 +1,7 @@
 // The backup action's inputs, read and checked into one typed object before any host is touched.
 import { readConnection, type ConnectionConfig } from '../connection/ConnectionConfig.js';
 import { InputError } from '../inputs/InputError.js';
+import { isImageReference } from '../inputs/imageReference.js';
 import type { InputReader } from '../inputs/InputReader.js';
 import type { VerifyLevel } from './BackupManifest.js';
 import { COMPRESSION_CHOICES } from './Compression.js';
@@ -49,14 +50,10 @@ export function readPaths(inputs: InputReader, name: string): string[] {
   });
 }
 
-/** Docker's reference grammar (lower-case repository, optional registry:port, tag, digest), or an image id. */
-const IMAGE_REF =
-  /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-]+[a-z0-9]+)*)*(:\w[\w.-]{0,127})?(@sha256:[0-9a-f]{64})?$/;
-
 /** An image for throwaway containers: it goes on command lines, so nothing but a reference passes. */
 export function readHelperImage(inputs: InputReader, name = 'helper-image'): string | undefined {
   const image = inputs.string(name);
-  if (image && !IMAGE_REF.test(image))
+  if (image && !isImageReference(image))
     throw new InputError(
       name,
       `'${image}' is not an image reference (an image present on the host: name[:tag], name@sha256:…, or its id)`,

@@ -209,7 +209,11 @@ export class RegistryClient {
 
   private async fetch(url: URL, method: string, headers: Record<string, string>, body?: Buffer): Promise<Reply> {
     // Credentials go only over TLS, or to this machine itself.
-    if (url.protocol === 'http:' && headers.Authorization && !(await resolvesToLoopback(url.host)))
+    if (
+      url.protocol === 'http:' &&
+      headers.Authorization &&
+      !(await (url.host === this.host ? this.isLoopback() : resolvesToLoopback(url.host)))
+    )
       throw new Error(`refusing to send credentials over plain HTTP to ${url.host}`);
     const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
     return new Promise((resolve, reject) => {

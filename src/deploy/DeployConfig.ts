@@ -6,6 +6,7 @@ import { readConnection, type ConnectionConfig } from '../connection/ConnectionC
 import type { HealthGateSpec } from '../health/HealthGate.js';
 import { deployHealthInputs, readHealthSpec } from '../health/readHealthSpec.js';
 import { InputError } from '../inputs/InputError.js';
+import { isImageReference } from '../inputs/imageReference.js';
 import type { InputReader } from '../inputs/InputReader.js';
 import { hostVariable } from '../release/EnvFile.js';
 
@@ -45,15 +46,12 @@ export interface DeployConfig extends ConnectionConfig {
   meta: RunMeta;
 }
 
-const IMAGE_REF =
-  /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-]+[a-z0-9]+)*)*(:[\w][\w.-]{0,127})?(@sha256:[0-9a-f]{64})?$/;
-
 export function readDeployConfig(inputs: InputReader, workspace: string, meta: RunMeta): DeployConfig {
   const connection = readConnection(inputs);
   const composeFiles = readComposeFiles(inputs.list('compose-file'), workspace);
 
   const image = inputs.string('image') || undefined;
-  if (image && !IMAGE_REF.test(image))
+  if (image && !isImageReference(image))
     throw new InputError(
       'image',
       `'${image}' is not an image reference (registry/name:tag or registry/name@sha256:…, lower case)`,

@@ -2,19 +2,21 @@
 // machine against the sandbox host: deploy, list releases, roll back, a to that matches nothing,
 // and a health gate, with inputs from a YAML file, flags and NJORD_* variables.
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { repoRoot } from '../harness/runAction.js';
+import { buildTestImage, sandboxUnavailableReason, type SandboxInfo, type TestImage } from '../sandbox/Sandbox.js';
 import {
-  buildTestImage,
-  sandboxFiles,
-  sandboxUnavailableReason,
-  type SandboxInfo,
-  type TestImage,
-} from '../sandbox/Sandbox.js';
-import { currentOnHost, newApp, onHost, removeApp, served, type TestApp } from '../support/deployKit.js';
+  currentOnHost,
+  newApp,
+  onHost,
+  removeApp,
+  served,
+  writeCliConfig,
+  type TestApp,
+} from '../support/deployKit.js';
 import { historyOnHost } from './rollbackKit.js';
 
 const reason = sandboxUnavailableReason();
@@ -63,19 +65,7 @@ describe.skipIf(!!reason)(`njord-deploy CLI${reason ? ` (skipped: ${reason})` : 
     v1 = await buildTestImage(info, { repo, tag: 'v1', version: 'v1' });
     v2 = await buildTestImage(info, { repo, tag: 'v2', version: 'v2' });
     a = await newApp(info, 'cli');
-    config = join(a.workspace, 'njord.yml');
-    writeFileSync(
-      config,
-      [
-        `hosts: ${info.hostSpec}`,
-        `ssh-key-file: ${sandboxFiles.clientKey}`,
-        `known-hosts-file: ${sandboxFiles.knownHosts}`,
-        `app: ${a.name}`,
-        `health-url: http://127.0.0.1:${a.port}/health`,
-        'health-interval: 0.3',
-        '',
-      ].join('\n'),
-    );
+    config = writeCliConfig(info, a, [`health-url: http://127.0.0.1:${a.port}/health`, 'health-interval: 0.3']);
   });
 
   afterAll(() => removeApp(a));

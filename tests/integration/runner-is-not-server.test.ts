@@ -3,7 +3,6 @@
 // server; every action that checks URLs through a host must follow the server and never reach the
 // decoy. Before the probe used its SSH tunnel, each of these passed or failed on the decoy's word.
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
 import { createServer as createHttp, type Server } from 'node:http';
 import { createServer as createHttps } from 'node:https';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -14,13 +13,21 @@ import { repoRoot, runAction } from '../harness/runAction.js';
 import {
   buildTestImage,
   onServer,
-  sandboxFiles,
   sandboxUnavailableReason,
   sh,
   type SandboxInfo,
   type TestImage,
 } from '../sandbox/Sandbox.js';
-import { connectionInputs, deploy, newApp, removeApp, served, visibleLog, type TestApp } from '../support/deployKit.js';
+import {
+  connectionInputs,
+  deploy,
+  newApp,
+  removeApp,
+  served,
+  visibleLog,
+  writeCliConfig,
+  type TestApp,
+} from '../support/deployKit.js';
 import { rollback } from './rollbackKit.js';
 
 const reason = sandboxUnavailableReason();
@@ -135,17 +142,7 @@ describe.skipIf(!!reason)(`the runner is not the server${reason ? ` (skipped: ${
     expect(first.exitCode, visibleLog(first)).toBe(0);
     const d = await decoy(a.port, 503);
     try {
-      const config = join(a.workspace, 'njord.yml');
-      writeFileSync(
-        config,
-        [
-          `hosts: ${info.hostSpec}`,
-          `ssh-key-file: ${sandboxFiles.clientKey}`,
-          `known-hosts-file: ${sandboxFiles.knownHosts}`,
-          `app: ${a.name}`,
-          '',
-        ].join('\n'),
-      );
+      const config = writeCliConfig(info, a);
       const r = spawnSync(
         process.execPath,
         [

@@ -298,13 +298,3 @@ export function copyToServer(server: string, from: string, to: string): void {
   if (!existsSync(from)) throw new Error(`copyToServer: ${from} does not exist`);
   docker(['cp', from, `${server}:${to}`]);
 }
-
-/** The network namespace of a process: 'net:[4026531840]'. */
-export function netnsOf(pid: number | 'self'): string {
-  return spawnSync('readlink', [`/proc/${pid}/ns/net`], { encoding: 'utf8' }).stdout.trim();
-}
-
-/** The pid, on the runner, of the server's sshd listener. */
-export function serverSshdPid(server: string): number {
-  return Number(inspect(server, '{{.State.Pid}}'));
-}

@@ -1,6 +1,6 @@
 // Shared by the integration tests of host-touching actions: a fresh app per test, inputs for the
 // sandbox host, deploys through the bundled root action, and looks at the host as a user would.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runAction, type ActionRun, type RunActionOptions } from '../harness/runAction.js';
@@ -8,6 +8,7 @@ import {
   asSandboxUser,
   freePort,
   onServer,
+  sandboxFiles,
   serverSshdLog,
   sh,
   writeComposeApp,
@@ -146,6 +147,24 @@ export function removeApp(app: TestApp): void {
     ].join('; '),
     { user: 'root' },
   );
+}
+
+/**
+ * An njord.yml for the CLI in the app's workspace: the first server, the sandbox's key and
+ * known_hosts files, the app, then `extra` lines. Returns its path.
+ */
+export function writeCliConfig(info: SandboxInfo, app: TestApp, extra: string[] = []): string {
+  const config = join(app.workspace, 'njord.yml');
+  const lines = [
+    `hosts: ${info.hostSpec}`,
+    `ssh-key-file: ${sandboxFiles.clientKey}`,
+    `known-hosts-file: ${sandboxFiles.knownHosts}`,
+    `app: ${app.name}`,
+    ...extra,
+    '',
+  ];
+  writeFileSync(config, lines.join('\n'));
+  return config;
 }
 
 /** Output a user would read in the log: stdout and stderr less the runner's own mask commands. */
