@@ -1,8 +1,8 @@
 // A backup across all hosts: connect all, take each app lock, check what to back up everywhere
 // before anything changes, then back up each host in parallel and upload artifacts.
 import { rmSync } from 'node:fs';
-import type { HostSession } from '../connection/HostSession.js';
-import type { Log } from '../log/Log.js';
+import type { HostSession } from '../ssh/HostSession.js';
+import type { Log } from '../report/Log.js';
 import { newLockOwner } from '../release/HostLock.js';
 import type { BackupConfig } from './BackupConfig.js';
 import { newBackupId } from './BackupManifest.js';

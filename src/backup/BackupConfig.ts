@@ -1,5 +1,5 @@
 // The backup action's inputs, read and checked into one typed object before any host is touched.
-import { readConnection, type ConnectionConfig } from '../connection/ConnectionConfig.js';
+import { readConnection, type ConnectionConfig } from '../ssh/ConnectionConfig.js';
 import { InputError } from '../inputs/InputError.js';
 import { isImageReference } from '../inputs/imageReference.js';
 import type { InputReader } from '../inputs/InputReader.js';

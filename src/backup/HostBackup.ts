@@ -4,9 +4,9 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
-import type { HostSession } from '../connection/HostSession.js';
+import type { HostSession } from '../ssh/HostSession.js';
 import { InputError } from '../inputs/InputError.js';
-import type { Log } from '../log/Log.js';
+import type { Log } from '../report/Log.js';
 import { ReleaseStore } from '../release/ReleaseStore.js';
 import { parseReleaseList } from '../remote/ReleaseCommands.js';
 import { line } from '../remote/Shell.js';

@@ -1,6 +1,6 @@
 // What the app keeps on one host: its compose project's named volumes and containers (which
 // service, running or not, which volumes each mounts), read from `docker inspect` JSON.
-import type { HostSession } from '../connection/HostSession.js';
+import type { HostSession } from '../ssh/HostSession.js';
 import { InputError } from '../inputs/InputError.js';
 import { containerStatesCommand } from '../remote/DockerCommands.js';
 import { projectVolumesCommand, volumesCommand } from './BackupCommands.js';

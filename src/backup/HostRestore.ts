@@ -4,9 +4,9 @@
 // an archive back fails, what was there is put back from the safety backup. A backup from the
 // runner (backup-dir) is checked there and sent to a private folder on the host first.
 import { pipeline, Writable } from 'node:stream';
-import type { HostSession } from '../connection/HostSession.js';
+import type { HostSession } from '../ssh/HostSession.js';
 import { InputError } from '../inputs/InputError.js';
-import type { Log } from '../log/Log.js';
+import type { Log } from '../report/Log.js';
 import { BackupCommands, parseTools, toolsProbe, type HostTools } from './BackupCommands.js';
 import { isRegularBackup, newBackupId, type ArchiveEntry, type BackupManifest } from './BackupManifest.js';
 import { compressors } from './Compression.js';

@@ -1,9 +1,9 @@
 // What backup and restore share around their work: connect every host, take each app lock, keep
 // the post step's cleanup state current as services stop, then free the locks and close however
 // the work ends.
-import type { ConnectionConfig } from '../connection/ConnectionConfig.js';
-import { closeHosts, openHosts, type HostSession } from '../connection/HostSession.js';
-import type { Log } from '../log/Log.js';
+import type { ConnectionConfig } from '../ssh/ConnectionConfig.js';
+import { closeHosts, openHosts, type HostSession } from '../ssh/HostSession.js';
+import type { Log } from '../report/Log.js';
 import { HostLock, newLockOwner } from '../release/HostLock.js';
 
 /** What a post step needs to undo after a killed run, per host. */

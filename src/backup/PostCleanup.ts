@@ -2,10 +2,10 @@
 // the services it stopped, remove its throwaway containers, unfinished backup and the archives a
 // restore had sent from the runner, free its lock.
 import * as core from '@actions/core';
-import { readConnection } from '../connection/ConnectionConfig.js';
-import { closeHosts, openHosts } from '../connection/HostSession.js';
+import { readConnection } from '../ssh/ConnectionConfig.js';
+import { closeHosts, openHosts } from '../ssh/HostSession.js';
 import type { InputReader } from '../inputs/InputReader.js';
-import type { Log } from '../log/Log.js';
+import type { Log } from '../report/Log.js';
 import { releaseByToken } from '../release/HostLock.js';
 import { line } from '../remote/Shell.js';
 import type { CleanupState } from './LockedHosts.js';

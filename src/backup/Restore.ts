@@ -1,6 +1,6 @@
 // A restore across all hosts: connect all, take each app lock, check the backup on every host
 // (or, from backup-dir, on the runner) before anything changes, then restore each host in parallel.
-import type { Log } from '../log/Log.js';
+import type { Log } from '../report/Log.js';
 import type { RunHooks } from './Backup.js';
 import { HostRestore, type HostRestoreResult } from './HostRestore.js';
 import { firstError, withLockedHosts } from './LockedHosts.js';

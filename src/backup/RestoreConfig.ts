@@ -1,6 +1,6 @@
 // The restore action's inputs, read and checked into one typed object before any host is touched.
 import { resolve } from 'node:path';
-import { readConnection, type ConnectionConfig } from '../connection/ConnectionConfig.js';
+import { readConnection, type ConnectionConfig } from '../ssh/ConnectionConfig.js';
 import { InputError } from '../inputs/InputError.js';
 import type { InputReader } from '../inputs/InputReader.js';
 import { BACKUP_ID } from './BackupManifest.js';

@@ -1,8 +1,8 @@
 // Stops the containers of some compose services for a consistent copy and starts them again. The
 // ids are announced before anything stops, so a post step can start them after a killed run.
-import type { HostSession } from '../connection/HostSession.js';
+import type { HostSession } from '../ssh/HostSession.js';
 import { InputError } from '../inputs/InputError.js';
-import type { Log } from '../log/Log.js';
+import type { Log } from '../report/Log.js';
 import { line } from '../remote/Shell.js';
 import { startCommand, stopCommand } from './BackupCommands.js';
 import type { ContainerInfo, Inventory } from './HostInventory.js';

@@ -3,7 +3,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../inputs/InputError.js';
-import type { Log } from '../log/Log.js';
+import type { Log } from '../report/Log.js';
 import {
   buildxPlan,
   classicPlan,

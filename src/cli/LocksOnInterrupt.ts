@@ -1,7 +1,7 @@
 // Ctrl-C (or a kill) in a terminal: there is no post step there to free the app lock, so the CLI
 // frees the locks it holds itself before it exits; the next deploy does not wait lock-timeout.
-import type { ConnectionConfig } from '../connection/ConnectionConfig.js';
-import type { Log } from '../log/Log.js';
+import type { ConnectionConfig } from '../ssh/ConnectionConfig.js';
+import type { Log } from '../report/Log.js';
 import { freeHeldLocks, type HeldLock } from '../runtime/heldLocks.js';
 
 /** Exit codes a shell reports for a process ended by the signal (128 + its number). */

@@ -2,12 +2,12 @@
 // calls the same core; only where inputs come from and where the report goes differ.
 import { execFileSync } from 'node:child_process';
 import { hostname, userInfo } from 'node:os';
-import { readConnection, type ConnectionConfig } from '../connection/ConnectionConfig.js';
+import { readConnection, type ConnectionConfig } from '../ssh/ConnectionConfig.js';
 import type { RunMeta } from '../deploy/DeployConfig.js';
 import { readDeployConfig } from '../deploy/DeployConfig.js';
 import { deploy } from '../deploy/Deployer.js';
 import type { InputReader } from '../inputs/InputReader.js';
-import type { Log } from '../log/Log.js';
+import type { Log } from '../report/Log.js';
 import { deployFailure, deploySummary } from '../report/DeployReport.js';
 import type { RunSummary } from '../report/Reporter.js';
 import { listReleases, releasesSummary } from '../rollback/ReleaseHistory.js';

@@ -2,7 +2,7 @@
 import { readFileSync, existsSync, statSync } from 'node:fs';
 import { basename, isAbsolute, join, relative } from 'node:path';
 import { parseDocument } from 'yaml';
-import { readConnection, type ConnectionConfig } from '../connection/ConnectionConfig.js';
+import { readConnection, type ConnectionConfig } from '../ssh/ConnectionConfig.js';
 import type { HealthGateSpec } from '../health/HealthGate.js';
 import { deployHealthInputs, readHealthSpec } from '../health/readHealthSpec.js';
 import { InputError } from '../inputs/InputError.js';

@@ -1,7 +1,7 @@
 // The deploy across all hosts: connect all, prepare all, then roll out on each in parallel. A failure
 // before the rollout changes nothing anywhere, and is an outcome like any other: each host says how it went.
-import { closeHosts, connectEach, type HostSession } from '../connection/HostSession.js';
-import type { Log } from '../log/Log.js';
+import { closeHosts, connectEach, type HostSession } from '../ssh/HostSession.js';
+import type { Log } from '../report/Log.js';
 import { newLockOwner } from '../release/HostLock.js';
 import { newReleaseId } from '../release/ReleaseManifest.js';
 import type { DeployConfig } from './DeployConfig.js';

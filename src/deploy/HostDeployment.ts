@@ -1,10 +1,10 @@
 // One host's deploy, in two phases so that a failure anywhere before `up` changes nothing that
 // runs: prepare (lock, login, upload, validate, pull) on every host, then roll out.
-import type { HostSession } from '../connection/HostSession.js';
+import type { HostSession } from '../ssh/HostSession.js';
 import { ContainerHealth, gateOnHost } from '../health/ContainerHealth.js';
 import type { GateResult } from '../health/HealthGate.js';
 import { InputError } from '../inputs/InputError.js';
-import type { Log } from '../log/Log.js';
+import type { Log } from '../report/Log.js';
 import { renderEnvFile } from '../release/EnvFile.js';
 import { HostLock } from '../release/HostLock.js';
 import { releasesToPrune, type ReleaseEntry, type ReleaseManifest } from '../release/ReleaseManifest.js';

@@ -1,8 +1,8 @@
 // Docker's view of an app's containers on one host, and the health gate that combines it with the
 // URL checks through an SSH tunnel: shared by the deploy and the rollback, so both judge a release
 // the same way.
-import type { HostSession } from '../connection/HostSession.js';
-import type { Log } from '../log/Log.js';
+import type { HostSession } from '../ssh/HostSession.js';
+import type { Log } from '../report/Log.js';
 import {
   containerStatesCommand,
   logsTailCommand,

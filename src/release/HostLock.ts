@@ -1,7 +1,7 @@
 // The per-app lock on one host, so two deploys (or a deploy and a rollback) never interleave.
 import { randomBytes } from 'node:crypto';
-import type { HostSession } from '../connection/HostSession.js';
-import type { Log } from '../log/Log.js';
+import type { HostSession } from '../ssh/HostSession.js';
+import type { Log } from '../report/Log.js';
 import { LockCommands, type LockOwner } from '../remote/LockCommands.js';
 
 export class LockTimeoutError extends Error {}

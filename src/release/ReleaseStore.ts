@@ -1,5 +1,5 @@
 // The release history on one host: release directories, the `current` link, history.jsonl.
-import type { HostSession } from '../connection/HostSession.js';
+import type { HostSession } from '../ssh/HostSession.js';
 import { parseReleaseList, parseState, ReleaseCommands } from '../remote/ReleaseCommands.js';
 import type { ReleaseEntry, ReleaseManifest } from './ReleaseManifest.js';
 import { releasesToPrune } from './ReleaseManifest.js';

@@ -3,7 +3,7 @@
 // octokit's bundle). Never fails the step: a missing permission or an API error is a warning.
 import { InputError } from '../inputs/InputError.js';
 import type { InputReader } from '../inputs/InputReader.js';
-import type { Log } from '../log/Log.js';
+import type { Log } from '../report/Log.js';
 
 export interface DeploymentTarget {
   apiUrl: string;

@@ -1,7 +1,7 @@
 // The one place actions talk to the run page: log, masks, outputs, annotations and the job summary.
 import * as core from '@actions/core';
 import { existsSync, statSync } from 'node:fs';
-import type { Log } from '../log/Log.js';
+import type { Log } from '../report/Log.js';
 
 export type Outcome = 'success' | 'failure' | 'warning' | 'neutral';
 

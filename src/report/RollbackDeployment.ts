@@ -2,7 +2,7 @@
 // the Environments page shows what runs again. Started (in_progress) as soon as the hosts chose the
 // release, which is when its commit is known, and finished with the rollback's result; nothing is
 // recorded when nothing changed (a dry run, a `to` that matched nothing).
-import type { Log } from '../log/Log.js';
+import type { Log } from '../report/Log.js';
 import { startDeployment, type Deployment, type DeploymentTarget } from './Deployments.js';
 
 /** What of a rollback's outcome the record needs (RollbackOutcome has this shape). */

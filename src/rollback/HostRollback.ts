@@ -1,10 +1,10 @@
 // One host's rollback, in the deploy's two phases: prepare (lock, read the releases, choose the
 // target, pull its image again if it was pruned) on every host, then put it back and gate it. A
 // failure in the first phase changes nothing that runs.
-import type { HostSession } from '../connection/HostSession.js';
+import type { HostSession } from '../ssh/HostSession.js';
 import { ContainerHealth, gateOnHost, type ContainerLog } from '../health/ContainerHealth.js';
 import type { GateResult } from '../health/HealthGate.js';
-import type { Log } from '../log/Log.js';
+import type { Log } from '../report/Log.js';
 import { HostLock } from '../release/HostLock.js';
 import type { ReleaseManifest } from '../release/ReleaseManifest.js';
 import type { HistoryEvent } from '../release/ReleaseStore.js';

@@ -1,8 +1,8 @@
 // What `njord-deploy releases` shows: per host, the releases kept (newest first, the current one
 // marked) and the last events of its history: deploys and rollbacks, who, why, which run.
-import type { ConnectionConfig } from '../connection/ConnectionConfig.js';
-import { closeHosts, openHosts } from '../connection/HostSession.js';
-import type { Log } from '../log/Log.js';
+import type { ConnectionConfig } from '../ssh/ConnectionConfig.js';
+import { closeHosts, openHosts } from '../ssh/HostSession.js';
+import type { Log } from '../report/Log.js';
 import type { ReleaseLayout } from '../release/ReleaseLayout.js';
 import { ReleaseStore, type HistoryEvent } from '../release/ReleaseStore.js';
 import { quote } from '../remote/Shell.js';

@@ -1,8 +1,8 @@
 // The rollback across all hosts: connect all, prepare all (lock, choose, image), then put the
 // chosen release back on each in parallel. `to` must match a release on every host, or nothing changes.
-import { closeHosts, openHosts } from '../connection/HostSession.js';
+import { closeHosts, openHosts } from '../ssh/HostSession.js';
 import { InputError } from '../inputs/InputError.js';
-import type { Log } from '../log/Log.js';
+import type { Log } from '../report/Log.js';
 import { newLockOwner } from '../release/HostLock.js';
 import { HostRollback, type HostRollbackResult, type RollbackStatus } from './HostRollback.js';
 import type { RollbackConfig } from './RollbackConfig.js';

@@ -1,6 +1,6 @@
 // The rollback's inputs, read and checked into one typed object before any host is touched. The
 // connection and health inputs are the deploy's, with the same names and rules.
-import { readConnection, type ConnectionConfig } from '../connection/ConnectionConfig.js';
+import { readConnection, type ConnectionConfig } from '../ssh/ConnectionConfig.js';
 import type { RunMeta } from '../deploy/DeployConfig.js';
 import type { HealthGateSpec } from '../health/HealthGate.js';
 import { deployHealthInputs, readHealthSpec } from '../health/readHealthSpec.js';

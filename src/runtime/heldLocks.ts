@@ -2,9 +2,9 @@
 // mid-way frees them (by token, on a fresh connection; a lock never taken is left alone). The CLI,
 // which has no post step, frees them itself on Ctrl-C.
 import * as core from '@actions/core';
-import type { ConnectionConfig } from '../connection/ConnectionConfig.js';
-import { closeHosts, openHosts } from '../connection/HostSession.js';
-import type { Log } from '../log/Log.js';
+import type { ConnectionConfig } from '../ssh/ConnectionConfig.js';
+import { closeHosts, openHosts } from '../ssh/HostSession.js';
+import type { Log } from '../report/Log.js';
 import { releaseByToken } from '../release/HostLock.js';
 
 export interface HeldLock {

@@ -4,8 +4,8 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { backupBeforeDeploy } from '../../src/backup/Backup.js';
 import { BACKUP_ID } from '../../src/backup/BackupManifest.js';
-import { closeHosts, openHosts } from '../../src/connection/HostSession.js';
-import { silentLog } from '../../src/log/Log.js';
+import { closeHosts, openHosts } from '../../src/ssh/HostSession.js';
+import { silentLog } from '../../src/report/Log.js';
 import { parseHostList } from '../../src/ssh/HostSpec.js';
 import { KnownHosts } from '../../src/ssh/KnownHosts.js';
 import { buildTestImage, sandboxUnavailableReason, sh, type SandboxInfo, type TestImage } from '../sandbox/Sandbox.js';

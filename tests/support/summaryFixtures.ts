@@ -4,7 +4,7 @@
 import { buildPushSummary } from '../../src/build/BuildPushReport.js';
 import { backupSummary } from '../../src/backup/BackupReport.js';
 import { restoreSummary } from '../../src/backup/RestoreReport.js';
-import { configSummary } from '../../src/config/ConfigReport.js';
+import { configSummary } from '../../src/validation/ConfigReport.js';
 import type { DeployOutcome } from '../../src/deploy/Deployer.js';
 import type { HostResult } from '../../src/deploy/HostDeployment.js';
 import { healthGateSummary } from '../../src/actions/health-gate/HealthGateReport.js';

@@ -6,7 +6,7 @@ import type { DockerCli } from '../../src/build/DockerCli.js';
 import type { EventContext } from '../../src/build/EventContext.js';
 import { parseImageName } from '../../src/build/ImageName.js';
 import { computeTags } from '../../src/build/TagRules.js';
-import { silentLog } from '../../src/log/Log.js';
+import { silentLog } from '../../src/report/Log.js';
 
 const SHA = '0123456789abcdef0123456789abcdef01234567';
 

@@ -2,8 +2,8 @@
 // with each error on its line.
 import { rmSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { validateConfigs, type ValidateConfigSpec } from '../../src/config/ConfigValidator.js';
-import { silentLog } from '../../src/log/Log.js';
+import { validateConfigs, type ValidateConfigSpec } from '../../src/validation/ConfigValidator.js';
+import { silentLog } from '../../src/report/Log.js';
 import { brokenProductionErrors, brokenTradingCopy, tradingExample } from '../fixtures/config/tradingExample.js';
 
 function run(workspace: string) {

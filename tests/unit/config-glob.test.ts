@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { expandBraces, expandGlobs, globToRegExp } from '../../src/config/Glob.js';
+import { expandBraces, expandGlobs, globToRegExp } from '../../src/validation/Glob.js';
 
 const root = mkdtempSync(join(tmpdir(), 'njord-glob-'));
 for (const f of [

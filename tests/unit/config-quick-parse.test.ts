@@ -2,8 +2,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { quickValue } from '../../src/config/QuickParse.js';
-import { YamlSource } from '../../src/config/YamlSource.js';
+import { quickValue } from '../../src/validation/QuickParse.js';
+import { YamlSource } from '../../src/validation/YamlSource.js';
 
 const dirs = [
   join(import.meta.dirname, '../../examples/trading-config/config'),

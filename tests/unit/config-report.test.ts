@@ -1,18 +1,18 @@
 // Reporting: inputs read into a spec (errors name the input), annotations capped with a count of the
 // rest, warn mode, and the job summary table.
 import { describe, expect, it } from 'vitest';
-import { parseSchemaMap, readValidateConfigSpec } from '../../src/config/ConfigInputs.js';
+import { parseSchemaMap, readValidateConfigSpec } from '../../src/validation/ConfigInputs.js';
 import {
   ANNOTATIONS_PER_KIND,
   annotateFindings,
   configSummary,
   logFindings,
   type Annotate,
-} from '../../src/config/ConfigReport.js';
-import type { ValidationReport } from '../../src/config/ConfigValidator.js';
-import type { Finding } from '../../src/config/Finding.js';
+} from '../../src/validation/ConfigReport.js';
+import type { ValidationReport } from '../../src/validation/ConfigValidator.js';
+import type { Finding } from '../../src/validation/Finding.js';
 import { InputReader } from '../../src/inputs/InputReader.js';
-import { silentLog } from '../../src/log/Log.js';
+import { silentLog } from '../../src/report/Log.js';
 
 const reader = (values: Record<string, string>) => new InputReader({ get: (n) => values[n] ?? '' });
 

@@ -2,9 +2,9 @@
 // column, and its message in plain words.
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { validateConfigs, type ValidateConfigSpec } from '../../src/config/ConfigValidator.js';
-import type { Finding } from '../../src/config/Finding.js';
-import { silentLog } from '../../src/log/Log.js';
+import { validateConfigs, type ValidateConfigSpec } from '../../src/validation/ConfigValidator.js';
+import type { Finding } from '../../src/validation/Finding.js';
+import { silentLog } from '../../src/report/Log.js';
 
 const workspace = join(import.meta.dirname, '../fixtures/config/schema-errors');
 
@@ -205,8 +205,8 @@ describe('JSON files are held to JSON', () => {
 
 describe('values in messages', () => {
   it('are shown when plain, and never when they look secret or sit under a secret key', async () => {
-    const { explainErrors } = await import('../../src/config/SchemaErrors.js');
-    const { newAjv } = await import('../../src/config/SchemaLoader.js');
+    const { explainErrors } = await import('../../src/validation/SchemaErrors.js');
+    const { newAjv } = await import('../../src/validation/SchemaLoader.js');
     const validate = newAjv('2020-12').compile({
       type: 'object',
       properties: {

@@ -5,10 +5,15 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { validateConfigs, type ValidateConfigSpec } from '../../src/config/ConfigValidator.js';
-import type { Finding } from '../../src/config/Finding.js';
-import { silentLog } from '../../src/log/Log.js';
-import { isEncrypted, isSecretFileName, looksLikeSecretValue, secretNamedFiles } from '../../src/config/SecretScan.js';
+import { validateConfigs, type ValidateConfigSpec } from '../../src/validation/ConfigValidator.js';
+import type { Finding } from '../../src/validation/Finding.js';
+import { silentLog } from '../../src/report/Log.js';
+import {
+  isEncrypted,
+  isSecretFileName,
+  looksLikeSecretValue,
+  secretNamedFiles,
+} from '../../src/validation/SecretScan.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'njord-secrets-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));

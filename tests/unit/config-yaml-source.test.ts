@@ -1,7 +1,7 @@
 // Position mapping: JSON paths back to lines and columns, through nesting, lists, flow style,
 // anchors and merge keys, block scalars and several documents.
 import { describe, expect, it } from 'vitest';
-import { LineIndex, YamlSource, formatPath, pointerToPath } from '../../src/config/YamlSource.js';
+import { LineIndex, YamlSource, formatPath, pointerToPath } from '../../src/validation/YamlSource.js';
 
 const text = [
   'defaults: &defaults', // 1

@@ -4,7 +4,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DeploymentTarget } from '../../src/report/Deployments.js';
 import { rollbackRecord, type RolledBack } from '../../src/report/RollbackDeployment.js';
-import { silentLog } from '../../src/log/Log.js';
+import { silentLog } from '../../src/report/Log.js';
 import type { RollbackOutcome } from '../../src/rollback/Rollback.js';
 import { startGithubApi, type GithubApi } from '../support/githubApiServer.js';
 

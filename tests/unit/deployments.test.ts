@@ -3,7 +3,7 @@
 // ever a warning.
 import { afterEach, describe, expect, it } from 'vitest';
 import { InputReader } from '../../src/inputs/InputReader.js';
-import type { Log } from '../../src/log/Log.js';
+import type { Log } from '../../src/report/Log.js';
 import {
   isProductionEnvironment,
   readDeploymentTarget,

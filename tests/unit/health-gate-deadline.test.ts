@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { HealthGate, type HealthGateSpec } from '../../src/health/HealthGate.js';
 import { HttpProbe } from '../../src/health/HttpProbe.js';
-import { silentLog } from '../../src/log/Log.js';
+import { silentLog } from '../../src/report/Log.js';
 
 const servers: Server[] = [];
 afterAll(() => {

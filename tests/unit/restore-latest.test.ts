@@ -9,8 +9,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { BackupManifest, BackupReason } from '../../src/backup/BackupManifest.js';
 import { HostRestore, type RestoreSpec } from '../../src/backup/HostRestore.js';
 import { backupForHost, type RunnerBackup } from '../../src/backup/RunnerBackup.js';
-import type { HostSession } from '../../src/connection/HostSession.js';
-import { silentLog } from '../../src/log/Log.js';
+import type { HostSession } from '../../src/ssh/HostSession.js';
+import { silentLog } from '../../src/report/Log.js';
 import { ReleaseLayout } from '../../src/release/ReleaseLayout.js';
 
 const root = mkdtempSync(join(tmpdir(), 'njord-latest-'));

@@ -1,7 +1,7 @@
 // Entry of the root action: read inputs, deploy, report. The post step frees locks a killed run left.
 import * as core from '@actions/core';
-import { readConnection } from '../../connection/ConnectionConfig.js';
-import { closeHosts, openHosts } from '../../connection/HostSession.js';
+import { readConnection } from '../../ssh/ConnectionConfig.js';
+import { closeHosts, openHosts } from '../../ssh/HostSession.js';
 import { readDeployConfig, type DeployConfig } from '../../deploy/DeployConfig.js';
 import { deploy } from '../../deploy/Deployer.js';
 import { InputReader, runnerInputs } from '../../inputs/InputReader.js';

@@ -2,7 +2,7 @@
 // http://127.0.0.1:8080/health is each host's own loopback). One connection per host.
 import { HealthGate, type GateResult } from '../../health/HealthGate.js';
 import { HttpProbe } from '../../health/HttpProbe.js';
-import type { Log } from '../../log/Log.js';
+import type { Log } from '../../report/Log.js';
 import { SshConnection } from '../../ssh/SshConnection.js';
 import type { HealthGateConfig } from './HealthGateConfig.js';
 

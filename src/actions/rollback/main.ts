@@ -1,6 +1,6 @@
 // Entry of actions/rollback: read inputs, roll back, report. The post step frees locks a killed run left.
 import * as core from '@actions/core';
-import { readConnection } from '../../connection/ConnectionConfig.js';
+import { readConnection } from '../../ssh/ConnectionConfig.js';
 import { InputReader, runnerInputs } from '../../inputs/InputReader.js';
 import { readDeploymentTarget } from '../../report/Deployments.js';
 import { actionLog, maskSecrets, runLinks, setOutputs } from '../../report/Reporter.js';

@@ -1,9 +1,9 @@
 // Entry of actions/validate-config: read inputs, validate the configs, report on the run page.
 import * as core from '@actions/core';
 import { InputReader, runnerInputs } from '../../inputs/InputReader.js';
-import { annotateFindings, configSummary, logFindings } from '../../config/ConfigReport.js';
-import { readValidateConfigSpec } from '../../config/ConfigInputs.js';
-import { validateConfigs } from '../../config/ConfigValidator.js';
+import { annotateFindings, configSummary, logFindings } from '../../validation/ConfigReport.js';
+import { readValidateConfigSpec } from '../../validation/ConfigInputs.js';
+import { validateConfigs } from '../../validation/ConfigValidator.js';
 import { actionLog, setOutputs } from '../../report/Reporter.js';
 import { runAction } from '../../runtime/runAction.js';
 

@@ -3,7 +3,7 @@
 // plaintext secrets, and returns every problem located on its file, line and column.
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, posix } from 'node:path';
-import type { Log } from '../log/Log.js';
+import type { Log } from '../report/Log.js';
 import { checkImage, checkReferences, checkVariables, type ComposeFile, type Provided } from './ComposeChecks.js';
 import { composeSchema } from './ComposeSchema.js';
 import { composeConfig, findComposeCli, type ComposeCli, type Runner } from './DockerComposeConfig.js';

@@ -1,6 +1,6 @@
 // Opens every host of a run at once: one SSH connection each, checked host key, facts probed,
 // release root resolved. Any failure closes all of them before anything changes on a host.
-import type { Log } from '../log/Log.js';
+import type { Log } from '../report/Log.js';
 import { ReleaseLayout } from '../release/ReleaseLayout.js';
 import { parseProbe, probeScript, type ComposeVariant, type HostFacts } from '../remote/ProbeCommands.js';
 import { SshConnection } from '../ssh/SshConnection.js';

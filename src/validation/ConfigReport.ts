@@ -1,7 +1,7 @@
 // validate-config on the run page: one annotation per problem on its file, line and column (as many
 // as GitHub shows, with a count of the rest), every problem in the log, and a job summary table of
 // file, schema, result and errors.
-import type { Log } from '../log/Log.js';
+import type { Log } from '../report/Log.js';
 import { annotate, RunSummary, type Outcome } from '../report/Reporter.js';
 import type { ValidationReport } from './ConfigValidator.js';
 import { ruleTitle, type Finding } from './Finding.js';
