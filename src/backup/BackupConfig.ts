@@ -5,6 +5,7 @@ import { isImageReference } from '../inputs/imageReference.js';
 import type { InputReader } from '../inputs/InputReader.js';
 import type { VerifyLevel } from './BackupManifest.js';
 import { COMPRESSION_CHOICES } from './Compression.js';
+import { normalizeHostPath } from './HostPaths.js';
 import { parseDatabases } from './DatabaseSpec.js';
 import type { BackupSpec } from './HostBackup.js';
 
@@ -38,16 +39,9 @@ export function readRecipients(inputs: InputReader, name: string): string[] {
     });
 }
 
-/** Host directories: absolute, or ~/… (resolved per host). */
+/** Host directories: absolute, or ~/… (resolved per host), normalised. */
 export function readPaths(inputs: InputReader, name: string): string[] {
-  return inputs.list(name, { commas: false }).map((p) => {
-    if (!p.startsWith('/') && !p.startsWith('~/'))
-      throw new InputError(name, `'${p}' is not an absolute path (or ~/…) on the host`);
-    if (/[\0\n]/.test(p)) throw new InputError(name, 'a path holds a newline or NUL');
-    const norm = p.replace(/\/+$/, '') || '/';
-    if (norm === '/') throw new InputError(name, "'/' is the whole host; name the directories that hold data");
-    return norm;
-  });
+  return inputs.list(name, { commas: false }).map((p) => normalizeHostPath(name, p));
 }
 
 /** An image for throwaway containers: it goes on command lines, so nothing but a reference passes. */
