@@ -77,6 +77,12 @@ export function readBackupConfig(inputs: InputReader, meta: { runUrl?: string; a
   const verify = inputs.oneOf<VerifyLevel>('verify', ['checksum', 'list', 'restore'], 'list');
   if (verify === 'restore' && !toHost)
     throw new InputError('verify', 'restore works on the host copy: use destination: host, artifact');
+  const encryptTo = readRecipients(inputs, 'encrypt-to');
+  if (toRunner && !encryptTo.length && !inputs.bool('unencrypted-artifact', false))
+    throw new InputError(
+      'encrypt-to',
+      'destination artifact uploads the volumes and dumps to GitHub, where anyone who can read the repository can download them (any signed-in user, on a public one): give age recipients in encrypt-to, or set unencrypted-artifact: true to upload them in the clear',
+    );
   const keepDaysText = inputs.string('keep-days');
   const keepDays = keepDaysText ? inputs.int('keep-days', 0, { min: 1, max: 36_500 }) : undefined;
   return {
@@ -87,7 +93,7 @@ export function readBackupConfig(inputs: InputReader, meta: { runUrl?: string; a
       databases: parseDatabases(inputs.list('databases', { commas: false })),
       stopServices: inputs.list('stop-services'),
       compression: inputs.oneOf('compression', COMPRESSION_CHOICES, 'auto'),
-      encryptTo: readRecipients(inputs, 'encrypt-to'),
+      encryptTo,
       toHost,
       toRunner,
       verify,

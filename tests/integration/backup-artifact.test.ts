@@ -51,7 +51,12 @@ describe.skipIf(!!reason)(`backup to a workflow artifact${reason ? ` (skipped: $
   const env = () => ({ ACTIONS_RUNTIME_TOKEN: runtimeToken(), ACTIONS_RESULTS_URL: service.url });
 
   it('streams the archive to the runner and uploads it with the manifest, keeping a host copy too', async () => {
-    const b = await backupAction(info, app, { destination: 'host, artifact', compression: 'gzip' }, { env: env() });
+    const b = await backupAction(
+      info,
+      app,
+      { destination: 'host, artifact', compression: 'gzip', 'unencrypted-artifact': 'true' },
+      { env: env() },
+    );
     expect(b.exitCode, visibleLog(b)).toBe(0);
     const id = b.outputs['backup-id']!;
     expect(b.outputs['artifact-id']).toBe('4242');
@@ -83,7 +88,12 @@ describe.skipIf(!!reason)(`backup to a workflow artifact${reason ? ` (skipped: $
 
   it('with destination artifact alone, keeps nothing on the host', async () => {
     const before = backupsOnHost(app);
-    const b = await backupAction(info, app, { destination: 'artifact', compression: 'zstd' }, { env: env() });
+    const b = await backupAction(
+      info,
+      app,
+      { destination: 'artifact', compression: 'zstd', 'unencrypted-artifact': 'true' },
+      { env: env() },
+    );
     expect(b.exitCode, visibleLog(b)).toBe(0);
     const files = unzip(service.uploads.at(-1)!.blob!);
     const manifest = JSON.parse(files.get('manifest.json')!.toString());
@@ -138,9 +148,18 @@ describe.skipIf(!!reason)(`backup to a workflow artifact${reason ? ` (skipped: $
 
   it('fails clearly without the Actions runtime, before touching the host', async () => {
     const before = backupsOnHost(app);
-    const b = await backupAction(info, app, { destination: 'artifact' });
+    const b = await backupAction(info, app, { destination: 'artifact', 'unencrypted-artifact': 'true' });
     expect(b.exitCode).toBe(1);
     expect(visibleLog(b)).toContain('destination artifact needs the GitHub Actions runtime');
+    expect(visibleLog(b)).not.toContain('connected');
+    expect(backupsOnHost(app)).toEqual(before);
+  });
+
+  it('refuses an artifact in the clear unless unencrypted-artifact says so, before touching the host', async () => {
+    const before = backupsOnHost(app);
+    const b = await backupAction(info, app, { destination: 'artifact' }, { env: env() });
+    expect(b.exitCode).toBe(1);
+    expect(visibleLog(b)).toContain("Input 'encrypt-to': destination artifact uploads the volumes and dumps to GitHub");
     expect(visibleLog(b)).not.toContain('connected');
     expect(backupsOnHost(app)).toEqual(before);
   });
