@@ -15,7 +15,7 @@ export interface ParsedArgs {
   flags: Map<string, string>;
 }
 
-const SWITCHES = new Set(['help', 'verbose', 'json']);
+const SWITCHES = new Set(['help', 'verbose', 'json', 'yes']);
 
 export function parseArgs(argv: string[]): ParsedArgs {
   const flags = new Map<string, string>();

@@ -9,10 +9,11 @@ import { deploy } from '../deploy/Deployer.js';
 import type { InputReader } from '../inputs/InputReader.js';
 import type { Log } from '../report/Log.js';
 import { deployFailure, deploySummary } from '../report/DeployReport.js';
-import type { RunSummary } from '../report/Reporter.js';
+import { RunSummary } from '../report/Reporter.js';
 import { listReleases, releasesSummary } from '../rollback/ReleaseHistory.js';
 import { rollback } from '../rollback/Rollback.js';
 import { readRollbackConfig } from '../rollback/RollbackConfig.js';
+import { unlockHosts, type LockState } from '../release/LockStatus.js';
 import { rollbackFailure, rollbackSummary } from '../rollback/RollbackReport.js';
 import type { HeldLock } from '../runtime/heldLocks.js';
 import { readHealthGateConfig } from '../actions/health-gate/HealthGateConfig.js';
@@ -25,6 +26,8 @@ export interface CliRun {
   cwd: string;
   /** Told which locks the run holds, so that Ctrl-C frees them (the actions' post step does). */
   onLocks: (cfg: ConnectionConfig) => (held: HeldLock[]) => void;
+  /** Asks the person at the terminal (yes with --yes; no when nobody can answer). */
+  confirm: (question: string) => Promise<boolean>;
 }
 
 export interface CliResult {
@@ -109,7 +112,8 @@ export const commands: CliCommand[] = [
     name: 'health-gate',
     summary: 'wait until URLs answer as expected, from here or through an SSH tunnel into each host',
     actionDir: 'actions/health-gate',
-    secrets: ['ssh-key'],
+    // Headers carry tokens (Authorization): a flag's value shows in the process list.
+    secrets: ['ssh-key', 'headers'],
     async run({ inputs, log }) {
       const cfg = readHealthGateConfig(inputs);
       const o = await runHealthGate(cfg, log, 'this machine');
@@ -131,4 +135,39 @@ export const commands: CliCommand[] = [
       };
     },
   },
+  {
+    name: 'unlock',
+    summary: 'show who holds the app lock on each host, and free it when you say so (--yes: without asking)',
+    actionDir: 'actions/rollback',
+    only: ['hosts', 'ssh-key', 'known-hosts', 'app', 'remote-dir'],
+    secrets: ['ssh-key'],
+    async run({ inputs, log, confirm }) {
+      const cfg = readConnection(inputs);
+      const hosts = await unlockHosts(cfg, log, confirm);
+      const kept = hosts.filter((h) => h.holder && !h.freed);
+      return {
+        report: unlockSummary(cfg.app, hosts),
+        outputs: { locked: kept.length, freed: hosts.filter((h) => h.freed).length },
+        failure: kept.length ? `${kept.map((h) => h.host).join(', ')}: the lock was left held` : undefined,
+      };
+    },
+  },
 ];
+
+function unlockSummary(app: string, hosts: LockState[]): RunSummary {
+  const held = hosts.filter((h) => h.holder);
+  const s = new RunSummary(`Lock of ${app}`).headline(
+    held.every((h) => h.freed) ? 'success' : 'warning',
+    held.length ? `${held.filter((h) => h.freed).length} of ${held.length} held locks freed` : 'no host is locked',
+  );
+  s.table(
+    ['Host', 'Held by', 'Its connection', 'Freed'],
+    hosts.map((h) => [
+      h.host,
+      h.holder?.owner ?? 'nobody',
+      h.holder?.connection ?? '',
+      h.holder ? (h.freed ? 'yes' : 'no') : '',
+    ]),
+  );
+  return s;
+}

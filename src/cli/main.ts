@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// njord-deploy <deploy|rollback|health-gate|releases> [--input value …] [--config file.yml]
+// njord-deploy <deploy|rollback|health-gate|releases|unlock> [--input value …] [--config file.yml]
 // The actions, from a terminal: the same inputs (flags, NJORD_* variables or a YAML file), the
 // same core, the same report printed as text. Exit 0 done, 1 failed, 2 bad usage or input.
 import { existsSync, readFileSync } from 'node:fs';
@@ -22,6 +22,7 @@ import {
 import { commands, type CliCommand } from './commands.js';
 import { LocksOnInterrupt } from './LocksOnInterrupt.js';
 import { markdownToText } from './PlainText.js';
+import { askYesNo } from './Confirm.js';
 import { terminalLog } from './TerminalLog.js';
 
 const readFile = (p: string) => readFileSync(p, 'utf8');
@@ -33,7 +34,7 @@ function inputsOf(root: string, c: CliCommand): DeclaredInput[] {
 
 function usage(): string {
   return [
-    'njord-deploy <command> [--input value …] [--config file.yml] [--json] [--verbose]',
+    'njord-deploy <command> [--input value …] [--config file.yml] [--json] [--verbose] [--yes]',
     '',
     'Commands:',
     ...commands.map((c) => `  ${c.name.padEnd(12)} ${c.summary}`),
@@ -107,6 +108,7 @@ async function main(argv: string[]): Promise<number> {
     log,
     cwd: process.cwd(),
     onLocks: (cfg) => locks.hook(cfg),
+    confirm: (q) => askYesNo(q, flags.has('yes'), log),
   });
   if (flags.has('json')) process.stdout.write(JSON.stringify({ ...result.outputs, failure: result.failure }) + '\n');
   else process.stdout.write('\n' + markdownToText(result.report.markdown()));

@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import type { HostSession } from '../ssh/HostSession.js';
 import type { Log } from '../report/Log.js';
-import { LockCommands, type LockOwner } from '../remote/LockCommands.js';
+import { LockCommands, TAKEN_OVER, type LockOwner } from '../remote/LockCommands.js';
 
 export class LockTimeoutError extends Error {}
 
@@ -45,6 +45,11 @@ export class HostLock {
       const r = await this.s.ssh.exec(command, { stdin: JSON.stringify(this.owner) + '\n' });
       if (r.code === 0) {
         this.held = true;
+        const gone = r.stderr.split('\n').find((l) => l.startsWith(TAKEN_OVER));
+        if (gone)
+          log.warn(
+            `${this.s.spec.label}: took over the app lock from ${describeOwner(gone.slice(TAKEN_OVER.length))}: the SSH connection that held it is gone (the run was killed or lost its connection)`,
+          );
         const end = r.stdout.indexOf('\n');
         this.madeDir = r.stdout.slice(0, end < 0 ? undefined : end) || undefined;
         return end < 0 ? '' : r.stdout.slice(end + 1);
@@ -53,7 +58,7 @@ export class HostLock {
       if (Date.now() + pollMs > deadline)
         throw new LockTimeoutError(
           `${this.s.spec.label}: ${this.s.layout.lockDir} is held by ${holder}; waited ${Math.round(timeoutMs / 1000)}s (lock-timeout). ` +
-            `If that run is gone, remove the directory by hand.`,
+            'A lock is taken over only once the SSH connection that took it is provably gone; if that run is gone, `npx njord-deploy unlock` shows the holder and frees it.',
         );
       if (!told) log.info(`${this.s.spec.label}: waiting for the lock, held by ${holder}`);
       told = true;

@@ -132,15 +132,24 @@ describe.skipIf(!!reason)(`njord-deploy CLI${reason ? ` (skipped: ${reason})` : 
     );
   });
 
-  it('runs the health gate through the SSH tunnel', () => {
-    const run = cli(
-      ['health-gate', '--config', config, '--urls', `http://127.0.0.1:${a.port}/health`, '--successes', '3'],
-      a.workspace,
+  it('runs the health gate through the SSH tunnel, its headers never from a flag', () => {
+    const url = `http://127.0.0.1:${a.port}/health`;
+    const header = 'Authorization: Bearer s3cret-token';
+    const leaky = cli(['health-gate', '--config', config, '--urls', url, '--headers', header], a.workspace);
+    expect(leaky.code).toBe(2);
+    expect(leaky.stderr).toContain(
+      '--headers would show the secret in the process list; use --headers-file PATH, or the NJORD_HEADERS environment variable',
     );
+    expect(leaky.stderr + leaky.stdout).not.toContain('s3cret');
+
+    const run = cli(['health-gate', '--config', config, '--urls', url, '--successes', '3'], a.workspace, {
+      NJORD_HEADERS: header,
+    });
     expect(run.code, show(run)).toBe(0);
     expect(run.stdout).toContain('✅ Health gate: healthy in');
     expect(run.stdout).toMatch(new RegExp(`${info.hostSpec} timeline: ✓✓✓`));
     expect(run.stderr).toContain(`${info.hostSpec}: health attempt 3:`);
+    expect(run.stderr + run.stdout).not.toContain('s3cret');
   });
   it('rolls back by the image tag a release ran, then by release id', async () => {
     expect(currentOnHost(a)).toBe(r1);
