@@ -27,6 +27,7 @@ export async function uploadBackupArtifact(
   // The client's default is 32 parallel 8 MiB chunks, 256 MiB in flight; 2 keeps the runner small.
   process.env.ACTIONS_ARTIFACT_UPLOAD_CONCURRENCY ??= '2';
   // Loaded only now: its code is a third of the bundle, and the streaming before needs none of it.
+  await import('../runtime/realUndici.js'); // before the client: its @actions/github may need undici as it loads
   const { DefaultArtifactClient } = await import('@actions/artifact');
   const files = readdirSync(dir)
     .sort()

@@ -1,13 +1,27 @@
 // Stands in for `undici` in the bundles (tsconfig.json's paths map the name here). @actions/http-client
-// imports undici's ProxyAgent at its top, and @actions/github its fetch: evaluating undici costs
-// about 50 ms of every action's start, yet it is only needed behind an HTTP proxy or for an API call.
-// Each export loads the real undici on first use, as `undici/index.js` so the mapping does not point
-// this file at itself.
+// imports undici's ProxyAgent at its top, and @actions/github its fetch, yet only @actions/github
+// (inside the artifact client) ever calls them: http-client builds a ProxyAgent in getAgentDispatcher
+// alone, which only @actions/github calls. So undici is bundled only where that can happen:
+// realUndici.ts, loaded just before the artifact client, hands it here. Every other bundle leaves it
+// out, and undici is still evaluated only on first use.
 import type * as Undici from 'undici/index.js';
 
-// A plain require, which webpack bundles and evaluates on the first call; only the bundles use this file.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const real = (): typeof Undici => require('undici/index.js');
+let load: (() => typeof Undici) | undefined;
+let loaded: typeof Undici | undefined;
+
+/** Called by realUndici.ts, in the chunk that bundles undici. */
+export function provideUndici(loader: () => typeof Undici): void {
+  load = loader;
+}
+
+function real(): typeof Undici {
+  if (loaded) return loaded;
+  if (!load)
+    throw new Error(
+      'undici is not in this bundle: only the artifact client may use it (load src/runtime/realUndici.ts first)',
+    );
+  return (loaded = load());
+}
 
 // A constructor that returns undici's own ProxyAgent, typed as that class.
 export const ProxyAgent = function ProxyAgent(options: Undici.ProxyAgent.Options | string) {

@@ -1,6 +1,7 @@
 // The bundles' stand-in for undici (src/runtime/undiciOnDemand.ts, mapped by tsconfig.json's paths):
 // what @actions/http-client and @actions/github get must behave as undici itself, proxy included,
-// while undici is evaluated only on first use.
+// once realUndici.ts has handed undici over (only the artifact client's chunk does), and undici is
+// evaluated only on first use.
 import { createServer, type Server } from 'node:http';
 import { createRequire } from 'node:module';
 import { connect, type AddressInfo } from 'node:net';
@@ -9,6 +10,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // In the bundles `require` is webpack's; here, Node's own.
 (globalThis as { require?: NodeRequire }).require ??= createRequire(import.meta.url);
 const onDemand = await import('../../src/runtime/undiciOnDemand.js');
+// Used before realUndici.ts hands undici over, as every bundle but the artifact client's chunk would.
+let beforeProvided: Error | undefined;
+try {
+  new onDemand.ProxyAgent('http://127.0.0.1:1');
+} catch (e) {
+  beforeProvided = e as Error;
+}
+await import('../../src/runtime/realUndici.js');
 const undici = createRequire(import.meta.url)('undici/index.js') as typeof import('undici/index.js');
 
 let app: Server;
@@ -38,6 +47,10 @@ afterAll(() => {
 });
 
 describe('undici on demand', () => {
+  it('says where undici is bundled when used before realUndici.ts hands it over', () => {
+    expect(beforeProvided?.message).toMatch(/undici is not in this bundle.*realUndici/);
+  });
+
   it("builds undici's own ProxyAgent, which really goes through the proxy", async () => {
     const agent = new onDemand.ProxyAgent(`http://127.0.0.1:${port(proxy)}`);
     expect(agent).toBeInstanceOf(undici.ProxyAgent);
