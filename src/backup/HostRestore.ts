@@ -7,21 +7,27 @@ import { pipeline, Writable } from 'node:stream';
 import type { HostSession } from '../ssh/HostSession.js';
 import { InputError } from '../inputs/InputError.js';
 import type { Log } from '../report/Log.js';
-import { BackupCommands, parseTools, toolsProbe, type HostTools } from './BackupCommands.js';
+import { BackupDirCommands } from '../remote/backup/BackupDirCommands.js';
+import { guarded } from '../remote/backup/RemoteScript.js';
+import { RestoreCommands } from '../remote/backup/RestoreCommands.js';
+import { StagingCommands } from '../remote/backup/StagingCommands.js';
+import { parseTools, toolsProbe, type HostTools } from '../remote/backup/ToolsProbe.js';
+import { listBackups } from './BackupList.js';
 import { isRegularBackup, newBackupId, type ArchiveEntry, type BackupManifest } from './BackupManifest.js';
 import { compressors } from './Compression.js';
 import { dumpers } from './DatabaseDumpers.js';
 import type { DatabaseSpec } from './DatabaseSpec.js';
-import { bytes, HostBackup, listBackups, NothingToBackUp, hostPath, type BackupSpec } from './HostBackup.js';
+import { bytes } from './Formatting.js';
+import { HostBackup, NothingToBackUp, type BackupSpec } from './HostBackup.js';
 import {
   findVolume,
   helperImage,
+  hostPath,
   readInventory,
   runningContainer,
   servicesUsing,
   type Inventory,
 } from './HostInventory.js';
-import { guarded } from './RemoteScript.js';
 import { HashingCounter } from './RunnerFiles.js';
 import type { RunnerSource } from './RunnerBackup.js';
 import { containersOf, ServiceControl } from './ServiceControl.js';
@@ -72,7 +78,9 @@ export interface RestoreHooks {
 
 export class HostRestore {
   readonly result: HostRestoreResult;
-  private readonly cmd: BackupCommands;
+  private readonly dirs: BackupDirCommands;
+  private readonly staging: StagingCommands;
+  private readonly restore: RestoreCommands;
   private readonly services: ServiceControl;
   private manifest!: BackupManifest;
   private selected: ArchiveEntry[] = [];
@@ -90,7 +98,9 @@ export class HostRestore {
     /** The backup on the runner to restore, instead of one on the host. */
     private readonly source?: RunnerSource,
   ) {
-    this.cmd = new BackupCommands(session.layout, token);
+    this.dirs = new BackupDirCommands(session.layout);
+    this.staging = new StagingCommands(session.layout, token);
+    this.restore = new RestoreCommands(session.layout, token);
     this.services = new ServiceControl(session, log);
     this.result = { host: session.spec.label, status: 'failed', restored: [], stopped: [], totalMs: 0 };
   }
@@ -165,7 +175,7 @@ export class HostRestore {
   }
 
   private async pickOnHost(): Promise<BackupManifest> {
-    const listed = await listBackups(this.session, this.cmd);
+    const listed = await listBackups(this.session);
     const complete = listed.filter((b) => b.complete).sort((a, b) => (a.id < b.id ? 1 : -1));
     const wanted = this.spec.backupId;
     const pick =
@@ -194,7 +204,7 @@ export class HostRestore {
   private async checkOnHost(): Promise<void> {
     const id = this.manifest.id;
     for (const a of this.selected) {
-      const sum = (await this.session.ssh.run(`checksum ${a.file}`, this.cmd.sha256(id, a.file))).stdout.trim();
+      const sum = (await this.session.ssh.run(`checksum ${a.file}`, this.dirs.sha256(id, a.file))).stdout.trim();
       if (sum !== a.sha256)
         throw new Error(
           `${this.host}: refusing to restore backup ${id}: ${a.file} has sha256 ${sum || '(unreadable)'}, but its manifest says ${a.sha256}. Nothing was changed.`,
@@ -207,7 +217,7 @@ export class HostRestore {
         `backup ${id} is encrypted (age); give the identity (AGE-SECRET-KEY-1…) that opens it`,
       );
     for (const a of encrypted) {
-      const r = await this.session.ssh.stream(guarded(this.cmd.checkDecrypt(id, a.file), { secretLine: true }), {
+      const r = await this.session.ssh.stream(guarded(this.restore.checkDecrypt(id, a.file), { secretLine: true }), {
         holdStdin: true,
         stdinText: this.spec.identities.join(' ') + '\n',
       });
@@ -232,7 +242,7 @@ export class HostRestore {
       // A read or decryption error destroys `sent` with it, which ends the send with that error.
       pipeline(await source.read(a), sent, () => undefined);
       let landed = '';
-      const r = await this.session.ssh.stream(this.cmd.receiveArchive(a.file), {
+      const r = await this.session.ssh.stream(this.staging.receive(a.file), {
         stdin: sent,
         stdout: new Writable({
           write: (chunk: Buffer, _enc, done) => {
@@ -241,7 +251,7 @@ export class HostRestore {
           },
         }),
       });
-      const where = this.cmd.dir(this.cmd.stagingId);
+      const where = this.staging.dir;
       if (r.code !== 0)
         throw new Error(
           `${this.host}: sending ${a.file} to ${where} failed (exit ${r.code}): ${r.stderr.trim().split('\n').slice(-3).join('; ') || 'no output'}. Nothing was changed.`,
@@ -255,7 +265,7 @@ export class HostRestore {
       );
       archives.push({ ...a, encrypted: false });
     }
-    return { id: this.cmd.stagingId, archives };
+    return { id: this.staging.id, archives };
   }
 
   private select(): ArchiveEntry[] {
@@ -319,7 +329,7 @@ export class HostRestore {
         throw err;
       } finally {
         await this.services.start();
-        if (this.source) await this.session.ssh.exec(this.cmd.removeStaging());
+        if (this.source) await this.session.ssh.exec(this.staging.remove());
       }
       r.status = 'restored';
       this.say(`backup ${this.manifest.id} is restored (${r.restored.length} archive(s))`);
@@ -333,7 +343,7 @@ export class HostRestore {
     const compressor = compressors[a.compression];
     let script: string;
     if (a.kind === 'volume') {
-      script = this.cmd.restoreVolume({
+      script = this.restore.volume({
         id: backupId,
         file: a.file,
         volume: a.volume!.name,
@@ -343,10 +353,10 @@ export class HostRestore {
         encrypted: a.encrypted,
       });
     } else if (a.kind === 'path') {
-      script = this.cmd.restorePath({ id: backupId, file: a.file, path: a.path!, compressor, encrypted: a.encrypted });
+      script = this.restore.path({ id: backupId, file: a.file, path: a.path!, compressor, encrypted: a.encrypted });
     } else {
       const db = a.database!;
-      script = this.cmd.restoreDatabase({
+      script = this.restore.database({
         id: backupId,
         file: a.file,
         containerId: runningContainer(this.inv, db.service)!.id,
@@ -419,7 +429,7 @@ export class HostRestore {
 
   /** After a failed restore: puts back what the safety backup holds for what was touched. */
   private async recover(safetyId: string, touched: ArchiveEntry[]): Promise<void> {
-    const safety = (await listBackups(this.session, this.cmd)).find((b) => b.id === safetyId)?.manifest;
+    const safety = (await listBackups(this.session)).find((b) => b.id === safetyId)?.manifest;
     if (!safety) return;
     const back: string[] = [];
     for (const a of touched) {

@@ -3,8 +3,8 @@
 import type { HostSession } from '../ssh/HostSession.js';
 import { InputError } from '../inputs/InputError.js';
 import type { Log } from '../report/Log.js';
+import { startContainersCommand, stopContainersCommand } from '../remote/DockerCommands.js';
 import { line } from '../remote/Shell.js';
-import { startCommand, stopCommand } from './BackupCommands.js';
 import type { ContainerInfo, Inventory } from './HostInventory.js';
 
 /** The running containers of `services`; a service the app does not have is an input error. */
@@ -36,14 +36,16 @@ export class ServiceControl {
     announce?.(containers.map((c) => c.id));
     this.stopped = containers;
     this.log.info(`${this.s.spec.label}: stopping ${this.stoppedServices.join(', ')}`);
-    await this.s.ssh.run('stop services', line(stopCommand(containers.map((c) => c.id))), { timeoutMs: 5 * 60_000 });
+    await this.s.ssh.run('stop services', line(stopContainersCommand(containers.map((c) => c.id))), {
+      timeoutMs: 5 * 60_000,
+    });
   }
 
   /** Starts what `stop` stopped; safe to call twice. */
   async start(): Promise<void> {
     if (!this.stopped.length) return;
     const names = this.stoppedServices.join(', ');
-    await this.s.ssh.run('start the stopped services', line(startCommand(this.stopped.map((c) => c.id))), {
+    await this.s.ssh.run('start the stopped services', line(startContainersCommand(this.stopped.map((c) => c.id))), {
       timeoutMs: 5 * 60_000,
     });
     this.stopped = [];
