@@ -20,3 +20,8 @@ export function bytes(n: number): string {
 export function safeName(s: string): string {
   return s.replace(/[^A-Za-z0-9_.-]+/g, '-').replace(/^-+|-+$/g, '');
 }
+
+/** The last `n` lines of a command's output, joined on one line: what an error message quotes. */
+export function lastLines(text: string, n: number, separator = '; '): string {
+  return text.trim().split('\n').slice(-n).join(separator);
+}

@@ -13,10 +13,8 @@ import { listArchive, parseListing } from '../remote/backup/ArchiveListing.js';
 import { pathSource, type ArchiveSource } from '../remote/backup/ArchiveSource.js';
 import { BackupDirCommands } from '../remote/backup/BackupDirCommands.js';
 import { databaseSource, resolveTargetCommand } from '../remote/backup/DatabaseCommands.js';
-import { existingPathsCommand } from '../remote/backup/InventoryCommands.js';
-import { guarded } from '../remote/backup/RemoteScript.js';
 import { parseTools, toolsProbe, type HostTools } from '../remote/backup/ToolsProbe.js';
-import { parseCompared, VerifyCommands } from '../remote/backup/VerifyCommands.js';
+import { VerifyCommands } from '../remote/backup/VerifyCommands.js';
 import { VolumeReaders } from '../remote/backup/VolumeReaders.js';
 import {
   archiveFileName,
@@ -29,8 +27,10 @@ import { listBackups } from './BackupList.js';
 import { compressors, pickCompression, type Compression, type CompressionChoice } from './Compression.js';
 import { dumpers } from './DatabaseDumpers.js';
 import type { DatabaseSpec } from './DatabaseSpec.js';
-import { bytes, safeName, totalSize } from './Formatting.js';
+import { compareInScratchVolume, runArchiveScript } from './ArchiveRuns.js';
+import { bytes, lastLines, safeName, totalSize } from './Formatting.js';
 import {
+  checkPaths,
   helperImage,
   hostPath,
   readInventory,
@@ -40,8 +40,8 @@ import {
   type Inventory,
 } from './HostInventory.js';
 import { backupsToPrune } from './Retention.js';
-import { listOnRunner, runnerArchive, sha256File } from './RunnerFiles.js';
-import { encryptingStream, runnerEncrypter, whereToEncrypt, type EncryptedOn } from './RunnerEncryption.js';
+import { listOnRunner, sha256File } from './RunnerFiles.js';
+import { runnerEncrypter, whereToEncrypt, type EncryptedOn } from './RunnerEncryption.js';
 import { containersOf, ServiceControl } from './ServiceControl.js';
 import { TarReaders } from './TarReaders.js';
 
@@ -174,13 +174,7 @@ export class HostBackup {
     const volumes = resolveVolumes(this.inv, this.app, this.spec.volumes, this.host);
     const home = this.session.facts.home;
     const paths = this.spec.paths.map((p) => hostPath(p, home));
-    if (paths.length) {
-      const found = (await ssh.run('check the paths', existingPathsCommand(paths))).stdout.split('\n');
-      paths.forEach((p, i) => {
-        if (found[i] !== 'ok')
-          throw new InputError('paths', `${p} is not a directory the SSH user can read on ${this.host}`);
-      });
-    }
+    await checkPaths(this.session, paths);
     this.stopList = containersOf(this.inv, this.spec.stopServices, 'stop-services', this.host);
     const ext = compressors[this.compression].ext + (this.spec.encryptTo.length ? '.age' : '');
     const taken = new Set<string>();
@@ -313,44 +307,25 @@ export class HostBackup {
 
   private async archive(p: PlannedArchive): Promise<ArchiveResult> {
     const t0 = performance.now();
-    const script = guarded(
-      archiveScript(this.session.layout, {
-        id: this.id,
-        file: p.entry.file,
-        source: p.source,
-        compressor: compressors[this.compression],
-        encryptTo: this.encryptedOn === 'host' ? this.spec.encryptTo : [],
-        toHost: this.spec.toHost,
-        toRunner: this.spec.toRunner,
-        listAs: this.spec.verify === 'checksum' ? undefined : p.entry.kind === 'database' ? 'bytes' : 'tar',
-      }),
-    );
+    const script = archiveScript(this.session.layout, {
+      id: this.id,
+      file: p.entry.file,
+      source: p.source,
+      compressor: compressors[this.compression],
+      encryptTo: this.encryptedOn === 'host' ? this.spec.encryptTo : [],
+      toHost: this.spec.toHost,
+      toRunner: this.spec.toRunner,
+      listAs: this.spec.verify === 'checksum' ? undefined : p.entry.kind === 'database' ? 'bytes' : 'tar',
+    });
     const where = this.encryptedOn ? `, encrypted on the ${this.encryptedOn}` : '';
     this.say(`archiving ${p.entry.kind} ${p.entry.name} → ${p.entry.file} (${p.source.name}${where})`);
-    let stored;
-    let res;
-    if (this.result.runnerDir) {
-      const encrypt = this.encrypter ? await encryptingStream(this.encrypter) : undefined;
-      const to = runnerArchive(join(this.result.runnerDir, p.entry.file), encrypt);
-      stored = to.stored;
-      try {
-        [res] = await Promise.all([this.session.ssh.stream(script, { holdStdin: true, stdout: to.sink }), to.written]);
-      } catch (err) {
-        to.sink.destroy();
-        throw err;
-      }
-    } else {
-      res = await this.session.ssh.stream(script, { holdStdin: true });
-    }
+    const { runnerDir } = this.result;
+    const runner = runnerDir ? { dir: runnerDir, file: p.entry.file, encrypter: this.encrypter } : undefined;
+    const { res, stored } = await runArchiveScript(this.session, script, runner);
     if (res.code !== 0)
       throw new Error(
         `${this.host}: archiving ${p.entry.kind} ${p.entry.name} failed (exit ${res.code}): ${
-          res.stderr
-            .replace(/njord-result.*\n?/, '')
-            .trim()
-            .split('\n')
-            .slice(-6)
-            .join('; ') || 'no output'
+          lastLines(res.stderr.replace(/njord-result.*\n?/, ''), 6) || 'no output'
         }`,
       );
     const out = parseArchiveResult(res.stderr);
@@ -397,16 +372,13 @@ export class HostBackup {
       if (this.spec.verify === 'restore' && a.kind === 'volume' && this.spec.toHost) {
         const image = helperImage(this.inv, a.name, this.spec.helperImage)!;
         const scratch = `njord-verify-${this.id}-${this.result.archives.indexOf(a)}`;
-        const res = await ssh.stream(
-          guarded(this.verifyCmd.byRestore({ id: this.id, file: a.file, image, compressor: comp, scratch })),
-          { holdStdin: true },
-        );
-        if (res.code !== 0)
-          throw new Error(
-            `${this.host}: ${a.file} restored into a scratch volume does not match the archive: ${res.stderr.trim().split('\n').slice(-6).join('; ')}`,
-          );
-        const compared = parseCompared(res.stderr);
-        if (!compared) throw new Error(`${this.host}: verifying ${a.file} in a scratch volume reported no comparison`);
+        const compared = await compareInScratchVolume(this.session, this.verifyCmd, {
+          id: this.id,
+          file: a.file,
+          image,
+          compressor: comp,
+          scratch,
+        });
         a.restoreCompared = compared;
         this.say(
           `${a.file}: restored into a scratch volume; all ${compared.files} file(s) match by sha256, and all ${compared.entries} entries by type, mode, owner and size`,

@@ -3,7 +3,6 @@
 // what is there, put the archives back, and start the services again however it ends. If putting
 // an archive back fails, what was there is put back from the safety backup. A backup from the
 // runner (backup-dir) is checked there and sent to a private folder on the host first.
-import { pipeline, Writable } from 'node:stream';
 import type { HostSession } from '../ssh/HostSession.js';
 import { InputError } from '../inputs/InputError.js';
 import type { Log } from '../report/Log.js';
@@ -12,12 +11,13 @@ import { guarded } from '../remote/backup/RemoteScript.js';
 import { RestoreCommands } from '../remote/backup/RestoreCommands.js';
 import { StagingCommands } from '../remote/backup/StagingCommands.js';
 import { parseTools, toolsProbe, type HostTools } from '../remote/backup/ToolsProbe.js';
+import { selectArchives } from './ArchiveSelection.js';
 import { listBackups } from './BackupList.js';
 import { isRegularBackup, newBackupId, type ArchiveEntry, type BackupManifest } from './BackupManifest.js';
 import { compressors } from './Compression.js';
 import { dumpers } from './DatabaseDumpers.js';
 import type { DatabaseSpec } from './DatabaseSpec.js';
-import { bytes } from './Formatting.js';
+import { lastLines } from './Formatting.js';
 import { HostBackup, NothingToBackUp, type BackupSpec } from './HostBackup.js';
 import {
   findVolume,
@@ -28,8 +28,8 @@ import {
   servicesUsing,
   type Inventory,
 } from './HostInventory.js';
-import { HashingCounter } from './RunnerFiles.js';
 import type { RunnerSource } from './RunnerBackup.js';
+import { stageOnHost } from './RunnerStaging.js';
 import { containersOf, ServiceControl } from './ServiceControl.js';
 
 export interface RestoreSpec {
@@ -119,7 +119,7 @@ export class HostRestore {
     this.result.backupId = this.manifest.id;
     if (this.manifest.app !== this.app)
       throw new InputError('app', `backup ${this.manifest.id} is of app '${this.manifest.app}', not '${this.app}'`);
-    this.selected = this.select();
+    this.selected = selectArchives(this.manifest, this.spec, this.app, (p) => hostPath(p, this.session.facts.home));
     this.inv = await readInventory(
       this.session,
       this.app,
@@ -222,87 +222,8 @@ export class HostRestore {
         stdinText: this.spec.identities.join(' ') + '\n',
       });
       if (r.code !== 0)
-        throw new InputError(
-          'decrypt-key',
-          `does not open ${a.file} of backup ${id}: ${r.stderr.trim().split('\n').slice(-2).join(' ')}`,
-        );
+        throw new InputError('decrypt-key', `does not open ${a.file} of backup ${id}: ${lastLines(r.stderr, 2, ' ')}`);
     }
-  }
-
-  /**
-   * A runner backup's archives into the host's staging folder, each checked by its sha256 as it
-   * landed. Encrypted ones are opened on the runner: what lands is the compressed archive.
-   * Returns where each restore reads from. Before services stop, so they stay down the least.
-   */
-  private async stage(source: RunnerSource): Promise<{ id: string; archives: ArchiveEntry[] }> {
-    const archives: ArchiveEntry[] = [];
-    for (const a of this.selected) {
-      const t0 = performance.now();
-      const sent = new HashingCounter();
-      // A read or decryption error destroys `sent` with it, which ends the send with that error.
-      pipeline(await source.read(a), sent, () => undefined);
-      let landed = '';
-      const r = await this.session.ssh.stream(this.staging.receive(a.file), {
-        stdin: sent,
-        stdout: new Writable({
-          write: (chunk: Buffer, _enc, done) => {
-            landed += chunk.toString();
-            done();
-          },
-        }),
-      });
-      const where = this.staging.dir;
-      if (r.code !== 0)
-        throw new Error(
-          `${this.host}: sending ${a.file} to ${where} failed (exit ${r.code}): ${r.stderr.trim().split('\n').slice(-3).join('; ') || 'no output'}. Nothing was changed.`,
-        );
-      if (landed.trim() !== sent.digest())
-        throw new Error(
-          `${this.host}: ${a.file} did not land in ${where} as sent: its sha256 there is ${landed.trim() || '(none)'}, what was sent ${sent.digest()}. Nothing was changed.`,
-        );
-      this.say(
-        `sent ${a.file} (${bytes(sent.bytes)}) from the runner in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
-      );
-      archives.push({ ...a, encrypted: false });
-    }
-    return { id: this.staging.id, archives };
-  }
-
-  private select(): ArchiveEntry[] {
-    const all = this.manifest.archives;
-    const { volumes, paths, databases } = this.spec;
-    if (!volumes && !paths && !databases) return all;
-    const out: ArchiveEntry[] = [];
-    const pickEach = (
-      input: string,
-      names: string[] | undefined,
-      kind: ArchiveEntry['kind'],
-      match: (a: ArchiveEntry, n: string) => boolean,
-    ) => {
-      for (const n of names ?? []) {
-        const hit = all.find((a) => a.kind === kind && match(a, n));
-        if (!hit)
-          throw new InputError(
-            input,
-            `backup ${this.manifest.id} has no ${kind} '${n}'; it has: ${
-              all
-                .filter((a) => a.kind === kind)
-                .map((a) => a.name)
-                .join(', ') || 'none'
-            }`,
-          );
-        if (!out.includes(hit)) out.push(hit);
-      }
-    };
-    pickEach('volumes', volumes, 'volume', (a, n) => {
-      const labels = a.volume?.labels ?? {};
-      return a.name === n || a.name === `${this.app}_${n}` || labels['com.docker.compose.volume'] === n;
-    });
-    // The manifest holds each path as the host resolved it: a `~/…` restore names the same one.
-    const home = this.session.facts.home;
-    pickEach('paths', paths, 'path', (a, n) => a.path === hostPath(n, home).replace(/\/+$/, ''));
-    pickEach('databases', databases, 'database', (a, n) => a.database?.service === n);
-    return out;
   }
 
   /** prepare() first. */
@@ -312,7 +233,9 @@ export class HostRestore {
     const touched: ArchiveEntry[] = [];
     try {
       try {
-        const from = this.source ? await this.stage(this.source) : { id: this.manifest.id, archives: this.selected };
+        const from = this.source
+          ? await stageOnHost(this.session, this.staging, this.source, this.selected, (m) => this.say(m))
+          : { id: this.manifest.id, archives: this.selected };
         await this.services.stop(this.stopList, this.hooks.onStopping);
         r.stopped = this.services.stoppedServices;
         if (this.spec.safetyBackup) r.safetyBackupId = await this.safetyBackup();
@@ -372,7 +295,7 @@ export class HostRestore {
     });
     if (res.code !== 0)
       throw new Error(
-        `${this.host}: restoring ${a.kind} ${a.name} from ${a.file} failed (exit ${res.code}): ${res.stderr.trim().split('\n').slice(-6).join('; ') || 'no output'}`,
+        `${this.host}: restoring ${a.kind} ${a.name} from ${a.file} failed (exit ${res.code}): ${lastLines(res.stderr, 6) || 'no output'}`,
       );
   }
 
