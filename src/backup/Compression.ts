@@ -28,7 +28,7 @@ const AUTO_ORDER: Compression[] = ['zstd', 'gzip'];
 
 export function pickCompression(
   choice: CompressionChoice,
-  has: Record<Compression, boolean>,
+  has: Partial<Record<Compression, boolean>>,
   host: string,
 ): Compression {
   if (choice === 'auto') {
