@@ -1,6 +1,6 @@
 // A volume as a tar stream, three ways by what the image can run. With tar in the image, tar runs
-// as root in a throwaway container and writes into a host fifo mounted into it: about twice docker
-// cp's speed, which goes through the daemon's API. Without, docker cp on a container that is never
+// as root in a throwaway container and writes into a host fifo mounted into it: faster than docker
+// cp, which goes through the daemon's API. Without, docker cp on a container that is never
 // started: no tool needed in the image. The archive script defines $tmp (a temp path prefix) and $st.
 import type { ReleaseLayout } from '../../release/ReleaseLayout.js';
 import { line, quote } from '../Shell.js';
