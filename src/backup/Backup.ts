@@ -8,7 +8,8 @@ import type { BackupConfig } from './BackupConfig.js';
 import { newBackupId } from './BackupManifest.js';
 import { checkArtifactRuntime, uploadBackupArtifact, type UploadedArtifact } from './ArtifactUpload.js';
 import { firstError, withLockedHosts, type CleanupState } from './LockedHosts.js';
-import { HostBackup, NothingToBackUp, safeName, type BackupSpec, type HostBackupResult } from './HostBackup.js';
+import { safeName } from './Formatting.js';
+import { HostBackup, NothingToBackUp, type BackupSpec, type HostBackupResult } from './HostBackup.js';
 
 export interface BackupOutcome {
   id: string;

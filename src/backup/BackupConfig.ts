@@ -78,7 +78,8 @@ export function readBackupConfig(inputs: InputReader, meta: { runUrl?: string; a
   if (verify === 'restore' && !toHost)
     throw new InputError('verify', 'restore works on the host copy: use destination: host, artifact');
   const encryptTo = readRecipients(inputs, 'encrypt-to');
-  if (toRunner && !encryptTo.length && !inputs.bool('unencrypted-artifact', false))
+  const unencryptedArtifact = inputs.bool('unencrypted-artifact', false);
+  if (toRunner && !encryptTo.length && !unencryptedArtifact)
     throw new InputError(
       'encrypt-to',
       'destination artifact uploads the volumes and dumps to GitHub, where anyone who can read the repository can download them (any signed-in user, on a public one): give age recipients in encrypt-to, or set unencrypted-artifact: true to upload them in the clear',

@@ -2,7 +2,8 @@
 // throughput, verification and what retention pruned.
 import { annotate, formatMs, RunSummary } from '../report/Reporter.js';
 import type { BackupOutcome } from './Backup.js';
-import { bytes, totalSize, type ArchiveResult, type HostBackupResult } from './HostBackup.js';
+import { bytes, totalSize } from './Formatting.js';
+import type { ArchiveResult, HostBackupResult } from './HostBackup.js';
 
 function ratio(stored: number, raw?: number): string | undefined {
   return raw ? `${((stored / raw) * 100).toFixed(1)} %` : undefined;

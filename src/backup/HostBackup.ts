@@ -3,52 +3,48 @@
 // whatever happened, verify, then write the manifest last and apply retention.
 import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join, posix } from 'node:path';
+import { join } from 'node:path';
 import type { HostSession } from '../ssh/HostSession.js';
 import { InputError } from '../inputs/InputError.js';
 import type { Log } from '../report/Log.js';
 import { refuseAppRoot } from './HostPaths.js';
 import { ReleaseStore } from '../release/ReleaseStore.js';
-import { parseReleaseList } from '../remote/ReleaseCommands.js';
-import { line } from '../remote/Shell.js';
-import {
-  BackupCommands,
-  existingPathsCommand,
-  parseListing,
-  parseArchiveResult,
-  parseCompared,
-  parseTools,
-  toolsProbe,
-  IMAGE_ID,
-  parseTarImages,
-  type ArchiveSource,
-  type HostTools,
-  type TarReader,
-} from './BackupCommands.js';
+import { archiveScript, parseArchiveResult } from '../remote/backup/ArchiveScript.js';
+import { listArchive, parseListing } from '../remote/backup/ArchiveListing.js';
+import { pathSource, type ArchiveSource } from '../remote/backup/ArchiveSource.js';
+import { BackupDirCommands } from '../remote/backup/BackupDirCommands.js';
+import { databaseSource, resolveTargetCommand } from '../remote/backup/DatabaseCommands.js';
+import { parseTools, toolsProbe, type HostTools } from '../remote/backup/ToolsProbe.js';
+import { VerifyCommands } from '../remote/backup/VerifyCommands.js';
+import { VolumeReaders } from '../remote/backup/VolumeReaders.js';
 import {
   archiveFileName,
-  parseManifest,
   type ArchiveEntry,
   type BackupManifest,
   type BackupReason,
   type VerifyLevel,
 } from './BackupManifest.js';
+import { listBackups } from './BackupList.js';
 import { compressors, pickCompression, type Compression, type CompressionChoice } from './Compression.js';
 import { dumpers } from './DatabaseDumpers.js';
 import type { DatabaseSpec } from './DatabaseSpec.js';
+import { compareInScratchVolume, runArchiveScript } from './ArchiveRuns.js';
+import { bytes, lastLines, safeName, totalSize } from './Formatting.js';
 import {
+  checkPaths,
   helperImage,
+  hostPath,
   readInventory,
   resolveVolumes,
   runningContainer,
   servicesUsing,
   type Inventory,
 } from './HostInventory.js';
-import { guarded } from './RemoteScript.js';
-import { backupsToPrune, type BackupListing } from './Retention.js';
-import { listOnRunner, runnerArchive, sha256File } from './RunnerFiles.js';
-import { encryptingStream, runnerEncrypter, whereToEncrypt, type EncryptedOn } from './RunnerEncryption.js';
+import { backupsToPrune } from './Retention.js';
+import { listOnRunner, sha256File } from './RunnerFiles.js';
+import { runnerEncrypter, whereToEncrypt, type EncryptedOn } from './RunnerEncryption.js';
 import { containersOf, ServiceControl } from './ServiceControl.js';
+import { TarReaders } from './TarReaders.js';
 
 /** The app has no volumes on the host and no paths or databases were named. */
 export class NothingToBackUp extends InputError {}
@@ -108,8 +104,11 @@ interface PlannedArchive {
 }
 
 export class HostBackup {
-  readonly cmd: BackupCommands;
   readonly result: HostBackupResult;
+  private readonly dirs: BackupDirCommands;
+  private readonly volumeReaders: VolumeReaders;
+  private readonly verifyCmd: VerifyCommands;
+  private readonly tarReaders: TarReaders;
   private readonly services: ServiceControl;
   private tools!: HostTools;
   private compression!: Compression;
@@ -129,7 +128,10 @@ export class HostBackup {
     private readonly log: Log,
     private readonly hooks: BackupHooks = {},
   ) {
-    this.cmd = new BackupCommands(session.layout, token);
+    this.dirs = new BackupDirCommands(session.layout);
+    this.volumeReaders = new VolumeReaders(session.layout, token);
+    this.verifyCmd = new VerifyCommands(session.layout, token);
+    this.tarReaders = new TarReaders(session, token);
     this.services = new ServiceControl(session, log);
     this.result = {
       host: session.spec.label,
@@ -154,9 +156,9 @@ export class HostBackup {
   /** Reads the host and decides every archive; changes nothing. Bad input throws here. */
   async prepare(): Promise<void> {
     const { ssh } = this.session;
-    const probed = (await ssh.run('check the backup tools', `${toolsProbe}; ${this.cmd.readTarImages()}`)).stdout;
+    const probed = (await ssh.run('check the backup tools', `${toolsProbe}; ${this.tarReaders.readCommand()}`)).stdout;
     this.tools = parseTools(probed);
-    this.tarImages = parseTarImages(probed);
+    this.tarReaders.load(probed);
     for (const t of ['sha256sum', 'mkfifo', 'tar'] as const)
       if (!this.tools[t]) throw new Error(`${this.host}: ${t} is missing; install coreutils and tar`);
     this.compression = pickCompression(this.spec.compression, this.tools, this.host);
@@ -174,13 +176,7 @@ export class HostBackup {
     const home = this.session.facts.home;
     const paths = this.spec.paths.map((p) => hostPath(p, home));
     refuseAppRoot('paths', paths, this.session.layout.root, this.host);
-    if (paths.length) {
-      const found = (await ssh.run('check the paths', existingPathsCommand(paths))).stdout.split('\n');
-      paths.forEach((p, i) => {
-        if (found[i] !== 'ok')
-          throw new InputError('paths', `${p} is not a directory the SSH user can read on ${this.host}`);
-      });
-    }
+    await checkPaths(this.session, paths);
     this.stopList = containersOf(this.inv, this.spec.stopServices, 'stop-services', this.host);
     const ext = compressors[this.compression].ext + (this.spec.encryptTo.length ? '.age' : '');
     const taken = new Set<string>();
@@ -202,13 +198,13 @@ export class HostBackup {
           volume: { name: v.name, labels: v.labels },
           services: servicesUsing(this.inv, v.name),
         },
-        source: this.cmd.volumeSource(v.name, image, await this.tarReader(image)),
+        source: this.volumeReaders.source(v.name, image, await this.tarReaders.of(image)),
       });
     }
     for (const p of paths)
       this.plan.push({
         entry: { ...base, file: archiveFileName('path', p, `tar.${ext}`, taken), kind: 'path', name: p, path: p },
-        source: this.cmd.pathSource(p),
+        source: pathSource(p),
       });
     for (const db of this.spec.databases) {
       if (this.spec.stopServices.includes(db.service))
@@ -222,10 +218,7 @@ export class HostBackup {
       let target = db.arg ?? '';
       if (!target && dumper.resolveTarget)
         target = (
-          await ssh.run(
-            `read ${db.service}'s database name`,
-            line(['docker', 'exec', c.id, 'sh', '-c', dumper.resolveTarget]),
-          )
+          await ssh.run(`read ${db.service}'s database name`, resolveTargetCommand(c.id, dumper.resolveTarget))
         ).stdout.trim();
       this.plan.push({
         entry: {
@@ -236,7 +229,7 @@ export class HostBackup {
           database: { service: db.service, engine: db.engine, target: target || undefined },
           services: [db.service],
         },
-        source: this.cmd.databaseSource(c.id, dumper.dump, target),
+        source: databaseSource(c.id, dumper.dump, target),
       });
     }
     if (!this.plan.length)
@@ -244,22 +237,6 @@ export class HostBackup {
         'volumes',
         `nothing to back up on ${this.host}: ${this.app} has no named volumes there, and no paths or databases were given`,
       );
-  }
-
-  /** How each image reads a volume: kept on the host from earlier backups, and probed here. */
-  private tarImages = new Map<string, TarReader>();
-  /** Probed by this run, by image id: remembered on the host once the backup directory is made. */
-  private readonly probedTar = new Map<string, TarReader>();
-
-  /** How volumes are read with `image` (asked once per image id, ever). */
-  private async tarReader(image: string): Promise<TarReader> {
-    if (!this.tarImages.has(image)) {
-      const said = (await this.session.ssh.exec(this.cmd.tarProbe(image))).stdout.trim();
-      const reader: TarReader = said === 'sh' || said === 'tar' ? said : 'no';
-      this.tarImages.set(image, reader);
-      if (IMAGE_ID.test(image)) this.probedTar.set(image, reader);
-    }
-    return this.tarImages.get(image)!;
   }
 
   /** prepare() first. Stops, archives, restarts, verifies, writes the manifest, prunes. */
@@ -275,9 +252,7 @@ export class HostBackup {
         : undefined;
       await this.session.ssh.run(
         'create the backup directory',
-        this.probedTar.size
-          ? `${this.cmd.createDir(this.id)} && { ${this.cmd.rememberTarImages(this.probedTar)} || true; }`
-          : this.cmd.createDir(this.id),
+        this.tarReaders.withRemembered(this.dirs.create(this.id)),
       );
       this.createdDir = true;
       if (this.spec.toRunner && runnerRoot) {
@@ -315,8 +290,8 @@ export class HostBackup {
       const text = JSON.stringify(manifest, null, 2) + '\n';
       if (r.runnerDir) writeFileSync(join(r.runnerDir, 'manifest.json'), text);
       if (this.spec.toHost)
-        await this.session.ssh.run('write the manifest', this.cmd.writeManifest(this.id), { stdin: text });
-      else await this.session.ssh.run('remove the work directory', this.cmd.removeDirs([this.id]));
+        await this.session.ssh.run('write the manifest', this.dirs.writeManifest(this.id), { stdin: text });
+      else await this.session.ssh.run('remove the work directory', this.dirs.remove([this.id]));
       r.manifest = manifest;
       r.manifestSha256 = createHash('sha256').update(text).digest('hex');
       r.status = 'complete';
@@ -325,7 +300,7 @@ export class HostBackup {
       return r;
     } catch (err) {
       r.error = (err as Error).message;
-      if (this.createdDir) await this.session.ssh.exec(this.cmd.removeIfIncomplete(this.id)).catch(() => undefined);
+      if (this.createdDir) await this.session.ssh.exec(this.dirs.removeIfIncomplete(this.id)).catch(() => undefined);
       throw err;
     } finally {
       r.totalMs = performance.now() - started;
@@ -334,44 +309,25 @@ export class HostBackup {
 
   private async archive(p: PlannedArchive): Promise<ArchiveResult> {
     const t0 = performance.now();
-    const script = guarded(
-      this.cmd.archive({
-        id: this.id,
-        file: p.entry.file,
-        source: p.source,
-        compressor: compressors[this.compression],
-        encryptTo: this.encryptedOn === 'host' ? this.spec.encryptTo : [],
-        toHost: this.spec.toHost,
-        toRunner: this.spec.toRunner,
-        listAs: this.spec.verify === 'checksum' ? undefined : p.entry.kind === 'database' ? 'bytes' : 'tar',
-      }),
-    );
+    const script = archiveScript(this.session.layout, {
+      id: this.id,
+      file: p.entry.file,
+      source: p.source,
+      compressor: compressors[this.compression],
+      encryptTo: this.encryptedOn === 'host' ? this.spec.encryptTo : [],
+      toHost: this.spec.toHost,
+      toRunner: this.spec.toRunner,
+      listAs: this.spec.verify === 'checksum' ? undefined : p.entry.kind === 'database' ? 'bytes' : 'tar',
+    });
     const where = this.encryptedOn ? `, encrypted on the ${this.encryptedOn}` : '';
     this.say(`archiving ${p.entry.kind} ${p.entry.name} → ${p.entry.file} (${p.source.name}${where})`);
-    let stored;
-    let res;
-    if (this.result.runnerDir) {
-      const encrypt = this.encrypter ? await encryptingStream(this.encrypter) : undefined;
-      const to = runnerArchive(join(this.result.runnerDir, p.entry.file), encrypt);
-      stored = to.stored;
-      try {
-        [res] = await Promise.all([this.session.ssh.stream(script, { holdStdin: true, stdout: to.sink }), to.written]);
-      } catch (err) {
-        to.sink.destroy();
-        throw err;
-      }
-    } else {
-      res = await this.session.ssh.stream(script, { holdStdin: true });
-    }
+    const { runnerDir } = this.result;
+    const runner = runnerDir ? { dir: runnerDir, file: p.entry.file, encrypter: this.encrypter } : undefined;
+    const { res, stored } = await runArchiveScript(this.session, script, runner);
     if (res.code !== 0)
       throw new Error(
         `${this.host}: archiving ${p.entry.kind} ${p.entry.name} failed (exit ${res.code}): ${
-          res.stderr
-            .replace(/njord-result.*\n?/, '')
-            .trim()
-            .split('\n')
-            .slice(-6)
-            .join('; ') || 'no output'
+          lastLines(res.stderr.replace(/njord-result.*\n?/, ''), 6) || 'no output'
         }`,
       );
     const out = parseArchiveResult(res.stderr);
@@ -396,7 +352,7 @@ export class HostBackup {
       const comp = compressors[a.compression];
       const isTar = a.kind !== 'database';
       if (this.spec.toHost) {
-        const sum = (await ssh.run(`re-read ${a.file}`, this.cmd.sha256(this.id, a.file))).stdout.trim();
+        const sum = (await ssh.run(`re-read ${a.file}`, this.dirs.sha256(this.id, a.file))).stdout.trim();
         if (sum !== a.sha256)
           throw new Error(`${this.host}: ${a.file} reads back as sha256 ${sum}, but ${a.sha256} was written`);
       }
@@ -408,7 +364,9 @@ export class HostBackup {
       // An archive listed as it was written has its uncompressed size already.
       if (a.rawSize === undefined) {
         const listed = this.spec.toHost
-          ? parseListing((await ssh.run(`list ${a.file}`, this.cmd.listArchive(this.id, a.file, comp, isTar))).stdout)
+          ? parseListing(
+              (await ssh.run(`list ${a.file}`, listArchive(this.session.layout, this.id, a.file, comp, isTar))).stdout,
+            )
           : await listOnRunner(join(this.result.runnerDir!, a.file), comp, isTar);
         if (isTar) a.entries = listed.entries;
         a.rawSize = listed.bytes;
@@ -416,16 +374,13 @@ export class HostBackup {
       if (this.spec.verify === 'restore' && a.kind === 'volume' && this.spec.toHost) {
         const image = helperImage(this.inv, a.name, this.spec.helperImage)!;
         const scratch = `njord-verify-${this.id}-${this.result.archives.indexOf(a)}`;
-        const res = await ssh.stream(
-          guarded(this.cmd.verifyByRestore({ id: this.id, file: a.file, image, compressor: comp, scratch })),
-          { holdStdin: true },
-        );
-        if (res.code !== 0)
-          throw new Error(
-            `${this.host}: ${a.file} restored into a scratch volume does not match the archive: ${res.stderr.trim().split('\n').slice(-6).join('; ')}`,
-          );
-        const compared = parseCompared(res.stderr);
-        if (!compared) throw new Error(`${this.host}: verifying ${a.file} in a scratch volume reported no comparison`);
+        const compared = await compareInScratchVolume(this.session, this.verifyCmd, {
+          id: this.id,
+          file: a.file,
+          image,
+          compressor: comp,
+          scratch,
+        });
         a.restoreCompared = compared;
         this.say(
           `${a.file}: restored into a scratch volume; all ${compared.files} file(s) match by sha256, and all ${compared.entries} entries by type, mode, owner and size`,
@@ -435,52 +390,12 @@ export class HostBackup {
   }
 
   private async retention(): Promise<void> {
-    const listed = await this.listBackups();
+    const listed = await listBackups(this.session);
     this.result.incomplete = listed.filter((b) => !b.complete && b.id !== this.id).map((b) => b.id);
     if (!this.spec.keep && this.spec.keepDays === undefined) return;
     const doomed = backupsToPrune(listed, { keep: this.spec.keep, keepDays: this.spec.keepDays }, new Date());
-    if (doomed.length) await this.session.ssh.run(`remove backups ${doomed.join(', ')}`, this.cmd.removeDirs(doomed));
+    if (doomed.length) await this.session.ssh.run(`remove backups ${doomed.join(', ')}`, this.dirs.remove(doomed));
     this.result.pruned = doomed;
     if (doomed.length) this.say(`pruned ${doomed.join(', ')}`);
   }
-
-  async listBackups(): Promise<(BackupListing & { manifest?: BackupManifest })[]> {
-    return listBackups(this.session, this.cmd);
-  }
-}
-
-export async function listBackups(
-  s: HostSession,
-  cmd: BackupCommands,
-): Promise<(BackupListing & { manifest?: BackupManifest })[]> {
-  const out = (await s.ssh.run('list backups', cmd.list())).stdout;
-  return parseReleaseList(out).map(({ id, json }) => {
-    const manifest = json ? parseManifest(json) : undefined;
-    return { id, complete: !!manifest, createdAt: manifest?.createdAt, manifest };
-  });
-}
-
-/** A `paths` entry as the host sees it: `~/…` is under the SSH user's home. */
-export function hostPath(path: string, home: string): string {
-  return path.startsWith('~/') ? posix.join(home, path.slice(2)) : path;
-}
-
-export function safeName(s: string): string {
-  return s.replace(/[^A-Za-z0-9_.-]+/g, '-').replace(/^-+|-+$/g, '');
-}
-
-export function totalSize(archives: { size: number }[]): number {
-  return archives.reduce((n, a) => n + a.size, 0);
-}
-
-export function bytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n / 1024;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v.toFixed(v < 10 ? 2 : 1)} ${units[i]}`;
 }

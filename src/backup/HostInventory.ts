@@ -1,9 +1,10 @@
 // What the app keeps on one host: its compose project's named volumes and containers (which
 // service, running or not, which volumes each mounts), read from `docker inspect` JSON.
+import { posix } from 'node:path';
 import type { HostSession } from '../ssh/HostSession.js';
 import { InputError } from '../inputs/InputError.js';
 import { containerStatesCommand } from '../remote/DockerCommands.js';
-import { projectVolumesCommand, volumesCommand } from './BackupCommands.js';
+import { existingPathsCommand, projectVolumesCommand, volumesCommand } from '../remote/backup/InventoryCommands.js';
 
 export interface VolumeInfo {
   name: string;
@@ -115,4 +116,19 @@ export function helperImage(inv: Inventory, volume: string | undefined, given: s
   if (given) return given;
   const user = volume ? inv.containers.find((c) => c.volumes.includes(volume) && c.image) : undefined;
   return user?.image ?? inv.containers.find((c) => c.image)?.image;
+}
+
+/** A `paths` entry as the host sees it: `~/…` is under the SSH user's home. */
+export function hostPath(path: string, home: string): string {
+  return path.startsWith('~/') ? posix.join(home, path.slice(2)) : path;
+}
+
+/** Throws an input error unless each path (as the host sees it) is a directory the SSH user can read. */
+export async function checkPaths(s: HostSession, paths: string[]): Promise<void> {
+  if (!paths.length) return;
+  const found = (await s.ssh.run('check the paths', existingPathsCommand(paths))).stdout.split('\n');
+  paths.forEach((p, i) => {
+    if (found[i] !== 'ok')
+      throw new InputError('paths', `${p} is not a directory the SSH user can read on ${s.spec.label}`);
+  });
 }

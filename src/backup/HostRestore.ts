@@ -3,28 +3,34 @@
 // what is there, put the archives back, and start the services again however it ends. If putting
 // an archive back fails, what was there is put back from the safety backup. A backup from the
 // runner (backup-dir) is checked there and sent to a private folder on the host first.
-import { pipeline, Writable } from 'node:stream';
 import type { HostSession } from '../ssh/HostSession.js';
 import { InputError } from '../inputs/InputError.js';
 import type { Log } from '../report/Log.js';
+import { BackupDirCommands } from '../remote/backup/BackupDirCommands.js';
+import { guarded } from '../remote/backup/RemoteScript.js';
+import { RestoreCommands } from '../remote/backup/RestoreCommands.js';
+import { StagingCommands } from '../remote/backup/StagingCommands.js';
+import { parseTools, toolsProbe, type HostTools } from '../remote/backup/ToolsProbe.js';
+import { selectArchives } from './ArchiveSelection.js';
+import { listBackups } from './BackupList.js';
 import { checkRestoreTargets } from './RestoreTargets.js';
-import { BackupCommands, parseTools, toolsProbe, type HostTools } from './BackupCommands.js';
 import { isRegularBackup, newBackupId, type ArchiveEntry, type BackupManifest } from './BackupManifest.js';
 import { compressors } from './Compression.js';
 import { dumpers } from './DatabaseDumpers.js';
 import type { DatabaseSpec } from './DatabaseSpec.js';
-import { bytes, HostBackup, listBackups, NothingToBackUp, hostPath, type BackupSpec } from './HostBackup.js';
+import { lastLines } from './Formatting.js';
+import { HostBackup, NothingToBackUp, type BackupSpec } from './HostBackup.js';
 import {
   findVolume,
   helperImage,
+  hostPath,
   readInventory,
   runningContainer,
   servicesUsing,
   type Inventory,
 } from './HostInventory.js';
-import { guarded } from './RemoteScript.js';
-import { HashingCounter } from './RunnerFiles.js';
 import type { RunnerSource } from './RunnerBackup.js';
+import { stageOnHost } from './RunnerStaging.js';
 import { containersOf, ServiceControl } from './ServiceControl.js';
 
 export interface RestoreSpec {
@@ -73,7 +79,9 @@ export interface RestoreHooks {
 
 export class HostRestore {
   readonly result: HostRestoreResult;
-  private readonly cmd: BackupCommands;
+  private readonly dirs: BackupDirCommands;
+  private readonly staging: StagingCommands;
+  private readonly restore: RestoreCommands;
   private readonly services: ServiceControl;
   private manifest!: BackupManifest;
   private selected: ArchiveEntry[] = [];
@@ -91,7 +99,9 @@ export class HostRestore {
     /** The backup on the runner to restore, instead of one on the host. */
     private readonly source?: RunnerSource,
   ) {
-    this.cmd = new BackupCommands(session.layout, token);
+    this.dirs = new BackupDirCommands(session.layout);
+    this.staging = new StagingCommands(session.layout, token);
+    this.restore = new RestoreCommands(session.layout, token);
     this.services = new ServiceControl(session, log);
     this.result = { host: session.spec.label, status: 'failed', restored: [], stopped: [], totalMs: 0 };
   }
@@ -110,7 +120,7 @@ export class HostRestore {
     this.result.backupId = this.manifest.id;
     if (this.manifest.app !== this.app)
       throw new InputError('app', `backup ${this.manifest.id} is of app '${this.manifest.app}', not '${this.app}'`);
-    this.selected = this.select();
+    this.selected = selectArchives(this.manifest, this.spec, this.app, (p) => hostPath(p, this.session.facts.home));
     this.inv = await readInventory(
       this.session,
       this.app,
@@ -169,7 +179,7 @@ export class HostRestore {
   /** Nothing is written over the app's root, and a runner backup writes only what is named or the app's own. */
   private async checkTargets(): Promise<void> {
     const hostBackups = this.source
-      ? (await listBackups(this.session, this.cmd)).flatMap((b) => (b.manifest ? [b.manifest] : []))
+      ? (await listBackups(this.session)).flatMap((b) => (b.manifest ? [b.manifest] : []))
       : [];
     checkRestoreTargets(this.selected, {
       host: this.host,
@@ -184,7 +194,7 @@ export class HostRestore {
   }
 
   private async pickOnHost(): Promise<BackupManifest> {
-    const listed = await listBackups(this.session, this.cmd);
+    const listed = await listBackups(this.session);
     const complete = listed.filter((b) => b.complete).sort((a, b) => (a.id < b.id ? 1 : -1));
     const wanted = this.spec.backupId;
     const pick =
@@ -213,7 +223,7 @@ export class HostRestore {
   private async checkOnHost(): Promise<void> {
     const id = this.manifest.id;
     for (const a of this.selected) {
-      const sum = (await this.session.ssh.run(`checksum ${a.file}`, this.cmd.sha256(id, a.file))).stdout.trim();
+      const sum = (await this.session.ssh.run(`checksum ${a.file}`, this.dirs.sha256(id, a.file))).stdout.trim();
       if (sum !== a.sha256)
         throw new Error(
           `${this.host}: refusing to restore backup ${id}: ${a.file} has sha256 ${sum || '(unreadable)'}, but its manifest says ${a.sha256}. Nothing was changed.`,
@@ -226,92 +236,13 @@ export class HostRestore {
         `backup ${id} is encrypted (age); give the identity (AGE-SECRET-KEY-1…) that opens it`,
       );
     for (const a of encrypted) {
-      const r = await this.session.ssh.stream(guarded(this.cmd.checkDecrypt(id, a.file), { secretLine: true }), {
+      const r = await this.session.ssh.stream(guarded(this.restore.checkDecrypt(id, a.file), { secretLine: true }), {
         holdStdin: true,
         stdinText: this.spec.identities.join(' ') + '\n',
       });
       if (r.code !== 0)
-        throw new InputError(
-          'decrypt-key',
-          `does not open ${a.file} of backup ${id}: ${r.stderr.trim().split('\n').slice(-2).join(' ')}`,
-        );
+        throw new InputError('decrypt-key', `does not open ${a.file} of backup ${id}: ${lastLines(r.stderr, 2, ' ')}`);
     }
-  }
-
-  /**
-   * A runner backup's archives into the host's staging folder, each checked by its sha256 as it
-   * landed. Encrypted ones are opened on the runner: what lands is the compressed archive.
-   * Returns where each restore reads from. Before services stop, so they stay down the least.
-   */
-  private async stage(source: RunnerSource): Promise<{ id: string; archives: ArchiveEntry[] }> {
-    const archives: ArchiveEntry[] = [];
-    for (const a of this.selected) {
-      const t0 = performance.now();
-      const sent = new HashingCounter();
-      // A read or decryption error destroys `sent` with it, which ends the send with that error.
-      pipeline(await source.read(a), sent, () => undefined);
-      let landed = '';
-      const r = await this.session.ssh.stream(this.cmd.receiveArchive(a.file), {
-        stdin: sent,
-        stdout: new Writable({
-          write: (chunk: Buffer, _enc, done) => {
-            landed += chunk.toString();
-            done();
-          },
-        }),
-      });
-      const where = this.cmd.dir(this.cmd.stagingId);
-      if (r.code !== 0)
-        throw new Error(
-          `${this.host}: sending ${a.file} to ${where} failed (exit ${r.code}): ${r.stderr.trim().split('\n').slice(-3).join('; ') || 'no output'}. Nothing was changed.`,
-        );
-      if (landed.trim() !== sent.digest())
-        throw new Error(
-          `${this.host}: ${a.file} did not land in ${where} as sent: its sha256 there is ${landed.trim() || '(none)'}, what was sent ${sent.digest()}. Nothing was changed.`,
-        );
-      this.say(
-        `sent ${a.file} (${bytes(sent.bytes)}) from the runner in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
-      );
-      archives.push({ ...a, encrypted: false });
-    }
-    return { id: this.cmd.stagingId, archives };
-  }
-
-  private select(): ArchiveEntry[] {
-    const all = this.manifest.archives;
-    const { volumes, paths, databases } = this.spec;
-    if (!volumes && !paths && !databases) return all;
-    const out: ArchiveEntry[] = [];
-    const pickEach = (
-      input: string,
-      names: string[] | undefined,
-      kind: ArchiveEntry['kind'],
-      match: (a: ArchiveEntry, n: string) => boolean,
-    ) => {
-      for (const n of names ?? []) {
-        const hit = all.find((a) => a.kind === kind && match(a, n));
-        if (!hit)
-          throw new InputError(
-            input,
-            `backup ${this.manifest.id} has no ${kind} '${n}'; it has: ${
-              all
-                .filter((a) => a.kind === kind)
-                .map((a) => a.name)
-                .join(', ') || 'none'
-            }`,
-          );
-        if (!out.includes(hit)) out.push(hit);
-      }
-    };
-    pickEach('volumes', volumes, 'volume', (a, n) => {
-      const labels = a.volume?.labels ?? {};
-      return a.name === n || a.name === `${this.app}_${n}` || labels['com.docker.compose.volume'] === n;
-    });
-    // The manifest holds each path as the host resolved it: a `~/…` restore names the same one.
-    const home = this.session.facts.home;
-    pickEach('paths', paths, 'path', (a, n) => a.path === hostPath(n, home).replace(/\/+$/, ''));
-    pickEach('databases', databases, 'database', (a, n) => a.database?.service === n);
-    return out;
   }
 
   /** prepare() first. */
@@ -321,7 +252,9 @@ export class HostRestore {
     const touched: ArchiveEntry[] = [];
     try {
       try {
-        const from = this.source ? await this.stage(this.source) : { id: this.manifest.id, archives: this.selected };
+        const from = this.source
+          ? await stageOnHost(this.session, this.staging, this.source, this.selected, (m) => this.say(m))
+          : { id: this.manifest.id, archives: this.selected };
         await this.services.stop(this.stopList, this.hooks.onStopping);
         r.stopped = this.services.stoppedServices;
         if (this.spec.safetyBackup) r.safetyBackupId = await this.safetyBackup();
@@ -338,7 +271,7 @@ export class HostRestore {
         throw err;
       } finally {
         await this.services.start();
-        if (this.source) await this.session.ssh.exec(this.cmd.removeStaging());
+        if (this.source) await this.session.ssh.exec(this.staging.remove());
       }
       r.status = 'restored';
       this.say(`backup ${this.manifest.id} is restored (${r.restored.length} archive(s))`);
@@ -352,7 +285,7 @@ export class HostRestore {
     const compressor = compressors[a.compression];
     let script: string;
     if (a.kind === 'volume') {
-      script = this.cmd.restoreVolume({
+      script = this.restore.volume({
         id: backupId,
         file: a.file,
         volume: a.volume!.name,
@@ -362,10 +295,10 @@ export class HostRestore {
         encrypted: a.encrypted,
       });
     } else if (a.kind === 'path') {
-      script = this.cmd.restorePath({ id: backupId, file: a.file, path: a.path!, compressor, encrypted: a.encrypted });
+      script = this.restore.path({ id: backupId, file: a.file, path: a.path!, compressor, encrypted: a.encrypted });
     } else {
       const db = a.database!;
-      script = this.cmd.restoreDatabase({
+      script = this.restore.database({
         id: backupId,
         file: a.file,
         containerId: runningContainer(this.inv, db.service)!.id,
@@ -381,7 +314,7 @@ export class HostRestore {
     });
     if (res.code !== 0)
       throw new Error(
-        `${this.host}: restoring ${a.kind} ${a.name} from ${a.file} failed (exit ${res.code}): ${res.stderr.trim().split('\n').slice(-6).join('; ') || 'no output'}`,
+        `${this.host}: restoring ${a.kind} ${a.name} from ${a.file} failed (exit ${res.code}): ${lastLines(res.stderr, 6) || 'no output'}`,
       );
   }
 
@@ -438,7 +371,7 @@ export class HostRestore {
 
   /** After a failed restore: puts back what the safety backup holds for what was touched. */
   private async recover(safetyId: string, touched: ArchiveEntry[]): Promise<void> {
-    const safety = (await listBackups(this.session, this.cmd)).find((b) => b.id === safetyId)?.manifest;
+    const safety = (await listBackups(this.session)).find((b) => b.id === safetyId)?.manifest;
     if (!safety) return;
     const back: string[] = [];
     for (const a of touched) {

@@ -7,9 +7,12 @@ import { closeHosts, openHosts } from '../ssh/HostSession.js';
 import type { InputReader } from '../inputs/InputReader.js';
 import type { Log } from '../report/Log.js';
 import { releaseByToken } from '../release/HostLock.js';
+import { startContainersCommand } from '../remote/DockerCommands.js';
 import { line } from '../remote/Shell.js';
+import { BackupDirCommands } from '../remote/backup/BackupDirCommands.js';
+import { cleanupRunCommand } from '../remote/backup/HelperContainers.js';
+import { StagingCommands } from '../remote/backup/StagingCommands.js';
 import type { CleanupState } from './LockedHosts.js';
-import { BackupCommands, cleanupRunCommand, startCommand } from './BackupCommands.js';
 
 /** State key both actions save their CleanupState under. */
 export const CLEANUP_STATE = 'cleanup';
@@ -33,16 +36,15 @@ export async function cleanupAfterKill(inputs: InputReader, state: CleanupState,
       const label = s.spec.label;
       const stopped = state.hosts.find((h) => h.host === label)?.stopped ?? [];
       if (stopped.length) {
-        const r = await s.ssh.exec(line(startCommand(stopped)));
+        const r = await s.ssh.exec(line(startContainersCommand(stopped)));
         if (r.code === 0) log.info(`${label}: started the services the run had stopped`);
         else log.error(`${label}: could not start the stopped containers ${stopped.join(', ')}: ${r.stderr.trim()}`);
       }
       await s.ssh.exec(cleanupRunCommand(state.token));
-      const cmd = new BackupCommands(s.layout, state.token);
       // What a restore from the runner had sent so far.
-      await s.ssh.exec(cmd.removeStaging());
+      await s.ssh.exec(new StagingCommands(s.layout, state.token).remove());
       if (state.backupId) {
-        await s.ssh.exec(cmd.removeIfIncomplete(state.backupId));
+        await s.ssh.exec(new BackupDirCommands(s.layout).removeIfIncomplete(state.backupId));
         log.info(`${label}: removed the unfinished backup ${state.backupId} (it had no manifest)`);
       }
       await releaseByToken(s, state.token);

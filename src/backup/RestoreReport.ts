@@ -1,6 +1,6 @@
 // How a restore reads on the run page.
 import { annotate, formatMs, RunSummary } from '../report/Reporter.js';
-import { bytes } from './HostBackup.js';
+import { bytes } from './Formatting.js';
 import type { RestoreOutcome } from './Restore.js';
 
 export function restoreSummary(app: string, o: RestoreOutcome): RunSummary {

@@ -7,13 +7,11 @@ import type { HostSession } from '../ssh/HostSession.js';
 import type { StreamResult } from '../ssh/SshConnection.js';
 import { InputError } from '../inputs/InputError.js';
 import type { Log } from '../report/Log.js';
-import { line } from '../remote/Shell.js';
-import { startCommand, stopCommand } from './BackupCommands.js';
+import { stopUntilReleasedCommand } from '../remote/backup/ServiceGuardCommand.js';
 import type { ContainerInfo, Inventory } from './HostInventory.js';
 
-/** How often the runner says it is alive, and how long the host waits without a word. */
+/** How often the runner says it is alive (the host waits SILENCE_S without a word). */
 export const HEARTBEAT_MS = 5_000;
-export const SILENCE_S = 25;
 
 /** The running containers of `services`; a service the app does not have is an input error. */
 export function containersOf(inv: Inventory, services: string[], input: string, host: string): ContainerInfo[] {
@@ -25,18 +23,6 @@ export function containersOf(inv: Inventory, services: string[], input: string, 
         `${host} runs no service '${s}' of this app; its services: ${[...known].sort().join(', ') || 'none'}`,
       );
   return inv.containers.filter((c) => services.includes(c.service) && c.running);
-}
-
-/**
- * Stops `ids`, prints `stopped <exit code>`, then reads stdin a line at a time until it ends or
- * stays silent `silenceS` seconds, and starts `ids` again whatever happened to the runner.
- */
-export function stopUntilReleasedCommand(ids: string[], silenceS = SILENCE_S): string {
-  return (
-    `${line(stopCommand(ids))} >/dev/null; echo "stopped $?"; ` +
-    `while l=$(timeout ${silenceS} head -n 1) && [ -n "$l" ]; do :; done; ` +
-    `${line(startCommand(ids))} >/dev/null`
-  );
 }
 
 export class ServiceControl {

@@ -2,16 +2,32 @@
 import { posix } from 'node:path';
 
 export class ReleaseLayout {
+  readonly releasesDir: string;
+  /** Symlink to the release that passed its gate last. */
+  readonly current: string;
+  readonly lockDir: string;
+  readonly lockOwner: string;
+  /** One JSON line per deploy or rollback: the history the rollback action reads. */
+  readonly history: string;
+  /** Registry credentials for this app only, never the user's ~/.docker. */
+  readonly dockerConfig: string;
+  /** Backups of the app's data (the backup and restore actions): one directory per backup. */
+  readonly backupsDir: string;
+
   constructor(
     /** Absolute path on the host, e.g. /home/deploy/njord/shop. */
     readonly root: string,
   ) {
     if (!root.startsWith('/')) throw new Error(`release root must be absolute, got ${root}`);
+    this.releasesDir = posix.join(root, 'releases');
+    this.current = posix.join(root, 'current');
+    this.lockDir = posix.join(root, '.lock');
+    this.lockOwner = posix.join(this.lockDir, 'owner.json');
+    this.history = posix.join(root, 'history.jsonl');
+    this.dockerConfig = posix.join(root, '.docker');
+    this.backupsDir = posix.join(root, 'backups');
   }
 
-  get releasesDir(): string {
-    return posix.join(this.root, 'releases');
-  }
   release(id: string): string {
     return posix.join(this.releasesDir, id);
   }
@@ -20,29 +36,6 @@ export class ReleaseLayout {
   }
   manifest(id: string): string {
     return posix.join(this.release(id), 'release.json');
-  }
-  /** Symlink to the release that passed its gate last. */
-  get current(): string {
-    return posix.join(this.root, 'current');
-  }
-  get lockDir(): string {
-    return posix.join(this.root, '.lock');
-  }
-  get lockOwner(): string {
-    return posix.join(this.lockDir, 'owner.json');
-  }
-  /** One JSON line per deploy or rollback: the history the rollback action reads. */
-  get history(): string {
-    return posix.join(this.root, 'history.jsonl');
-  }
-  /** Registry credentials for this app only, never the user's ~/.docker. */
-  get dockerConfig(): string {
-    return posix.join(this.root, '.docker');
-  }
-
-  /** Backups of the app's data (the backup and restore actions): one directory per backup. */
-  get backupsDir(): string {
-    return posix.join(this.root, 'backups');
   }
   backup(id: string): string {
     return posix.join(this.backupsDir, id);

@@ -1,5 +1,5 @@
 // Plain docker command lines, the same on both Compose versions.
-import { line, type Argv } from './Shell.js';
+import { line, quiet, type Argv } from './Shell.js';
 
 export interface ContainerState {
   service: string;
@@ -82,4 +82,22 @@ export function repositoryOf(image: string): string {
   const slash = noDigest.lastIndexOf('/');
   const colon = noDigest.lastIndexOf(':');
   return colon > slash ? noDigest.slice(0, colon) : noDigest;
+}
+
+export function stopContainersCommand(ids: string[]): Argv {
+  return ['docker', 'stop', ...ids];
+}
+
+export function startContainersCommand(ids: string[]): Argv {
+  return ['docker', 'start', ...ids];
+}
+
+/** Exit 0 when the host has the image. */
+export function imagePresentCommand(image: string): string {
+  return quiet(['docker', 'image', 'inspect', '--format', '{{.Id}}', image]);
+}
+
+/** Pulls the image, with the app's registry login when it has one. */
+export function pullCommand(image: string, dockerConfig?: string): Argv {
+  return [...(dockerConfig ? ['env', `DOCKER_CONFIG=${dockerConfig}`] : []), 'docker', 'pull', '--quiet', image];
 }

@@ -10,13 +10,8 @@ import type { ReleaseManifest } from '../release/ReleaseManifest.js';
 import type { HistoryEvent } from '../release/ReleaseStore.js';
 import type { LockOwner } from '../remote/LockCommands.js';
 import type { RollbackConfig } from './RollbackConfig.js';
-import {
-  describeRollbackPlan,
-  parseRollbackState,
-  planRollback,
-  readStateCommand,
-  type RollbackPlan,
-} from './RollbackPlan.js';
+import { readStateCommand } from '../remote/RollbackCommands.js';
+import { describeRollbackPlan, parseRollbackState, planRollback, type RollbackPlan } from './RollbackPlan.js';
 import { fallBack } from './FallBack.js';
 import { chooseTarget, releaseRows, type ReleaseRow } from './RollbackTarget.js';
 import { lastLine } from '../ssh/SshConnection.js';

@@ -4,11 +4,11 @@ import { composeFor } from '../deploy/DeployPlan.js';
 import type { ReleaseLayout } from '../release/ReleaseLayout.js';
 import type { ReleaseEntry, ReleaseManifest } from '../release/ReleaseManifest.js';
 import { parseStoreState } from '../release/ReleaseStore.js';
-import { containerStatesCommand } from '../remote/DockerCommands.js';
+import { containerStatesCommand, imagePresentCommand, pullCommand } from '../remote/DockerCommands.js';
 import { LockCommands } from '../remote/LockCommands.js';
 import type { ComposeVariant } from '../remote/ProbeCommands.js';
-import { ReleaseCommands } from '../remote/ReleaseCommands.js';
-import { line, quote } from '../remote/Shell.js';
+import { activateAndRecordCommand, LOGIN_MARK, readStateCommand, recordCommand } from '../remote/RollbackCommands.js';
+import { line } from '../remote/Shell.js';
 import { pinnedImage } from './RollbackTarget.js';
 
 export interface RollbackContext {
@@ -51,35 +51,19 @@ function upRelease(ctx: RollbackContext, m: ReleaseManifest): string {
 }
 
 export function planRollback(ctx: RollbackContext): RollbackPlan {
-  const lock = new LockCommands(ctx.layout);
-  const releases = new ReleaseCommands(ctx.layout);
-  const record = `${releases.appendHistory()} && ${lock.release(ctx.lockToken)}`;
   const image = pinnedImage(ctx.target);
-  const dockerEnv = ctx.withLogin ? ['env', `DOCKER_CONFIG=${ctx.layout.dockerConfig}`] : [];
   return {
-    acquireLock: lock.acquire(),
+    acquireLock: new LockCommands(ctx.layout).acquire(),
     readState: readStateCommand(ctx.layout),
     image,
-    imagePresent: image
-      ? `${line(['docker', 'image', 'inspect', '--format', '{{.Id}}', image])} >/dev/null 2>&1`
-      : undefined,
-    pull: image ? line([...dockerEnv, 'docker', 'pull', '--quiet', image]) : undefined,
+    imagePresent: image ? imagePresentCommand(image) : undefined,
+    pull: image ? line(pullCommand(image, ctx.withLogin ? ctx.layout.dockerConfig : undefined)) : undefined,
     up: upRelease(ctx, ctx.target),
     containerStates: containerStatesCommand(ctx.app),
-    activateAndRecord: `${releases.activate(ctx.target.id)} && ${record}`,
+    activateAndRecord: activateAndRecordCommand(ctx.layout, ctx.target.id, ctx.lockToken),
     restoreFrom: ctx.from && ctx.from.id !== ctx.target.id ? upRelease(ctx, ctx.from) : undefined,
-    record,
+    record: recordCommand(ctx.layout, ctx.lockToken),
   };
-}
-
-const LOGIN_MARK = 'njord-login=kept';
-
-/**
- * What the rollback reads, in the round trip that takes the lock: whether the app kept registry
- * credentials from a deploy (<remote-dir>/.docker), then the current release and every release.
- */
-export function readStateCommand(layout: ReleaseLayout): string {
-  return `{ test -f ${quote(`${layout.dockerConfig}/config.json`)} && echo ${LOGIN_MARK} || true; }; ${new ReleaseCommands(layout).state()}`;
 }
 
 export function parseRollbackState(stdout: string): { withLogin: boolean; current?: string; releases: ReleaseEntry[] } {

@@ -92,6 +92,7 @@ function validValues(port: number, privateKey: string, publicKey: string): Recor
     'stop-services': 'web',
     compression: 'gzip',
     'encrypt-to': 'age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p',
+    'unencrypted-artifact': 'true',
     destination: 'host',
     verify: 'checksum',
     keep: '3',

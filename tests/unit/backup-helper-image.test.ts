@@ -6,12 +6,12 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, wr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { BackupCommands } from '../../src/backup/BackupCommands.js';
 import { readBackupConfig } from '../../src/backup/BackupConfig.js';
 import { compressors } from '../../src/backup/Compression.js';
 import { readRestoreConfig } from '../../src/backup/RestoreConfig.js';
 import { InputReader } from '../../src/inputs/InputReader.js';
 import { ReleaseLayout } from '../../src/release/ReleaseLayout.js';
+import { RestoreCommands } from '../../src/remote/backup/RestoreCommands.js';
 
 const root = mkdtempSync(join(tmpdir(), 'njord-helper-image-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -73,7 +73,7 @@ describe("a restore's commands with the image in them", () => {
     writeFileSync(join(dir, 'bin', 'docker'), '#!/bin/sh\n[ "$1" = volume ]\n');
     chmodSync(join(dir, 'bin', 'docker'), 0o755);
     const marker = join(dir, 'ran');
-    const script = new BackupCommands(new ReleaseLayout(join(dir, 'app')), 'tok').restoreVolume({
+    const script = new RestoreCommands(new ReleaseLayout(join(dir, 'app')), 'tok').volume({
       id: '20261201-010000-000',
       file: 'volume-data.tar.gz',
       volume: `data$(touch ${marker}-volume)`,

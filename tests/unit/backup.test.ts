@@ -7,29 +7,28 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import {
-  BackupCommands,
-  compareFingerprints,
-  parseArchiveResult,
-  parseCompared,
-  parseListing,
-  parseTarImages,
-  parseTools,
-  IMAGE_ID,
-  SHA256_OF_STDIN,
-  tarFingerprint,
-  type TarReader,
-} from '../../src/backup/BackupCommands.js';
 import { readBackupConfig } from '../../src/backup/BackupConfig.js';
 import { archiveFileName, BACKUP_ID, backupTime, newBackupId } from '../../src/backup/BackupManifest.js';
 import { compressors, pickCompression, type Compressor } from '../../src/backup/Compression.js';
 import { parseDatabases } from '../../src/backup/DatabaseSpec.js';
 import { helperImage, parseContainers, parseVolumes, resolveVolumes } from '../../src/backup/HostInventory.js';
-import { failOnStatus, guarded, pipeline } from '../../src/backup/RemoteScript.js';
 import { readRestoreConfig } from '../../src/backup/RestoreConfig.js';
 import { backupsToPrune } from '../../src/backup/Retention.js';
 import { InputReader } from '../../src/inputs/InputReader.js';
 import { ReleaseLayout } from '../../src/release/ReleaseLayout.js';
+import { listArchive } from '../../src/remote/backup/ArchiveListing.js';
+import { archiveScript, parseArchiveResult } from '../../src/remote/backup/ArchiveScript.js';
+import { pathSource } from '../../src/remote/backup/ArchiveSource.js';
+import { failOnStatus, guarded, pipeline } from '../../src/remote/backup/RemoteScript.js';
+import {
+  IMAGE_ID,
+  parseTarImages,
+  TarImageCommands,
+  type TarReader,
+} from '../../src/remote/backup/TarImageCommands.js';
+import { parseTools } from '../../src/remote/backup/ToolsProbe.js';
+import { compareFingerprints, parseCompared, tarFingerprint } from '../../src/remote/backup/VerifyCommands.js';
+import { VolumeReaders } from '../../src/remote/backup/VolumeReaders.js';
 import { repoRoot } from '../harness/runAction.js';
 import { inputError } from '../support/inputError.js';
 
@@ -300,71 +299,6 @@ describe('compression and tools', () => {
   });
 });
 
-describe('command builders', () => {
-  const cmd = new BackupCommands(new ReleaseLayout('/srv/shop app'), 'tok123');
-
-  it('archives a volume through a created container, hashing on the host when it stays there', () => {
-    const s = cmd.archive({
-      id: '20261123-000000-000',
-      file: 'volume-shop_data.tar.gz',
-      source: cmd.volumeSource('shop_data', 'sha256:abc', 'no'),
-      compressor: compressors.gzip,
-      encryptTo: [],
-      toHost: true,
-      toRunner: false,
-    });
-    expect(s).toContain(
-      'docker create --label dev.njord.backup=tok123 --network none -v shop_data:/njord-volume:ro,nocopy sha256:abc',
-    );
-    expect(s).toContain('docker cp "$cid":/njord-volume/. -');
-    expect(s).toContain(
-      `${SHA256_OF_STDIN} < '/srv/shop app/backups/20261123-000000-000/.volume-shop_data.tar.gz.hashfifo'`,
-    );
-    expect(s).toMatch(
-      /mv -f '\/srv\/shop app\/backups\/20261123-000000-000\/volume-shop_data.tar.gz.part' '.*volume-shop_data.tar.gz'/,
-    );
-  });
-
-  it('streams to the runner with encryption, the recipients as arguments (they are public)', () => {
-    const s = cmd.archive({
-      id: 'i',
-      file: 'path-srv.tar.zst.age',
-      source: cmd.pathSource('/srv/x y'),
-      compressor: compressors.zstd,
-      encryptTo: ['age1abc', 'ssh-ed25519 AAAA k'],
-      toHost: false,
-      toRunner: true,
-    });
-    expect(s).toContain("tar -C '/srv/x y' -cf - .");
-    expect(s).toContain("age -r age1abc -r 'ssh-ed25519 AAAA k'");
-    expect(s).not.toContain('.part');
-    expect(s).not.toContain('hashfifo');
-  });
-
-  it('decrypts with the identity from $NJORD_SECRET, never with it on a command line', () => {
-    const s = cmd.restoreDatabase({
-      id: 'i',
-      file: 'db.sql.gz.age',
-      containerId: 'c1',
-      restoreScript: 'cat',
-      target: 'shop',
-      compressor: compressors.gzip,
-      encrypted: true,
-    });
-    expect(s).toContain(
-      "printf '%s\\n' $NJORD_SECRET | age -d -i /dev/stdin -- '/srv/shop app/backups/i/db.sql.gz.age'",
-    );
-    expect(s).toContain('docker exec -i c1 sh -c cat njord-restore shop');
-    expect(guarded(s, { secretLine: true })).toMatch(/^sh -c 'IFS= read -r NJORD_SECRET/);
-  });
-
-  it('reads the result line an archive script prints', () => {
-    expect(parseArchiveResult('warning\nnjord-result size=40 sha256=ab12\n')).toEqual({ size: 40, sha256: 'ab12' });
-    expect(parseArchiveResult('njord-result size= sha256=\n')).toEqual({ size: undefined, sha256: undefined });
-    expect(parseListing('3 200003\n')).toEqual({ entries: 3, bytes: 200003 });
-  });
-});
-
 describe('shell shapes, run with the local sh', () => {
   const dir = mkdtempSync(join(tmpdir(), 'njord-backup-unit-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -375,23 +309,23 @@ describe('shell shapes, run with the local sh', () => {
   };
 
   it('keeps which image ids run tar beside the backups: read back by the next backup, newest 200, a tag never', () => {
-    const local = new BackupCommands(new ReleaseLayout(join(dir, 'tar-images')), 't');
+    const local = new TarImageCommands(new ReleaseLayout(join(dir, 'tar-images')), 't');
     const id = (n: number) => `sha256:${n.toString(16).padStart(64, '0')}`;
     spawnSync('mkdir', ['-p', join(dir, 'tar-images', 'backups')]);
-    expect(sh(local.readTarImages()).stdout).toBe('');
-    expect(parseTarImages(sh(local.readTarImages()).stdout).size).toBe(0);
+    expect(sh(local.read()).stdout).toBe('');
+    expect(parseTarImages(sh(local.read()).stdout).size).toBe(0);
     const first = new Map<string, TarReader>([
       [id(1), 'sh'],
       [id(2), 'no'],
       [id(4), 'tar'],
     ]);
-    expect(sh(local.rememberTarImages(first)).code).toBe(0);
-    expect(parseTarImages(sh(local.readTarImages()).stdout)).toEqual(first);
+    expect(sh(local.remember(first)).code).toBe(0);
+    expect(parseTarImages(sh(local.read()).stdout)).toEqual(first);
     // A later probe's word wins; the file keeps the newest 200 lines.
     for (let i = 0; i < 3; i++)
-      sh(local.rememberTarImages(new Map(Array.from({ length: 100 }, (_, k) => [id(1000 + i * 100 + k), 'sh']))));
-    sh(local.rememberTarImages(new Map([[id(2), 'tar']])));
-    const known = parseTarImages(sh(local.readTarImages()).stdout);
+      sh(local.remember(new Map(Array.from({ length: 100 }, (_, k) => [id(1000 + i * 100 + k), 'sh']))));
+    sh(local.remember(new Map([[id(2), 'tar']])));
+    const known = parseTarImages(sh(local.read()).stdout);
     expect(known.size).toBe(200);
     expect(known.get(id(2))).toBe('tar');
     expect(known.has(id(1))).toBe(false);
@@ -458,14 +392,14 @@ describe('shell shapes, run with the local sh', () => {
   });
 
   it('an archive script writes the file and a checksum that matches; the listing counts entries and bytes', () => {
-    const local = new BackupCommands(new ReleaseLayout(dir), 't');
+    const local = new ReleaseLayout(dir);
     spawnSync('mkdir', ['-p', join(dir, 'backups', 'b1'), join(dir, 'src')]);
     spawnSync('sh', ['-c', `head -c 200000 /dev/urandom > ${dir}/src/f && echo hi > ${dir}/src/g`]);
     const r = sh(
-      local.archive({
+      archiveScript(local, {
         id: 'b1',
         file: 'path-src.tar.gz',
-        source: local.pathSource(join(dir, 'src')),
+        source: pathSource(join(dir, 'src')),
         compressor: compressors.gzip,
         encryptTo: [],
         toHost: true,
@@ -479,18 +413,18 @@ describe('shell shapes, run with the local sh', () => {
     expect(res.sha256).toBe(sum);
     expect(res.size).toBe(readFileSync(file).length);
     // Three entries (., f, g); their sizes sum to the data: 200000 random bytes and "hi\n".
-    expect(sh(local.listArchive('b1', 'path-src.tar.gz', compressors.gzip, true))).toMatchObject({
+    expect(sh(listArchive(local, 'b1', 'path-src.tar.gz', compressors.gzip, true))).toMatchObject({
       code: 0,
       stdout: '3 200003\n',
     });
     const dump = sh(
-      `gzip -c < ${dir}/src/f > ${dir}/backups/b1/db.gz && ${local.listArchive('b1', 'db.gz', compressors.gzip, false)}`,
+      `gzip -c < ${dir}/src/f > ${dir}/backups/b1/db.gz && ${listArchive(local, 'b1', 'db.gz', compressors.gzip, false)}`,
     );
     expect(dump).toMatchObject({ code: 0, stdout: '0 200000\n' });
     spawnSync('rm', [join(dir, 'backups', 'b1', 'db.gz')]);
     // A damaged archive fails the listing, naming the stage.
     spawnSync('sh', ['-c', `printf 'not gzip' > ${dir}/backups/b1/bad.gz`]);
-    const bad = sh(local.listArchive('b1', 'bad.gz', compressors.gzip, true));
+    const bad = sh(listArchive(local, 'b1', 'bad.gz', compressors.gzip, true));
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('gzip failed');
     spawnSync('rm', [join(dir, 'backups', 'b1', 'bad.gz')]);
@@ -501,7 +435,7 @@ describe('shell shapes, run with the local sh', () => {
   });
 
   it('lists an archive as it is written: the same counts, and a stream that does not decompress fails it, leaving nothing', () => {
-    const local = new BackupCommands(new ReleaseLayout(dir), 't');
+    const local = new ReleaseLayout(dir);
     const b = join(dir, 'backups', 'b-list');
     spawnSync('mkdir', ['-p', b, join(dir, 'src2')]);
     spawnSync('sh', ['-c', `head -c 300000 /dev/urandom > ${dir}/src2/f && echo hi > ${dir}/src2/g`]);
@@ -509,10 +443,19 @@ describe('shell shapes, run with the local sh', () => {
       file: string,
       compressor: Compressor,
       listAs: 'tar' | 'bytes',
-      source = local.pathSource(join(dir, 'src2')),
+      source = pathSource(join(dir, 'src2')),
     ) =>
       sh(
-        local.archive({ id: 'b-list', file, source, compressor, encryptTo: [], toHost: true, toRunner: false, listAs }),
+        archiveScript(local, {
+          id: 'b-list',
+          file,
+          source,
+          compressor,
+          encryptTo: [],
+          toHost: true,
+          toRunner: false,
+          listAs,
+        }),
       );
     for (const c of ['gzip', 'zstd'] as const) {
       const file = `path-src2.tar.${compressors[c].ext}`;
@@ -590,11 +533,11 @@ describe('shell shapes, run with the local sh', () => {
     const r = spawnSync('setsid', ['-w', 'sh', '-c', script], { encoding: 'utf8', env: { ...process.env, ...env } });
     return { code: r.status, stdout: r.stdout, stderr: r.stderr };
   };
-  const volumeArchive = (local: BackupCommands, id: string) =>
-    local.archive({
+  const volumeArchive = (local: ReleaseLayout, id: string) =>
+    archiveScript(local, {
       id,
       file: 'volume-v.tar.gz',
-      source: local.volumeSource('v', 'sha256:abc', 'sh'),
+      source: new VolumeReaders(local, 't').source('v', 'sha256:abc', 'sh'),
       compressor: compressors.gzip,
       encryptTo: [],
       toHost: true,
@@ -602,7 +545,7 @@ describe('shell shapes, run with the local sh', () => {
     });
 
   it("tar run by the image's sh: the archive is done when tar reports, not when Docker has torn the container down", () => {
-    const local = new BackupCommands(new ReleaseLayout(join(dir, 'bysh')), 't');
+    const local = new ReleaseLayout(join(dir, 'bysh'));
     const backup = join(dir, 'bysh', 'backups', 'b1');
     spawnSync('mkdir', ['-p', backup]);
     const release = join(dir, 'bysh', 'release');
@@ -631,7 +574,7 @@ describe('shell shapes, run with the local sh', () => {
   });
 
   it("tar run by sh: a failing tar's status and error fail the archive, and a container that never started cannot hang it", () => {
-    const local = new BackupCommands(new ReleaseLayout(join(dir, 'bysh-bad')), 't');
+    const local = new ReleaseLayout(join(dir, 'bysh-bad'));
     const backup = join(dir, 'bysh-bad', 'backups', 'b1');
     spawnSync('mkdir', ['-p', backup]);
     spawnSync('sh', ['-c', `echo 'sha256:abc sh' > ${join(dir, 'bysh-bad', 'backups', '.tar-images')}`]);
@@ -660,13 +603,13 @@ describe('shell shapes, run with the local sh', () => {
   });
 
   it('a failing source leaves no archive behind', () => {
-    const local = new BackupCommands(new ReleaseLayout(dir), 't');
+    const local = new ReleaseLayout(dir);
     spawnSync('mkdir', ['-p', join(dir, 'backups', 'b2')]);
     const r = sh(
-      local.archive({
+      archiveScript(local, {
         id: 'b2',
         file: 'path-missing.tar.gz',
-        source: local.pathSource(join(dir, 'missing')),
+        source: pathSource(join(dir, 'missing')),
         compressor: compressors.gzip,
         encryptTo: [],
         toHost: true,

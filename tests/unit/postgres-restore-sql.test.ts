@@ -9,10 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
-import { BackupCommands } from '../../src/backup/BackupCommands.js';
 import { compressors } from '../../src/backup/Compression.js';
 import { dumpers } from '../../src/backup/DatabaseDumpers.js';
 import { ReleaseLayout } from '../../src/release/ReleaseLayout.js';
+import { databaseSource } from '../../src/remote/backup/DatabaseCommands.js';
+import { RestoreCommands } from '../../src/remote/backup/RestoreCommands.js';
 
 const root = mkdtempSync(join(tmpdir(), 'njord-pg-names-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -43,14 +44,14 @@ const NAMES = [
 const literal = (name: string) => `E'${name.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
 
 describe('the PostgreSQL restore', () => {
-  const cmd = new BackupCommands(new ReleaseLayout(join(root, 'app')), 'tok');
+  const layout = new ReleaseLayout(join(root, 'app'));
   const id = '20261201-010000-000';
-  mkdirSync(cmd.dir(id), { recursive: true });
-  writeFileSync(join(cmd.dir(id), 'database-db.sql.gz'), gzipSync('CREATE TABLE t (a int);\n'));
+  mkdirSync(layout.backup(id), { recursive: true });
+  writeFileSync(join(layout.backup(id), 'database-db.sql.gz'), gzipSync('CREATE TABLE t (a int);\n'));
 
   for (const name of NAMES)
     it(`ends the sessions of ${JSON.stringify(name)} by a quoted literal, then loads the dump`, () => {
-      const script = cmd.restoreDatabase({
+      const script = new RestoreCommands(layout, 'tok').database({
         id,
         file: 'database-db.sql.gz',
         containerId: 'c0ffee',
@@ -85,8 +86,7 @@ describe('the PostgreSQL dump', () => {
     });
 
   function cmd(container: string, target: string): string {
-    const cmds = new BackupCommands(new ReleaseLayout(join(root, 'app')), 'tok');
-    const src = cmds.databaseSource(container, dumpers.postgres.dump, target);
+    const src = databaseSource(container, dumpers.postgres.dump, target);
     if (!('cmd' in src)) throw new Error('a database source is a command');
     return src.cmd;
   }

@@ -11,12 +11,8 @@ import { renderEnvFile } from '../../src/release/EnvFile.js';
 import { ReleaseLayout } from '../../src/release/ReleaseLayout.js';
 import type { ReleaseEntry, ReleaseManifest } from '../../src/release/ReleaseManifest.js';
 import { score } from '../../src/rollback/FallBack.js';
-import {
-  describeRollbackPlan,
-  parseRollbackState,
-  planRollback,
-  readStateCommand,
-} from '../../src/rollback/RollbackPlan.js';
+import { readStateCommand } from '../../src/remote/RollbackCommands.js';
+import { describeRollbackPlan, parseRollbackState, planRollback } from '../../src/rollback/RollbackPlan.js';
 import {
   chooseTarget,
   describeReleases,

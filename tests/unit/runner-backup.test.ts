@@ -10,11 +10,12 @@ import { join } from 'node:path';
 import { text } from 'node:stream/consumers';
 import { Encrypter, generateIdentity, identityToRecipient } from 'age-encryption';
 import { afterAll, describe, expect, it } from 'vitest';
-import { BackupCommands } from '../../src/backup/BackupCommands.js';
 import type { ArchiveEntry, BackupManifest } from '../../src/backup/BackupManifest.js';
 import { backupForHost, readRunnerBackups, RunnerSource } from '../../src/backup/RunnerBackup.js';
 import { HashingCounter } from '../../src/backup/RunnerFiles.js';
 import { ReleaseLayout } from '../../src/release/ReleaseLayout.js';
+import { BackupDirCommands } from '../../src/remote/backup/BackupDirCommands.js';
+import { StagingCommands } from '../../src/remote/backup/StagingCommands.js';
 
 const root = mkdtempSync(join(tmpdir(), 'njord-runner-backup-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -168,20 +169,22 @@ describe('HashingCounter', () => {
 describe('receiving an archive on the host', () => {
   it('writes stdin into the run’s hidden staging folder and prints the sha256 of what landed', () => {
     const dir = join(root, 'host');
-    const cmd = new BackupCommands(new ReleaseLayout(dir), 'tok');
+    const cmd = new StagingCommands(new ReleaseLayout(dir), 'tok');
     const bytes = Buffer.alloc(200_000, 7);
-    const r = spawnSync('sh', ['-c', cmd.receiveArchive('volume-a.tar.gz')], { input: bytes, encoding: 'utf8' });
+    const r = spawnSync('sh', ['-c', cmd.receive('volume-a.tar.gz')], { input: bytes, encoding: 'utf8' });
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout.trim()).toBe(sha(bytes));
-    expect(cmd.stagingId).toBe('.incoming-tok');
+    expect(cmd.id).toBe('.incoming-tok');
     const landed = join(dir, 'backups', '.incoming-tok', 'volume-a.tar.gz');
     expect(readFileSync(landed).equals(bytes)).toBe(true);
     // Private to the SSH user, and not a backup the host lists.
     expect(
       spawnSync('stat', ['-c', '%a', join(dir, 'backups', '.incoming-tok')], { encoding: 'utf8' }).stdout.trim(),
     ).toBe('700');
-    expect(spawnSync('sh', ['-c', cmd.list()], { encoding: 'utf8' }).stdout).toBe('');
-    expect(spawnSync('sh', ['-c', cmd.removeStaging()]).status).toBe(0);
+    expect(
+      spawnSync('sh', ['-c', new BackupDirCommands(new ReleaseLayout(dir)).list()], { encoding: 'utf8' }).stdout,
+    ).toBe('');
+    expect(spawnSync('sh', ['-c', cmd.remove()]).status).toBe(0);
     expect(spawnSync('ls', ['-A', join(dir, 'backups')], { encoding: 'utf8' }).stdout).toBe('');
   });
 });

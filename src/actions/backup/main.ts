@@ -4,7 +4,7 @@ import * as core from '@actions/core';
 import { backup } from '../../backup/Backup.js';
 import { readBackupConfig } from '../../backup/BackupConfig.js';
 import { backupAnnotations, backupSummary } from '../../backup/BackupReport.js';
-import { totalSize } from '../../backup/HostBackup.js';
+import { totalSize } from '../../backup/Formatting.js';
 import { CLEANUP_STATE, postStep } from '../../backup/PostCleanup.js';
 import { InputReader, runnerInputs } from '../../inputs/InputReader.js';
 import { actionLog, maskSecrets, runLinks, setOutputs } from '../../report/Reporter.js';

@@ -6,7 +6,7 @@ import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { stopUntilReleasedCommand } from '../../src/backup/ServiceControl.js';
+import { stopUntilReleasedCommand } from '../../src/remote/backup/ServiceGuardCommand.js';
 
 function guard(silenceS: number) {
   const dir = mkdtempSync(join(tmpdir(), 'njord-guard-'));
@@ -24,6 +24,12 @@ function guard(silenceS: number) {
 }
 
 describe('the host-side guard of stopped services', () => {
+  it('is one command: stop, say so, wait on stdin with a silence limit, start', () => {
+    expect(stopUntilReleasedCommand(['c1', 'c2'])).toBe(
+      'docker stop c1 c2 >/dev/null; echo "stopped $?"; while l=$(timeout 25 head -n 1) && [ -n "$l" ]; do :; done; docker start c1 c2 >/dev/null',
+    );
+  });
+
   it('stops, says so, and starts again when the runner ends stdin', async () => {
     const g = guard(20);
     await new Promise((r) => setTimeout(r, 300));

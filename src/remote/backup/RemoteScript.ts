@@ -1,7 +1,7 @@
 // Shapes of the shell scripts backup and restore run on a host. POSIX sh has no pipefail, so each
 // stage of a pipeline records its own failure in a status file; and sshd sends no SIGHUP to a
 // command without a terminal, so a watchdog ends the script when the runner's connection dies.
-import { quote, shC } from '../remote/Shell.js';
+import { quote, shC } from '../Shell.js';
 
 export interface Stage {
   /** Said in the error when this stage fails, e.g. 'docker cp', 'gzip'. */
