@@ -8,7 +8,8 @@ import { rollbackRecord } from '../../report/RollbackDeployment.js';
 import { readRollbackConfig } from '../../rollback/RollbackConfig.js';
 import { rollback } from '../../rollback/Rollback.js';
 import { rollbackAnnotations, rollbackFailure, rollbackSummary } from '../../rollback/RollbackReport.js';
-import { freeLocksLeftBehind, saveHeldLocks } from '../../runtime/heldLocks.js';
+import { freeLocksLeftBehind } from '../../runtime/heldLocks.js';
+import { saveHeldLocks } from '../../runtime/state.js';
 import { runAction } from '../../runtime/runAction.js';
 
 async function main(): Promise<void> {
