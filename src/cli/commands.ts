@@ -9,7 +9,7 @@ import { deploy } from '../deploy/Deployer.js';
 import type { InputReader } from '../inputs/InputReader.js';
 import type { Log } from '../report/Log.js';
 import { deployFailure, deploySummary } from '../report/DeployReport.js';
-import type { RunSummary } from '../report/Reporter.js';
+import type { RunSummary } from '../report/SummaryMarkdown.js';
 import { listReleases, releasesSummary } from '../rollback/ReleaseHistory.js';
 import { rollback } from '../rollback/Rollback.js';
 import { readRollbackConfig } from '../rollback/RollbackConfig.js';

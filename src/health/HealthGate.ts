@@ -1,7 +1,7 @@
 // The gate a release must pass: every URL answers as expected, and every container with a
 // Docker healthcheck reports healthy, `successes` times in a row before `timeout`.
 import type { Log } from '../report/Log.js';
-import { formatMs } from '../report/Reporter.js';
+import { formatMs } from '../report/SummaryMarkdown.js';
 import type { HttpProbe, ProbeExpectations, ProbeResult } from './HttpProbe.js';
 
 export interface HealthGateSpec extends ProbeExpectations {

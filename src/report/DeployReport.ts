@@ -4,7 +4,8 @@ import type { DeployOutcome } from '../deploy/Deployer.js';
 import type { HostResult } from '../deploy/HostDeployment.js';
 import { describeAttempt } from '../health/HealthGate.js';
 import type { DeploymentRequest, FinalState } from './Deployments.js';
-import { annotate, formatMs, RunSummary, shortImage, type Outcome, type RunFacts } from './Reporter.js';
+import { annotate } from './RunPage.js';
+import { formatMs, RunSummary, shortImage, type Outcome, type RunFacts } from './SummaryMarkdown.js';
 
 function headline(o: DeployOutcome): [Outcome, string] {
   const release = `release \`${o.releaseId}\``;

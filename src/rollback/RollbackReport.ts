@@ -1,7 +1,8 @@
 // How a rollback reads on the run page (and, rendered as text, in the terminal): from → to per
 // host with times, why it failed, and the releases there are when `to` matched none.
 import { describeAttempt } from '../health/HealthGate.js';
-import { annotate, formatMs, RunSummary, shortImage, type Outcome } from '../report/Reporter.js';
+import { annotate } from '../report/RunPage.js';
+import { formatMs, RunSummary, shortImage, type Outcome } from '../report/SummaryMarkdown.js';
 import type { HostRollbackResult } from './HostRollback.js';
 import type { RollbackOutcome } from './Rollback.js';
 import type { ReleaseRow } from './RollbackTarget.js';

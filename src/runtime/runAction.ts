@@ -2,7 +2,7 @@
 // (GitHub runs the post entry with the state the main saved), and any error fails the step once.
 import * as core from '@actions/core';
 import { InputError } from '../inputs/InputError.js';
-import { stoppedSummary } from '../report/Reporter.js';
+import { stoppedSummary } from '../report/SummaryMarkdown.js';
 import { isPostStep, markMainStep } from './state.js';
 
 export async function runAction(title: string, main: () => Promise<void>, post?: () => Promise<void>): Promise<void> {

@@ -7,7 +7,7 @@ import { backupAnnotations, backupSummary } from '../../backup/BackupReport.js';
 import { totalSize } from '../../backup/HostBackup.js';
 import { postStep } from '../../backup/PostCleanup.js';
 import { InputReader, runnerInputs } from '../../inputs/InputReader.js';
-import { actionLog, maskSecrets, runLinks, setOutputs } from '../../report/Reporter.js';
+import { actionLog, maskSecrets, runLinks, setOutputs } from '../../report/RunPage.js';
 import { runAction } from '../../runtime/runAction.js';
 import { saveCleanupState } from '../../runtime/state.js';
 

@@ -10,7 +10,7 @@ import { DockerCli } from '../../build/DockerCli.js';
 import { logoutAndRemove } from '../../build/DockerLogin.js';
 import { readEventContext } from '../../build/EventContext.js';
 import { InputReader, runnerInputs } from '../../inputs/InputReader.js';
-import { actionLog, annotate, maskSecrets, setOutputs } from '../../report/Reporter.js';
+import { actionLog, annotate, maskSecrets, setOutputs } from '../../report/RunPage.js';
 import { runAction } from '../../runtime/runAction.js';
 import { buildState, saveBuildState } from '../../runtime/state.js';
 

@@ -14,7 +14,7 @@ import {
   inputErrorSummary,
 } from '../../report/DeployReport.js';
 import { readDeploymentTarget, recordDeployment } from '../../report/Deployments.js';
-import { actionLog, maskSecrets, runLinks, setOutputs } from '../../report/Reporter.js';
+import { actionLog, maskSecrets, runLinks, setOutputs } from '../../report/RunPage.js';
 import { freeLocksLeftBehind } from '../../runtime/heldLocks.js';
 import { runAction } from '../../runtime/runAction.js';
 import { saveHeldLocks } from '../../runtime/state.js';

@@ -1,7 +1,7 @@
 // Entry of actions/health-gate: read inputs, run the gate, report. Nothing to clean up afterwards.
 import * as core from '@actions/core';
 import { InputReader, runnerInputs } from '../../inputs/InputReader.js';
-import { actionLog, maskSecrets, setOutputs } from '../../report/Reporter.js';
+import { actionLog, maskSecrets, setOutputs } from '../../report/RunPage.js';
 import { runAction } from '../../runtime/runAction.js';
 import { headerValues, readHealthGateConfig } from './HealthGateConfig.js';
 import { healthGateSummary } from './HealthGateReport.js';

@@ -6,7 +6,7 @@ import { restore } from '../../backup/Restore.js';
 import { readRestoreConfig } from '../../backup/RestoreConfig.js';
 import { restoreAnnotations, restoreSummary } from '../../backup/RestoreReport.js';
 import { InputReader, runnerInputs } from '../../inputs/InputReader.js';
-import { actionLog, maskSecrets, runLinks, setOutputs } from '../../report/Reporter.js';
+import { actionLog, maskSecrets, runLinks, setOutputs } from '../../report/RunPage.js';
 import { runAction } from '../../runtime/runAction.js';
 import { saveCleanupState } from '../../runtime/state.js';
 

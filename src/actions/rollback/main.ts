@@ -3,7 +3,7 @@ import * as core from '@actions/core';
 import { readConnection } from '../../ssh/ConnectionConfig.js';
 import { InputReader, runnerInputs } from '../../inputs/InputReader.js';
 import { readDeploymentTarget } from '../../report/Deployments.js';
-import { actionLog, maskSecrets, runLinks, setOutputs } from '../../report/Reporter.js';
+import { actionLog, maskSecrets, runLinks, setOutputs } from '../../report/RunPage.js';
 import { rollbackRecord } from '../../report/RollbackDeployment.js';
 import { readRollbackConfig } from '../../rollback/RollbackConfig.js';
 import { rollback } from '../../rollback/Rollback.js';
