@@ -15,9 +15,9 @@ import { rollback } from '../rollback/Rollback.js';
 import { readRollbackConfig } from '../rollback/RollbackConfig.js';
 import { rollbackFailure, rollbackSummary } from '../rollback/RollbackReport.js';
 import type { HeldLock } from '../runtime/heldLocks.js';
-import { readHealthGateConfig } from '../actions/health-gate/HealthGateConfig.js';
-import { healthGateSummary } from '../actions/health-gate/HealthGateReport.js';
-import { healthGateFailure, healthGateOutputs, runHealthGate } from '../actions/health-gate/HealthGateRun.js';
+import { readHealthGateConfig } from '../health/HealthGateConfig.js';
+import { healthGateSummary } from '../health/HealthGateReport.js';
+import { healthGateFailure, healthGateOutputs, runHealthGate } from '../health/HealthGateRun.js';
 
 export interface CliRun {
   inputs: InputReader;

@@ -3,9 +3,9 @@ import * as core from '@actions/core';
 import { InputReader, runnerInputs } from '../../inputs/InputReader.js';
 import { actionLog, maskSecrets, setOutputs } from '../../report/RunPage.js';
 import { runAction } from '../../runtime/runAction.js';
-import { headerValues, readHealthGateConfig } from './HealthGateConfig.js';
-import { healthGateSummary } from './HealthGateReport.js';
-import { healthGateFailure, healthGateOutputs, runHealthGate } from './HealthGateRun.js';
+import { headerValues, readHealthGateConfig } from '../../health/HealthGateConfig.js';
+import { healthGateSummary } from '../../health/HealthGateReport.js';
+import { healthGateFailure, healthGateOutputs, runHealthGate } from '../../health/HealthGateRun.js';
 
 async function main(): Promise<void> {
   const inputs = new InputReader(runnerInputs);
