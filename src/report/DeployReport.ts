@@ -73,6 +73,17 @@ function hostDetails(s: RunSummary, h: HostResult, beforeRollout: boolean): void
   if (h.pruned?.length) s.paragraph(`${h.host}: pruned old releases ${h.pruned.map((p) => `\`${p}\``).join(', ')}.`);
 }
 
+/** The deploy's outputs (the action's and the CLI's): the first host's releases. */
+export function deployOutputs(o: DeployOutcome): Record<string, string | undefined> {
+  const first = o.hosts[0];
+  return {
+    status: o.status,
+    release: o.status === 'dry-run' ? '' : first?.release,
+    'previous-release': first?.previous,
+    'release-attempted': o.releaseId,
+  };
+}
+
 export function deployAnnotations(app: string, o: DeployOutcome): void {
   if (o.status === 'deployed') {
     annotate(

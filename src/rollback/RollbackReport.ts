@@ -73,6 +73,16 @@ export function releaseTable(s: RunSummary, rows: ReleaseRow[]): void {
 }
 
 /** The step's failure message, or undefined when the rollback did what was asked. */
+/** The rollback's outputs (the action's and the CLI's): the first host's releases. */
+export function rollbackOutputs(o: RollbackOutcome): Record<string, string | undefined> {
+  const first = o.hosts[0];
+  return {
+    status: o.status,
+    release: o.status === 'dry-run' ? first?.from : first?.release,
+    'rolled-back-from': first?.from,
+  };
+}
+
 export function rollbackFailure(app: string, o: RollbackOutcome): string | undefined {
   if (o.error) return o.error.message;
   if (o.status !== 'failed') return undefined;

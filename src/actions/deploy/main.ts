@@ -8,6 +8,7 @@ import { parseHostList } from '../../ssh/HostSpec.js';
 import {
   deployAnnotations,
   deployFailure,
+  deployOutputs,
   deploymentRequest,
   deploymentVerdict,
   deploySummary,
@@ -51,13 +52,7 @@ async function main(): Promise<void> {
     () => deploy(cfg, actionLog, { onLocks: saveHeldLocks }),
     (o) => deploymentVerdict(cfg.app, o),
   );
-  const first = outcome.hosts[0];
-  setOutputs({
-    status: outcome.status,
-    release: outcome.status === 'dry-run' ? '' : (first?.release ?? ''),
-    'previous-release': first?.previous ?? '',
-    'release-attempted': outcome.releaseId,
-  });
+  setOutputs(deployOutputs(outcome));
   deployAnnotations(cfg.app, outcome);
   await deploySummary(cfg.app, outcome, {
     tookMs: Date.now() - started,
