@@ -1,6 +1,7 @@
 // How a backup reads on the run page: what was backed up, sizes, compression ratio, time,
 // throughput, verification and what retention pruned.
-import { annotate, formatMs, RunSummary } from '../report/Reporter.js';
+import { annotate } from '../report/RunPage.js';
+import { formatMs, RunSummary } from '../report/SummaryMarkdown.js';
 import type { BackupOutcome } from './Backup.js';
 import { bytes, totalSize } from './Formatting.js';
 import type { ArchiveResult, HostBackupResult } from './HostBackup.js';

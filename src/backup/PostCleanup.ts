@@ -1,7 +1,6 @@
 // The post step of backup and restore: after a run that was killed (or cancelled) mid-way, start
 // the services it stopped, remove its throwaway containers, unfinished backup and the archives a
 // restore had sent from the runner, free its lock.
-import * as core from '@actions/core';
 import { readConnection } from '../ssh/ConnectionConfig.js';
 import { closeHosts, openHosts } from '../ssh/HostSession.js';
 import type { InputReader } from '../inputs/InputReader.js';
@@ -12,10 +11,8 @@ import { line } from '../remote/Shell.js';
 import { BackupDirCommands } from '../remote/backup/BackupDirCommands.js';
 import { cleanupRunCommand } from '../remote/backup/HelperContainers.js';
 import { StagingCommands } from '../remote/backup/StagingCommands.js';
+import { cleanupState } from '../runtime/state.js';
 import type { CleanupState } from './LockedHosts.js';
-
-/** State key both actions save their CleanupState under. */
-export const CLEANUP_STATE = 'cleanup';
 
 export function needsCleanup(state: CleanupState | undefined): state is CleanupState {
   return !!state && (!!state.backupId || state.hosts.some((h) => h.stopped.length > 0) || !!state.locked);
@@ -23,8 +20,8 @@ export function needsCleanup(state: CleanupState | undefined): state is CleanupS
 
 /** The whole post step: nothing to do after a run that ended by itself. */
 export async function postStep(inputs: InputReader, log: Log): Promise<void> {
-  const state = JSON.parse(core.getState(CLEANUP_STATE) || 'null') as CleanupState | null;
-  if (needsCleanup(state ?? undefined)) await cleanupAfterKill(inputs, state!, log);
+  const state = cleanupState();
+  if (needsCleanup(state)) await cleanupAfterKill(inputs, state, log);
 }
 
 export async function cleanupAfterKill(inputs: InputReader, state: CleanupState, log: Log): Promise<void> {

@@ -1,5 +1,6 @@
 // How a restore reads on the run page.
-import { annotate, formatMs, RunSummary } from '../report/Reporter.js';
+import { annotate } from '../report/RunPage.js';
+import { formatMs, RunSummary } from '../report/SummaryMarkdown.js';
 import { bytes } from './Formatting.js';
 import type { RestoreOutcome } from './Restore.js';
 

@@ -23,6 +23,7 @@ import { appendLabels } from './LabelInstruction.js';
 import { mergeLabels, ociLabels } from './OciLabels.js';
 import { RegistryClient, type PlatformSize } from './RegistryClient.js';
 import { computeTags } from './TagRules.js';
+import type { BuildState } from '../runtime/state.js';
 
 export interface BuildPushResult {
   image: string;
@@ -50,7 +51,7 @@ export interface BuildPushDeps {
   /** RUNNER_TEMP: the private docker config and build metadata live here. */
   tempDir: string;
   /** Keeps what post must clean up if this step is killed ('' once cleaned up here). */
-  saveState: (key: 'docker-config' | 'registry' | 'builder', value: string) => void;
+  saveState: (key: keyof BuildState, value: string) => void;
   now?: () => Date;
   /** Docker's per-registry CA folder, for the registry check (default /etc/docker/certs.d). */
   certsDir?: string;

@@ -1,6 +1,6 @@
 // The job summary of a build-push: what was built, where it went, how big, how long; or what failed.
 import { InputError } from '../inputs/InputError.js';
-import { RunSummary, formatMs, type Outcome } from '../report/Reporter.js';
+import { RunSummary, formatMs, type Outcome } from '../report/SummaryMarkdown.js';
 import type { BuildPushResult } from './BuildPush.js';
 import type { PlatformSize } from './RegistryClient.js';
 

@@ -8,17 +8,17 @@ import { readDeployConfig } from '../deploy/DeployConfig.js';
 import { deploy } from '../deploy/Deployer.js';
 import type { InputReader } from '../inputs/InputReader.js';
 import type { Log } from '../report/Log.js';
-import { deployFailure, deploySummary } from '../report/DeployReport.js';
-import { RunSummary } from '../report/Reporter.js';
+import { deployFailure, deployOutputs, deploySummary } from '../report/DeployReport.js';
+import { RunSummary } from '../report/SummaryMarkdown.js';
 import { listReleases, releasesSummary } from '../rollback/ReleaseHistory.js';
 import { rollback } from '../rollback/Rollback.js';
 import { readRollbackConfig } from '../rollback/RollbackConfig.js';
 import { unlockHosts, type LockState } from '../release/LockStatus.js';
-import { rollbackFailure, rollbackSummary } from '../rollback/RollbackReport.js';
+import { rollbackFailure, rollbackOutputs, rollbackSummary } from '../rollback/RollbackReport.js';
 import type { HeldLock } from '../runtime/heldLocks.js';
-import { readHealthGateConfig } from '../actions/health-gate/HealthGateConfig.js';
-import { healthGateSummary } from '../actions/health-gate/HealthGateReport.js';
-import { healthGateFailure, healthGateOutputs, runHealthGate } from '../actions/health-gate/HealthGateRun.js';
+import { readHealthGateConfig } from '../health/HealthGateConfig.js';
+import { healthGateSummary } from '../health/HealthGateReport.js';
+import { healthGateFailure, healthGateOutputs, runHealthGate } from '../health/HealthGateRun.js';
 
 export interface CliRun {
   inputs: InputReader;
@@ -75,15 +75,9 @@ export const commands: CliCommand[] = [
       const cfg = readDeployConfig(inputs, cwd, terminalMeta(cwd));
       const started = Date.now();
       const o = await deploy(cfg, log, { onLocks: onLocks(cfg) });
-      const first = o.hosts[0];
       return {
         report: deploySummary(cfg.app, o, { tookMs: Date.now() - started }),
-        outputs: {
-          status: o.status,
-          release: o.status === 'dry-run' ? '' : first?.release,
-          'previous-release': first?.previous,
-          'release-attempted': o.releaseId,
-        },
+        outputs: deployOutputs(o),
         failure: deployFailure(cfg.app, o, 'the report'),
       };
     },
@@ -96,14 +90,9 @@ export const commands: CliCommand[] = [
     async run({ inputs, log, cwd, onLocks }) {
       const cfg = readRollbackConfig(inputs, terminalMeta(cwd));
       const o = await rollback(cfg, log, { onLocks: onLocks(cfg) });
-      const first = o.hosts[0];
       return {
         report: rollbackSummary(cfg.app, o),
-        outputs: {
-          status: o.status,
-          release: o.status === 'dry-run' ? first?.from : first?.release,
-          'rolled-back-from': first?.from,
-        },
+        outputs: rollbackOutputs(o),
         failure: rollbackFailure(cfg.app, o),
       };
     },

@@ -3,12 +3,12 @@ import { readFileSync, existsSync, statSync } from 'node:fs';
 import { basename, isAbsolute, join, relative } from 'node:path';
 import { parseDocument } from 'yaml';
 import { readConnection, type ConnectionConfig } from '../ssh/ConnectionConfig.js';
-import type { HealthGateSpec } from '../health/HealthGate.js';
-import { deployHealthInputs, readHealthSpec } from '../health/readHealthSpec.js';
+import { deployHealthInputs, readHealthSpec, type HealthGateSpec } from '../health/readHealthSpec.js';
 import { InputError } from '../inputs/InputError.js';
 import { isImageReference } from '../inputs/imageReference.js';
 import type { InputReader } from '../inputs/InputReader.js';
 import { hostVariable } from '../release/EnvFile.js';
+import type { ReplayedOptions } from '../release/ReleaseManifest.js';
 
 export interface ComposeFile {
   /** The name it gets in the release directory. */
@@ -44,6 +44,11 @@ export interface DeployConfig extends ConnectionConfig {
   lockTimeoutMs: number;
   dryRun: boolean;
   meta: RunMeta;
+}
+
+/** The options this deploy's release keeps in its release.json, for the fallback and the rollback. */
+export function replayedOptions(cfg: DeployConfig): ReplayedOptions {
+  return { composeFiles: cfg.composeFiles.map((f) => f.name) };
 }
 
 export function readDeployConfig(inputs: InputReader, workspace: string, meta: RunMeta): DeployConfig {

@@ -1,6 +1,7 @@
 // Every command a deploy runs on one host, built up front from pure functions. The deploy
 // executes this plan; dry-run prints it. Nothing here touches a host.
 import type { ReleaseLayout } from '../release/ReleaseLayout.js';
+import type { ReplayedOptions } from '../release/ReleaseManifest.js';
 import { ComposeCommands } from '../remote/ComposeCommands.js';
 import { containerStatesCommand, loginCommand, repoDigestsCommand } from '../remote/DockerCommands.js';
 import { LockCommands } from '../remote/LockCommands.js';
@@ -13,10 +14,11 @@ export interface PlanContext {
   layout: ReleaseLayout;
   compose: ComposeVariant;
   releaseId: string;
-  composeFiles: string[];
+  /** This release's options; the previous release is started again with its own. */
+  options: ReplayedOptions;
   image?: string;
   registry?: { server: string; username: string };
-  previous?: { id: string; composeFiles: string[] };
+  previous?: { id: string; options: ReplayedOptions };
 }
 
 export interface PlannedWrite {
@@ -42,10 +44,11 @@ export interface DeployPlan {
   releaseLock: string;
 }
 
+/** Compose for one release, with the options it keeps in its release.json (ReplayedOptions). */
 export function composeFor(
   ctx: Pick<PlanContext, 'app' | 'layout' | 'compose'>,
   releaseId: string,
-  files: string[],
+  options: ReplayedOptions,
   withLogin: boolean,
   overrides?: Record<string, string>,
 ): ComposeCommands {
@@ -53,7 +56,7 @@ export function composeFor(
     variant: ctx.compose,
     project: ctx.app,
     dir: ctx.layout.release(releaseId),
-    files,
+    files: options.composeFiles,
     envFile: ctx.layout.envFile(releaseId),
     dockerConfig: withLogin ? ctx.layout.dockerConfig : undefined,
     overrides,
@@ -64,9 +67,9 @@ export function planDeploy(ctx: PlanContext): DeployPlan {
   const releases = new ReleaseCommands(ctx.layout);
   const lock = new LockCommands(ctx.layout);
   const loggedIn = !!ctx.registry;
-  const compose = composeFor(ctx, ctx.releaseId, ctx.composeFiles, loggedIn);
+  const compose = composeFor(ctx, ctx.releaseId, ctx.options, loggedIn);
   const writes: PlannedWrite[] = [
-    ...ctx.composeFiles.map((name) => ({
+    ...ctx.options.composeFiles.map((name) => ({
       name,
       command: releases.writeReleaseFile(ctx.releaseId, name, false),
       secret: false,
@@ -86,9 +89,7 @@ export function planDeploy(ctx: PlanContext): DeployPlan {
     up: line(compose.up()),
     containerStates: containerStatesCommand(ctx.app),
     activate: releases.activate(ctx.releaseId),
-    rollback: ctx.previous
-      ? line(composeFor(ctx, ctx.previous.id, ctx.previous.composeFiles, loggedIn).up())
-      : undefined,
+    rollback: ctx.previous ? line(composeFor(ctx, ctx.previous.id, ctx.previous.options, loggedIn).up()) : undefined,
     releaseLock: lock.release('<this run>'),
   };
 }

@@ -7,6 +7,8 @@ import { newReleaseId } from '../release/ReleaseManifest.js';
 import type { DeployConfig } from './DeployConfig.js';
 import { describePlan } from './DeployPlan.js';
 import { HostDeployment, type HostResult, type HostStatus } from './HostDeployment.js';
+import type { HeldLock } from '../runtime/heldLocks.js';
+import { rolloutEverywhere } from './rolloutEverywhere.js';
 
 export interface DeployOutcome {
   status: HostStatus;
@@ -18,7 +20,7 @@ export interface DeployOutcome {
 
 export interface DeployHooks {
   /** Told which locks this run holds, so a killed run's post step can free them. */
-  onLocks?: (held: { host: string; token: string }[]) => void;
+  onLocks?: (held: HeldLock[]) => void;
 }
 
 export async function deploy(cfg: DeployConfig, log: Log, hooks: DeployHooks = {}): Promise<DeployOutcome> {
@@ -52,14 +54,7 @@ export async function deploy(cfg: DeployConfig, log: Log, hooks: DeployHooks = {
       return await stoppedBeforeRollout(cfg, releaseId, connected, runs, failed.reason);
     }
 
-    const settled = await Promise.allSettled(runs.map((r) => r.rollout()));
-    const results = settled.map((s, i) => {
-      if (s.status === 'fulfilled') return s.value;
-      const r = runs[i]!.result;
-      r.status = 'failed';
-      r.reason = (s.reason as Error).message;
-      return r;
-    });
+    const results = await rolloutEverywhere(runs);
     hooks.onLocks?.([]);
     return { status: overall(results.map((r) => r.status)), releaseId, hosts: results };
   } finally {

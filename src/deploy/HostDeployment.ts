@@ -14,8 +14,8 @@ import { ReleaseCommands } from '../remote/ReleaseCommands.js';
 import type { LockOwner } from '../remote/LockCommands.js';
 import { pickDigest } from '../remote/DockerCommands.js';
 import { lastLine } from '../ssh/SshConnection.js';
-import type { DeployConfig } from './DeployConfig.js';
-import { planDeploy, type DeployPlan } from './DeployPlan.js';
+import { replayedOptions, type DeployConfig } from './DeployConfig.js';
+import { planDeploy, type DeployPlan, type PlanContext } from './DeployPlan.js';
 
 /** `unchanged`: this host was fine, but another failed before the rollout, so none was changed. */
 export type HostStatus = 'deployed' | 'rolled-back' | 'failed' | 'unchanged' | 'dry-run';
@@ -96,13 +96,11 @@ export class HostDeployment {
   private planFrom({ current, releases }: { current?: string; releases: ReleaseEntry[] }): DeployPlan {
     this.stateRead = true;
     this.existing = releases.map((r) => r.id);
-    let previous: { id: string; composeFiles: string[] } | undefined;
+    let previous: PlanContext['previous'];
     if (current) {
-      const entry = releases.find((r) => r.id === current);
-      previous = {
-        id: current,
-        composeFiles: entry?.manifest?.composeFiles ?? this.cfg.composeFiles.map((f) => f.name),
-      };
+      const kept = releases.find((r) => r.id === current)?.manifest;
+      // Without a release.json that names its files, the previous release starts with this deploy's.
+      previous = { id: current, options: kept?.composeFiles ? kept : replayedOptions(this.cfg) };
     }
     this.result.previous = current;
     this.result.release = current;
@@ -111,7 +109,7 @@ export class HostDeployment {
       layout: this.session.layout,
       compose: this.session.compose,
       releaseId: this.releaseId,
-      composeFiles: this.cfg.composeFiles.map((f) => f.name),
+      options: replayedOptions(this.cfg),
       image: this.cfg.image,
       registry: this.cfg.registry,
       previous,
@@ -145,7 +143,7 @@ export class HostDeployment {
       id: this.releaseId,
       app: this.cfg.app,
       image: this.cfg.image ?? '',
-      composeFiles: this.cfg.composeFiles.map((f) => f.name),
+      ...replayedOptions(this.cfg),
       envKeys: vars.map(([k]) => k),
       gitSha: this.cfg.meta.gitSha,
       ref: this.cfg.meta.ref,

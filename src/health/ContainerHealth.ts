@@ -1,6 +1,5 @@
-// Docker's view of an app's containers on one host, and the health gate that combines it with the
-// URL checks through an SSH tunnel: shared by the deploy and the rollback, so both judge a release
-// the same way.
+// The containers kind of health check: Docker's view of an app's containers on one host. With it,
+// the gate on a host that the deploy and the rollback share, so both judge a release the same way.
 import type { HostSession } from '../ssh/HostSession.js';
 import type { Log } from '../report/Log.js';
 import {
@@ -11,15 +10,17 @@ import {
 } from '../remote/DockerCommands.js';
 import { line } from '../remote/Shell.js';
 import type { SshConnection } from '../ssh/SshConnection.js';
-import { HealthGate, type GateResult, type HealthGateSpec } from './HealthGate.js';
-import { HttpProbe } from './HttpProbe.js';
+import type { CheckOutcome, HealthCheck } from './HealthCheck.js';
+import { HealthGate, type GateResult } from './HealthGate.js';
+import type { HealthGateSpec } from './readHealthSpec.js';
+import { specChecks } from './specChecks.js';
 
 export interface ContainerLog {
   name: string;
   tail: string;
 }
 
-export class ContainerHealth {
+export class ContainerHealth implements HealthCheck {
   constructor(
     private readonly ssh: SshConnection,
     private readonly project: string,
@@ -30,7 +31,7 @@ export class ContainerHealth {
   }
 
   /** Every container running (or exited 0), every healthcheck healthy. A crash ends the wait. */
-  async check(): Promise<{ ok: boolean; fatal?: boolean; detail: string }> {
+  async check(): Promise<CheckOutcome> {
     const states = await this.states();
     if (states.length === 0) return { ok: false, detail: 'no containers of the app are running' };
     const crashed = states.filter((c) => (c.status === 'exited' && c.exitCode !== 0) || c.status === 'dead');
@@ -62,14 +63,14 @@ export class ContainerHealth {
   }
 }
 
-/** The gate on one host: the URLs through an SSH tunnel into it, and the app's containers. */
+/** The gate on one host: the spec's checks through an SSH tunnel into it, and the app's containers. */
 export function gateOnHost(
   session: HostSession,
   containers: ContainerHealth,
   spec: HealthGateSpec,
   log: Log,
 ): Promise<GateResult> {
-  const probe = new HttpProbe((host, port) => session.ssh.forward(host, port));
-  const gate = new HealthGate(spec, probe, () => containers.check());
+  const checks = [...specChecks(spec, (host, port) => session.ssh.forward(host, port)), containers];
+  const gate = new HealthGate(spec, checks);
   return gate.run(log, `${session.spec.label}: `);
 }

@@ -1,24 +1,25 @@
-// The gate a release must pass: every URL answers as expected, and every container with a
-// Docker healthcheck reports healthy, `successes` times in a row before `timeout`.
+// The gate a release must pass: every check of every kind (each URL answers as expected, every
+// container with a Docker healthcheck reports healthy, …) passes `successes` times in a row before
+// `timeout`.
 import type { Log } from '../report/Log.js';
-import { formatMs } from '../report/Reporter.js';
-import type { HttpProbe, ProbeExpectations, ProbeResult } from './HttpProbe.js';
+import { formatMs } from '../report/SummaryMarkdown.js';
+import type { HealthCheck } from './HealthCheck.js';
+import type { ProbeResult } from './HttpProbe.js';
 
-export interface HealthGateSpec extends ProbeExpectations {
-  urls: string[];
+/** How long and how often the gate checks, and how many passes in a row make healthy. */
+export interface GateTiming {
   timeoutMs: number;
   intervalMs: number;
   successes: number;
 }
 
-/** Another condition checked with the URLs, e.g. Docker's own health states. `fatal` ends the wait. */
-export type ExtraCheck = () => Promise<{ ok: boolean; fatal?: boolean; detail: string }>;
-
 export interface Attempt {
   /** ms since the gate started. */
   at: number;
   ok: boolean;
+  /** The answers of the checks that have one (each URL's), in the checks' order. */
   results: ProbeResult[];
+  /** What the other checks said (the containers'), when there are any. */
   extra?: string;
 }
 
@@ -33,9 +34,8 @@ export interface GateResult {
 
 export class HealthGate {
   constructor(
-    private readonly spec: HealthGateSpec,
-    private readonly probe: HttpProbe,
-    private readonly extra?: ExtraCheck,
+    private readonly spec: GateTiming,
+    private readonly checks: HealthCheck[],
   ) {}
 
   /**
@@ -56,22 +56,28 @@ export class HealthGate {
     let last = false;
     for (;;) {
       const attemptStart = performance.now();
-      // URLs and the extra check go out together: an attempt costs the slowest, not the sum.
-      const [results, extra] = await Promise.all([
-        Promise.all(spec.urls.map((u) => this.probe.probe(u, spec))),
-        this.extra?.(),
-      ]);
-      const ok = results.every((r) => r.ok) && (extra?.ok ?? true);
-      attempts.push({ at: since(), ok, results, extra: extra?.detail });
+      // Every check goes out together: an attempt costs the slowest, not the sum.
+      const outcomes = await Promise.all(this.checks.map((c) => c.check()));
+      const results = outcomes.flatMap((o) => (o.answer ? [o.answer] : []));
+      const others = outcomes.filter((o) => !o.answer);
+      const extra = others.length
+        ? others
+            .map((o) => o.detail)
+            .filter(Boolean)
+            .join('; ')
+        : undefined;
+      const fatal = outcomes.find((o) => o.fatal);
+      const ok = outcomes.every((o) => o.ok);
+      attempts.push({ at: since(), ok, results, extra: extra });
       streak = ok ? streak + 1 : 0;
       const lastStatus = results.at(-1)?.status;
       log.info(
-        `${label}health attempt ${attempts.length}: ${describeAttempt(results, extra?.detail)}${ok ? ` (${streak}/${spec.successes})` : ''}`,
+        `${label}health attempt ${attempts.length}: ${describeAttempt(results, extra)}${ok ? ` (${streak}/${spec.successes})` : ''}`,
       );
       if (streak >= spec.successes) return { healthy: true, attempts, timeToHealthyMs: since(), lastStatus };
-      if (extra?.fatal) return { healthy: false, attempts, lastStatus, reason: extra.detail };
+      if (fatal) return { healthy: false, attempts, lastStatus, reason: fatal.detail };
       if (last || performance.now() >= deadline) {
-        const why = describeAttempt(results, extra?.detail);
+        const why = describeAttempt(results, extra);
         return {
           healthy: false,
           attempts,

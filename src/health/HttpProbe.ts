@@ -3,6 +3,7 @@
 import http from 'node:http';
 import type { Duplex } from 'node:stream';
 import tls from 'node:tls';
+import type { StreamOpener } from './HealthCheck.js';
 
 export interface ProbeExpectations {
   /** Accepted statuses; empty means any 2xx. */
@@ -23,8 +24,6 @@ export interface ProbeResult {
   reason?: string;
   body?: string;
 }
-
-export type StreamOpener = (host: string, port: number) => Promise<Duplex>;
 
 const MAX_BODY = 64 * 1024;
 

@@ -1,6 +1,13 @@
+// What the deploy's, the rollback's and the health-gate action's inputs ask the gate to check, read
+// from those inputs; specChecks turns it into checks of each kind.
 import { InputError } from '../inputs/InputError.js';
 import type { InputReader } from '../inputs/InputReader.js';
-import type { HealthGateSpec } from './HealthGate.js';
+import type { GateTiming } from './HealthGate.js';
+import type { ProbeExpectations } from './HttpProbe.js';
+
+export interface HealthGateSpec extends GateTiming, ProbeExpectations {
+  urls: string[];
+}
 
 /** Input names differ between the deploy (`health-url`, …) and the health-gate action (`urls`, …). */
 export interface HealthInputNames {

@@ -1,11 +1,20 @@
+/**
+ * The deploy options a release's compose ran with, kept in its release.json: the deploy's fallback
+ * and the rollback start the release again with them, whatever the inputs of the run that does so.
+ * A deploy input to replay is one field here (filled by DeployConfig's replayedOptions, passed to
+ * compose by composeFor); a release that predates a field lacks it, which means the default.
+ */
+export interface ReplayedOptions {
+  composeFiles: string[];
+}
+
 /** release.json: what a release ran and who put it there. The rollback action reads it back. */
-export interface ReleaseManifest {
+export interface ReleaseManifest extends ReplayedOptions {
   id: string;
   app: string;
   image: string;
   /** The image's registry digest as resolved on the host after pulling (sha256:…). */
   digest?: string;
-  composeFiles: string[];
   /** Names only: values stay in the 0600 env file. */
   envKeys: string[];
   gitSha?: string;

@@ -4,7 +4,8 @@ import type { DeployOutcome } from '../deploy/Deployer.js';
 import type { HostResult } from '../deploy/HostDeployment.js';
 import { describeAttempt } from '../health/HealthGate.js';
 import type { DeploymentRequest, FinalState } from './Deployments.js';
-import { annotate, formatMs, RunSummary, shortImage, type Outcome, type RunFacts } from './Reporter.js';
+import { annotate } from './RunPage.js';
+import { formatMs, RunSummary, shortImage, type Outcome, type RunFacts } from './SummaryMarkdown.js';
 
 function headline(o: DeployOutcome): [Outcome, string] {
   const release = `release \`${o.releaseId}\``;
@@ -70,6 +71,17 @@ function hostDetails(s: RunSummary, h: HostResult, beforeRollout: boolean): void
   for (const l of h.logs ?? []) s.details(`${h.host}: logs of ${l.name}`, l.tail || '(no output)');
   if (h.plan) s.details(`${h.host}: plan`, h.plan.join('\n'), 'text');
   if (h.pruned?.length) s.paragraph(`${h.host}: pruned old releases ${h.pruned.map((p) => `\`${p}\``).join(', ')}.`);
+}
+
+/** The deploy's outputs (the action's and the CLI's): the first host's releases. */
+export function deployOutputs(o: DeployOutcome): Record<string, string | undefined> {
+  const first = o.hosts[0];
+  return {
+    status: o.status,
+    release: o.status === 'dry-run' ? '' : first?.release,
+    'previous-release': first?.previous,
+    'release-attempted': o.releaseId,
+  };
 }
 
 export function deployAnnotations(app: string, o: DeployOutcome): void {

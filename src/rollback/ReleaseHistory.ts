@@ -6,7 +6,7 @@ import type { Log } from '../report/Log.js';
 import type { ReleaseLayout } from '../release/ReleaseLayout.js';
 import { ReleaseStore, type HistoryEvent } from '../release/ReleaseStore.js';
 import { quote } from '../remote/Shell.js';
-import { RunSummary } from '../report/Reporter.js';
+import { RunSummary } from '../report/SummaryMarkdown.js';
 import { releaseTable } from './RollbackReport.js';
 import { releaseRows, type ReleaseRow } from './RollbackTarget.js';
 

@@ -7,6 +7,8 @@ import { newLockOwner } from '../release/HostLock.js';
 import { HostRollback, type HostRollbackResult, type RollbackStatus } from './HostRollback.js';
 import type { RollbackConfig } from './RollbackConfig.js';
 import { describeReleases } from './RollbackTarget.js';
+import type { HeldLock } from '../runtime/heldLocks.js';
+import { rolloutEverywhere } from '../deploy/rolloutEverywhere.js';
 
 export interface RollbackOutcome {
   status: RollbackStatus;
@@ -19,7 +21,7 @@ export interface RollbackOutcome {
 
 export interface RollbackHooks {
   /** Told which locks this run holds, so a killed run's post step can free them. */
-  onLocks?: (held: { host: string; token: string }[]) => void;
+  onLocks?: (held: HeldLock[]) => void;
   /** Every host chose the release and holds its lock; the rollback starts now. */
   onChosen?: (hosts: HostRollbackResult[]) => void;
 }
@@ -56,14 +58,7 @@ export async function rollback(cfg: RollbackConfig, log: Log, hooks: RollbackHoo
     }
 
     hooks.onChosen?.(runs.map((r) => r.result));
-    const settled = await Promise.allSettled(runs.map((r) => r.rollout()));
-    const results = settled.map((s, i) => {
-      if (s.status === 'fulfilled') return s.value;
-      const r = runs[i]!.result;
-      r.status = 'failed';
-      r.reason = (s.reason as Error).message;
-      return r;
-    });
+    const results = await rolloutEverywhere(runs);
     hooks.onLocks?.([]);
     return {
       status: results.some((r) => r.status === 'failed') ? 'failed' : 'rolled-back',

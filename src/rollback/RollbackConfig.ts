@@ -2,8 +2,7 @@
 // connection and health inputs are the deploy's, with the same names and rules.
 import { readConnection, type ConnectionConfig } from '../ssh/ConnectionConfig.js';
 import type { RunMeta } from '../deploy/DeployConfig.js';
-import type { HealthGateSpec } from '../health/HealthGate.js';
-import { deployHealthInputs, readHealthSpec } from '../health/readHealthSpec.js';
+import { deployHealthInputs, readHealthSpec, type HealthGateSpec } from '../health/readHealthSpec.js';
 import { InputError } from '../inputs/InputError.js';
 import type { InputReader } from '../inputs/InputReader.js';
 import { parseTo, type TargetSpec } from './RollbackTarget.js';

@@ -47,7 +47,7 @@ export interface RollbackPlan {
 /** Compose for a release as it ran: its own files and env file, IMAGE pinned to its digest. */
 function upRelease(ctx: RollbackContext, m: ReleaseManifest): string {
   const image = pinnedImage(m);
-  return line(composeFor(ctx, m.id, m.composeFiles, ctx.withLogin, image ? { IMAGE: image } : undefined).up());
+  return line(composeFor(ctx, m.id, m, ctx.withLogin, image ? { IMAGE: image } : undefined).up());
 }
 
 export function planRollback(ctx: RollbackContext): RollbackPlan {

@@ -1,7 +1,8 @@
 // How a rollback reads on the run page (and, rendered as text, in the terminal): from → to per
 // host with times, why it failed, and the releases there are when `to` matched none.
 import { describeAttempt } from '../health/HealthGate.js';
-import { annotate, formatMs, RunSummary, shortImage, type Outcome } from '../report/Reporter.js';
+import { annotate } from '../report/RunPage.js';
+import { formatMs, RunSummary, shortImage, type Outcome } from '../report/SummaryMarkdown.js';
 import type { HostRollbackResult } from './HostRollback.js';
 import type { RollbackOutcome } from './Rollback.js';
 import type { ReleaseRow } from './RollbackTarget.js';
@@ -72,6 +73,16 @@ export function releaseTable(s: RunSummary, rows: ReleaseRow[]): void {
 }
 
 /** The step's failure message, or undefined when the rollback did what was asked. */
+/** The rollback's outputs (the action's and the CLI's): the first host's releases. */
+export function rollbackOutputs(o: RollbackOutcome): Record<string, string | undefined> {
+  const first = o.hosts[0];
+  return {
+    status: o.status,
+    release: o.status === 'dry-run' ? first?.from : first?.release,
+    'rolled-back-from': first?.from,
+  };
+}
+
 export function rollbackFailure(app: string, o: RollbackOutcome): string | undefined {
   if (o.error) return o.error.message;
   if (o.status !== 'failed') return undefined;

@@ -1,24 +1,20 @@
 // Locks a run holds, kept in the step's state so that the post step of a run that was killed
 // mid-way frees them (by token, on a fresh connection; a lock never taken is left alone). The CLI,
 // which has no post step, frees them itself on Ctrl-C.
-import * as core from '@actions/core';
 import type { ConnectionConfig } from '../ssh/ConnectionConfig.js';
 import { closeHosts, openHosts } from '../ssh/HostSession.js';
 import type { Log } from '../report/Log.js';
 import { releaseByToken } from '../release/HostLock.js';
+import { heldLocks } from './state.js';
 
 export interface HeldLock {
   host: string;
   token: string;
 }
 
-export function saveHeldLocks(held: HeldLock[]): void {
-  core.saveState('locks', JSON.stringify(held));
-}
-
 /** The post step: frees what the main step recorded and did not free itself (inputs read only then). */
 export async function freeLocksLeftBehind(readCfg: () => ConnectionConfig, log: Log, action: string): Promise<void> {
-  const held = JSON.parse(core.getState('locks') || '[]') as HeldLock[];
+  const held = heldLocks();
   if (held.length) await freeHeldLocks(held, readCfg(), log, action);
 }
 

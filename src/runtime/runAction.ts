@@ -2,12 +2,13 @@
 // (GitHub runs the post entry with the state the main saved), and any error fails the step once.
 import * as core from '@actions/core';
 import { InputError } from '../inputs/InputError.js';
-import { stoppedSummary } from '../report/Reporter.js';
+import { stoppedSummary } from '../report/SummaryMarkdown.js';
+import { isPostStep, markMainStep } from './state.js';
 
 export async function runAction(title: string, main: () => Promise<void>, post?: () => Promise<void>): Promise<void> {
-  const isPost = core.getState('isPost') === 'true';
+  const isPost = isPostStep();
   try {
-    if (!isPost) core.saveState('isPost', 'true');
+    if (!isPost) markMainStep();
     if (isPost) await post?.();
     else await main();
   } catch (err) {

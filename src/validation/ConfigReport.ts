@@ -2,7 +2,8 @@
 // as GitHub shows, with a count of the rest), every problem in the log, and a job summary table of
 // file, schema, result and errors.
 import type { Log } from '../report/Log.js';
-import { annotate, RunSummary, type Outcome } from '../report/Reporter.js';
+import { annotate } from '../report/RunPage.js';
+import { RunSummary, type Outcome } from '../report/SummaryMarkdown.js';
 import type { ValidationReport } from './ConfigValidator.js';
 import { ruleTitle, type Finding } from './Finding.js';
 

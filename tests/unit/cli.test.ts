@@ -7,7 +7,7 @@ import { declaredInputs } from '../../src/cli/ActionInputs.js';
 import { collectInputs, configValues, envName, parseArgs, UsageError } from '../../src/cli/CliInputs.js';
 import { commands } from '../../src/cli/commands.js';
 import { markdownToText } from '../../src/cli/PlainText.js';
-import { RunSummary } from '../../src/report/Reporter.js';
+import { RunSummary } from '../../src/report/SummaryMarkdown.js';
 
 const root = resolve(import.meta.dirname, '../..');
 

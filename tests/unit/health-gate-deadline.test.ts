@@ -3,8 +3,9 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
-import { HealthGate, type HealthGateSpec } from '../../src/health/HealthGate.js';
-import { HttpProbe } from '../../src/health/HttpProbe.js';
+import { HealthGate } from '../../src/health/HealthGate.js';
+import type { HealthGateSpec } from '../../src/health/readHealthSpec.js';
+import { specChecks } from '../../src/health/specChecks.js';
 import { silentLog } from '../../src/report/Log.js';
 
 const servers: Server[] = [];
@@ -37,11 +38,15 @@ function spec(url: string, more: Partial<HealthGateSpec> = {}): HealthGateSpec {
   };
 }
 
+function gateFor(s: HealthGateSpec): HealthGate {
+  return new HealthGate(s, specChecks(s));
+}
+
 // Concurrent: each test waits out a 2 s deadline on its own server.
 describe.concurrent('HealthGate deadline', () => {
   it('passes a service that turns healthy shortly before the deadline', async () => {
     const url = await service(1800);
-    const gate = await new HealthGate(spec(url), new HttpProbe()).run(silentLog);
+    const gate = await gateFor(spec(url)).run(silentLog);
     expect(gate.reason).toBeUndefined();
     expect(gate.healthy).toBe(true);
     // Checks at 0, 0.5, 1, 1.5 s fail; the one at the deadline passes.
@@ -52,7 +57,7 @@ describe.concurrent('HealthGate deadline', () => {
   it('counts an answer asked for at the deadline that comes after it', async () => {
     // Healthy at 1.9 s, every answer takes 300 ms: only the check started at 2 s can see it.
     const url = await service(1900, 300);
-    const gate = await new HealthGate(spec(url), new HttpProbe()).run(silentLog);
+    const gate = await gateFor(spec(url)).run(silentLog);
     expect(gate.healthy).toBe(true);
     expect(gate.timeToHealthyMs).toBeGreaterThanOrEqual(2200);
   });
@@ -60,7 +65,7 @@ describe.concurrent('HealthGate deadline', () => {
   it('fails saying the time it really waited and the checks it made', async () => {
     const url = await service(60_000);
     const started = performance.now();
-    const gate = await new HealthGate(spec(url), new HttpProbe()).run(silentLog);
+    const gate = await gateFor(spec(url)).run(silentLog);
     const waited = performance.now() - started;
     expect(gate.healthy).toBe(false);
     expect(gate.attempts).toHaveLength(5);
@@ -78,7 +83,7 @@ describe.concurrent('HealthGate deadline', () => {
     // Checks at 0 and 1.5 s, then one at the 2 s deadline rather than none (or one at 3 s).
     const url = await service(1700);
     const started = performance.now();
-    const gate = await new HealthGate(spec(url, { intervalMs: 1500 }), new HttpProbe()).run(silentLog);
+    const gate = await gateFor(spec(url, { intervalMs: 1500 })).run(silentLog);
     expect(gate.healthy).toBe(true);
     expect(gate.attempts).toHaveLength(3);
     expect(performance.now() - started).toBeLessThan(2500);

@@ -9,7 +9,7 @@ vi.mock('@actions/core', async (real) => ({
 }));
 
 import { InputReader } from '../../src/inputs/InputReader.js';
-import { maskSecrets } from '../../src/report/Reporter.js';
+import { maskSecrets } from '../../src/report/RunPage.js';
 import { inputError } from '../support/inputError.js';
 
 const reader = (values: Record<string, string>) => new InputReader({ get: (n) => values[n] ?? '' });

@@ -5,17 +5,18 @@ import { backup } from '../../backup/Backup.js';
 import { readBackupConfig } from '../../backup/BackupConfig.js';
 import { backupAnnotations, backupSummary } from '../../backup/BackupReport.js';
 import { totalSize } from '../../backup/Formatting.js';
-import { CLEANUP_STATE, postStep } from '../../backup/PostCleanup.js';
+import { postStep } from '../../backup/PostCleanup.js';
 import { InputReader, runnerInputs } from '../../inputs/InputReader.js';
-import { actionLog, maskSecrets, runLinks, setOutputs } from '../../report/Reporter.js';
+import { actionLog, maskSecrets, runLinks, setOutputs } from '../../report/RunPage.js';
 import { runAction } from '../../runtime/runAction.js';
+import { saveCleanupState } from '../../runtime/state.js';
 
 async function main(): Promise<void> {
   const inputs = new InputReader(runnerInputs);
   maskSecrets([inputs.raw('ssh-key')]);
   const cfg = readBackupConfig(inputs, { runUrl: runLinks().runUrl, actor: process.env.GITHUB_ACTOR });
   const outcome = await backup(cfg, actionLog, {
-    onState: (state) => core.saveState(CLEANUP_STATE, JSON.stringify(state)),
+    onState: saveCleanupState,
     runnerRoot: process.env.RUNNER_TEMP || undefined,
   });
   const first = outcome.hosts[0];

@@ -10,8 +10,9 @@ import { DockerCli } from '../../build/DockerCli.js';
 import { logoutAndRemove } from '../../build/DockerLogin.js';
 import { readEventContext } from '../../build/EventContext.js';
 import { InputReader, runnerInputs } from '../../inputs/InputReader.js';
-import { actionLog, annotate, maskSecrets, setOutputs } from '../../report/Reporter.js';
+import { actionLog, annotate, maskSecrets, setOutputs } from '../../report/RunPage.js';
 import { runAction } from '../../runtime/runAction.js';
+import { buildState, saveBuildState } from '../../runtime/state.js';
 
 async function main(): Promise<void> {
   const started = Date.now();
@@ -40,7 +41,7 @@ async function buildAndReport(cfg: BuildPushConfig): Promise<void> {
     docker: new DockerCli(env),
     log: actionLog,
     tempDir: env.RUNNER_TEMP || tmpdir(),
-    saveState: (key, value) => core.saveState(key, value),
+    saveState: saveBuildState,
     runId: [env.GITHUB_RUN_ID, env.GITHUB_RUN_ATTEMPT, process.pid].filter(Boolean).join('-'),
     notice: (message) => annotate('notice', message, 'build-push'),
   });
@@ -56,9 +57,7 @@ async function buildAndReport(cfg: BuildPushConfig): Promise<void> {
 }
 
 async function post(): Promise<void> {
-  const dir = core.getState('docker-config');
-  const registry = core.getState('registry');
-  const builder = core.getState('builder');
+  const { 'docker-config': dir, registry, builder } = buildState();
   let docker = new DockerCli(process.env);
   if (dir) docker = docker.withConfig(dir);
   if (builder && (await docker.run(['buildx', 'rm', builder])).code === 0)

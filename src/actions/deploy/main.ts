@@ -1,23 +1,24 @@
 // Entry of the root action: read inputs, deploy, report. The post step frees locks a killed run left.
 import * as core from '@actions/core';
 import { readConnection } from '../../ssh/ConnectionConfig.js';
-import { closeHosts, openHosts } from '../../ssh/HostSession.js';
 import { readDeployConfig, type DeployConfig } from '../../deploy/DeployConfig.js';
 import { deploy } from '../../deploy/Deployer.js';
 import { InputReader, runnerInputs } from '../../inputs/InputReader.js';
 import { parseHostList } from '../../ssh/HostSpec.js';
-import { releaseByToken } from '../../release/HostLock.js';
 import {
   deployAnnotations,
   deployFailure,
+  deployOutputs,
   deploymentRequest,
   deploymentVerdict,
   deploySummary,
   inputErrorSummary,
 } from '../../report/DeployReport.js';
 import { readDeploymentTarget, recordDeployment } from '../../report/Deployments.js';
-import { actionLog, maskSecrets, runLinks, setOutputs } from '../../report/Reporter.js';
+import { actionLog, maskSecrets, runLinks, setOutputs } from '../../report/RunPage.js';
+import { freeLocksLeftBehind } from '../../runtime/heldLocks.js';
 import { runAction } from '../../runtime/runAction.js';
+import { saveHeldLocks } from '../../runtime/state.js';
 
 async function main(): Promise<void> {
   const inputs = new InputReader(runnerInputs);
@@ -48,16 +49,10 @@ async function main(): Promise<void> {
     cfg.dryRun ? undefined : target,
     deploymentRequest(cfg),
     actionLog,
-    () => deploy(cfg, actionLog, { onLocks: (held) => core.saveState('locks', JSON.stringify(held)) }),
+    () => deploy(cfg, actionLog, { onLocks: saveHeldLocks }),
     (o) => deploymentVerdict(cfg.app, o),
   );
-  const first = outcome.hosts[0];
-  setOutputs({
-    status: outcome.status,
-    release: outcome.status === 'dry-run' ? '' : (first?.release ?? ''),
-    'previous-release': first?.previous ?? '',
-    'release-attempted': outcome.releaseId,
-  });
+  setOutputs(deployOutputs(outcome));
   deployAnnotations(cfg.app, outcome);
   await deploySummary(cfg.app, outcome, {
     tookMs: Date.now() - started,
@@ -77,19 +72,7 @@ function hostsAsGiven(inputs: InputReader): string[] {
 }
 
 async function post(): Promise<void> {
-  const held = JSON.parse(core.getState('locks') || '[]') as { host: string; token: string }[];
-  if (!held.length) return;
-  const cfg = readConnection(new InputReader(runnerInputs));
-  cfg.hosts = cfg.hosts.filter((h) => held.some((l) => l.host === h.label));
-  const sessions = await openHosts(cfg, actionLog);
-  try {
-    for (const s of sessions) {
-      await releaseByToken(s, held.find((l) => l.host === s.spec.label)!.token);
-      core.info(`${s.spec.label}: released the lock the deploy left behind`);
-    }
-  } finally {
-    closeHosts(sessions);
-  }
+  await freeLocksLeftBehind(() => readConnection(new InputReader(runnerInputs)), actionLog, 'deploy');
 }
 
 void runAction('Deploy', main, post);

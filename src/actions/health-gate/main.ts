@@ -1,11 +1,11 @@
 // Entry of actions/health-gate: read inputs, run the gate, report. Nothing to clean up afterwards.
 import * as core from '@actions/core';
 import { InputReader, runnerInputs } from '../../inputs/InputReader.js';
-import { actionLog, maskSecrets, setOutputs } from '../../report/Reporter.js';
+import { actionLog, maskSecrets, setOutputs } from '../../report/RunPage.js';
 import { runAction } from '../../runtime/runAction.js';
-import { headerValues, readHealthGateConfig } from './HealthGateConfig.js';
-import { healthGateSummary } from './HealthGateReport.js';
-import { healthGateFailure, healthGateOutputs, runHealthGate } from './HealthGateRun.js';
+import { headerValues, readHealthGateConfig } from '../../health/HealthGateConfig.js';
+import { healthGateSummary } from '../../health/HealthGateReport.js';
+import { healthGateFailure, healthGateOutputs, runHealthGate } from '../../health/HealthGateRun.js';
 
 async function main(): Promise<void> {
   const inputs = new InputReader(runnerInputs);

@@ -1,20 +1,21 @@
 // Entry of actions/restore: read inputs, restore every host, report. The post step undoes what a
 // killed run left: stopped services, throwaway containers, an unfinished safety backup, the lock.
 import * as core from '@actions/core';
-import { CLEANUP_STATE, postStep } from '../../backup/PostCleanup.js';
+import { postStep } from '../../backup/PostCleanup.js';
 import { restore } from '../../backup/Restore.js';
 import { readRestoreConfig } from '../../backup/RestoreConfig.js';
 import { restoreAnnotations, restoreSummary } from '../../backup/RestoreReport.js';
 import { InputReader, runnerInputs } from '../../inputs/InputReader.js';
-import { actionLog, maskSecrets, runLinks, setOutputs } from '../../report/Reporter.js';
+import { actionLog, maskSecrets, runLinks, setOutputs } from '../../report/RunPage.js';
 import { runAction } from '../../runtime/runAction.js';
+import { saveCleanupState } from '../../runtime/state.js';
 
 async function main(): Promise<void> {
   const inputs = new InputReader(runnerInputs);
   maskSecrets([inputs.raw('ssh-key'), inputs.raw('decrypt-key')]);
   const cfg = readRestoreConfig(inputs, { runUrl: runLinks().runUrl, actor: process.env.GITHUB_ACTOR });
   const outcome = await restore(cfg, actionLog, {
-    onState: (state) => core.saveState(CLEANUP_STATE, JSON.stringify(state)),
+    onState: saveCleanupState,
   });
   const first = outcome.hosts[0];
   setOutputs({

@@ -3,12 +3,18 @@ import * as core from '@actions/core';
 import { readConnection } from '../../ssh/ConnectionConfig.js';
 import { InputReader, runnerInputs } from '../../inputs/InputReader.js';
 import { readDeploymentTarget } from '../../report/Deployments.js';
-import { actionLog, maskSecrets, runLinks, setOutputs } from '../../report/Reporter.js';
+import { actionLog, maskSecrets, runLinks, setOutputs } from '../../report/RunPage.js';
 import { rollbackRecord } from '../../report/RollbackDeployment.js';
 import { readRollbackConfig } from '../../rollback/RollbackConfig.js';
 import { rollback } from '../../rollback/Rollback.js';
-import { rollbackAnnotations, rollbackFailure, rollbackSummary } from '../../rollback/RollbackReport.js';
-import { freeLocksLeftBehind, saveHeldLocks } from '../../runtime/heldLocks.js';
+import {
+  rollbackAnnotations,
+  rollbackFailure,
+  rollbackOutputs,
+  rollbackSummary,
+} from '../../rollback/RollbackReport.js';
+import { freeLocksLeftBehind } from '../../runtime/heldLocks.js';
+import { saveHeldLocks } from '../../runtime/state.js';
 import { runAction } from '../../runtime/runAction.js';
 
 async function main(): Promise<void> {
@@ -25,12 +31,7 @@ async function main(): Promise<void> {
     },
   );
   await record.finish(outcome);
-  const first = outcome.hosts[0];
-  setOutputs({
-    status: outcome.status,
-    release: outcome.status === 'dry-run' ? (first?.from ?? '') : (first?.release ?? ''),
-    'rolled-back-from': first?.from ?? '',
-  });
+  setOutputs(rollbackOutputs(outcome));
   rollbackAnnotations(cfg.app, outcome);
   await rollbackSummary(cfg.app, outcome).write();
   const failure = rollbackFailure(cfg.app, outcome);

@@ -4,7 +4,7 @@ import { InputReader, runnerInputs } from '../../inputs/InputReader.js';
 import { annotateFindings, configSummary, logFindings } from '../../validation/ConfigReport.js';
 import { readValidateConfigSpec } from '../../validation/ConfigInputs.js';
 import { validateConfigs } from '../../validation/ConfigValidator.js';
-import { actionLog, setOutputs } from '../../report/Reporter.js';
+import { actionLog, setOutputs } from '../../report/RunPage.js';
 import { runAction } from '../../runtime/runAction.js';
 
 async function main(): Promise<void> {

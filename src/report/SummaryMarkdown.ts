@@ -1,58 +1,10 @@
-// The one place actions talk to the run page: log, masks, outputs, annotations and the job summary.
-import * as core from '@actions/core';
-import { existsSync, statSync } from 'node:fs';
-import type { Log } from '../report/Log.js';
+// The job summary's markdown in the suite's one style: RunSummary and the cells, durations and image
+// references its tables show.
+import { appendStepSummary, runLinks, stepSummaryWritten } from './RunPage.js';
 
 export type Outcome = 'success' | 'failure' | 'warning' | 'neutral';
 
 const icon: Record<Outcome, string> = { success: '✅', failure: '❌', warning: '⚠️', neutral: 'ℹ️' };
-
-export interface AnnotationPlace {
-  file?: string;
-  line?: number;
-  column?: number;
-  endLine?: number;
-  endColumn?: number;
-}
-
-export const actionLog: Log = {
-  info: (m) => core.info(m),
-  warn: (m) => core.warning(m),
-  error: (m) => core.error(m),
-  debug: (m) => core.debug(m),
-};
-
-/** Masks each value, and each line of a multi-line one (the runner masks line by line). */
-export function maskSecrets(values: Iterable<string>): void {
-  for (const v of values) {
-    if (!v) continue;
-    core.setSecret(v);
-    for (const line of v.split(/\r?\n/)) if (line.trim().length >= 4) core.setSecret(line.trim());
-  }
-}
-
-export function setOutputs(outputs: Record<string, string | number | boolean | undefined>): void {
-  for (const [k, v] of Object.entries(outputs)) core.setOutput(k, v === undefined ? '' : String(v));
-}
-
-export function annotate(
-  kind: 'error' | 'warning' | 'notice',
-  message: string,
-  title?: string,
-  place: AnnotationPlace = {},
-): void {
-  const props: core.AnnotationProperties = {
-    title,
-    file: place.file,
-    startLine: place.line,
-    startColumn: place.column,
-    endLine: place.endLine,
-    endColumn: place.endColumn,
-  };
-  if (kind === 'error') core.error(message, props);
-  else if (kind === 'warning') core.warning(message, props);
-  else core.notice(message, props);
-}
 
 /** Markdown-safe table cell. */
 export function cell(v: string | number | undefined): string {
@@ -144,8 +96,7 @@ export class RunSummary {
 
   /** Appends to $GITHUB_STEP_SUMMARY; a runner without one (the CLI) just skips it. */
   async write(): Promise<void> {
-    if (!process.env.GITHUB_STEP_SUMMARY) return;
-    await core.summary.addRaw(this.markdown(), true).write();
+    await appendStepSummary(this.markdown());
   }
 }
 
@@ -155,8 +106,7 @@ export class RunSummary {
  * action's, e.g. "Backup" (inputs are not read again here: they may be what was wrong).
  */
 export async function stoppedSummary(title: string, message: string, badInput: boolean): Promise<void> {
-  const file = process.env.GITHUB_STEP_SUMMARY;
-  if (!file || (existsSync(file) && statSync(file).size > 0)) return;
+  if (!process.env.GITHUB_STEP_SUMMARY || stepSummaryWritten()) return;
   await new RunSummary(title)
     .headline('failure', badInput ? 'failed: bad input (nothing changed)' : 'failed')
     .paragraph(message.split('\n')[0]!)
@@ -187,17 +137,4 @@ export function imageUrl(ref: string): string | undefined {
   if (!m || !repo || repo.split('/')[0]!.toLowerCase() !== m[1]!.toLowerCase()) return undefined;
   const server = process.env.GITHUB_SERVER_URL || 'https://github.com';
   return `${server}/${repo}/pkgs/container/${encodeURIComponent(m[2]!)}`;
-}
-
-/** Links to this run, its commit and repository, from the runner's environment. */
-export function runLinks(): { runUrl?: string; commitUrl?: string; repoUrl?: string } {
-  const server = process.env.GITHUB_SERVER_URL || 'https://github.com';
-  const repo = process.env.GITHUB_REPOSITORY;
-  const runId = process.env.GITHUB_RUN_ID;
-  const sha = process.env.GITHUB_SHA;
-  return {
-    repoUrl: repo ? `${server}/${repo}` : undefined,
-    runUrl: repo && runId ? `${server}/${repo}/actions/runs/${runId}` : undefined,
-    commitUrl: repo && sha ? `${server}/${repo}/commit/${sha}` : undefined,
-  };
 }

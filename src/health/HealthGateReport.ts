@@ -1,7 +1,8 @@
 // The health gate's job summary: the verdict per place, then each attempt's status and latency as
 // a timeline, so a flapping or slow service shows its shape at a glance.
-import type { Attempt, HealthGateSpec } from '../../health/HealthGate.js';
-import { formatMs, RunSummary } from '../../report/Reporter.js';
+import { formatMs, RunSummary } from '../report/SummaryMarkdown.js';
+import type { Attempt } from './HealthGate.js';
+import type { HealthGateSpec } from './readHealthSpec.js';
 import { lastAnswer, whyNot, type HealthGateOutcome } from './HealthGateRun.js';
 
 /** Rows shown per place: the first attempts and the last ones, the middle elided. */

@@ -1,10 +1,10 @@
 // Runs the gate: from here on plain URLs, or through an SSH tunnel into each host at once (so
 // http://127.0.0.1:8080/health is each host's own loopback). One connection per host.
-import { HealthGate, type GateResult } from '../../health/HealthGate.js';
-import { HttpProbe } from '../../health/HttpProbe.js';
-import type { Log } from '../../report/Log.js';
-import { SshConnection } from '../../ssh/SshConnection.js';
+import type { Log } from '../report/Log.js';
+import { SshConnection } from '../ssh/SshConnection.js';
+import { HealthGate, type GateResult } from './HealthGate.js';
 import type { HealthGateConfig } from './HealthGateConfig.js';
+import { specChecks } from './specChecks.js';
 
 export interface PlaceGate {
   /** The host the URLs were checked through, or where the check ran. */
@@ -21,7 +21,7 @@ export const HERE = 'this runner';
 
 export async function runHealthGate(cfg: HealthGateConfig, log: Log, here = HERE): Promise<HealthGateOutcome> {
   if (!cfg.ssh) {
-    const gate = await new HealthGate(cfg.spec, new HttpProbe()).run(log);
+    const gate = await new HealthGate(cfg.spec, specChecks(cfg.spec)).run(log);
     return { healthy: gate.healthy, places: [{ place: here, gate }] };
   }
   const { hosts, privateKey, knownHosts } = cfg.ssh;
@@ -32,8 +32,8 @@ export async function runHealthGate(cfg: HealthGateConfig, log: Log, here = HERE
     if (failed) throw failed.reason;
     const places = await Promise.all(
       conns.map(async (c) => {
-        const probe = new HttpProbe((host, port) => c.forward(host, port));
-        const gate = await new HealthGate(cfg.spec, probe).run(log, `${c.spec.label}: `);
+        const checks = specChecks(cfg.spec, (host, port) => c.forward(host, port));
+        const gate = await new HealthGate(cfg.spec, checks).run(log, `${c.spec.label}: `);
         return { place: c.spec.label, gate };
       }),
     );

@@ -1,10 +1,9 @@
 // The health-gate action's inputs: the deploy's gate with its own input names, and optional SSH
 // access to check through a tunnel into each host instead of from where it runs.
-import { readSshAccess, type SshAccess } from '../../ssh/ConnectionConfig.js';
-import type { HealthGateSpec } from '../../health/HealthGate.js';
-import { readHealthSpec, type HealthInputNames } from '../../health/readHealthSpec.js';
-import { InputError } from '../../inputs/InputError.js';
-import type { InputReader } from '../../inputs/InputReader.js';
+import { InputError } from '../inputs/InputError.js';
+import type { InputReader } from '../inputs/InputReader.js';
+import { readSshAccess, type SshAccess } from '../ssh/ConnectionConfig.js';
+import { readHealthSpec, type HealthGateSpec, type HealthInputNames } from './readHealthSpec.js';
 
 export const healthGateInputs: HealthInputNames = {
   urls: 'urls',
