@@ -21,7 +21,6 @@ import {
 } from '../sandbox/Sandbox.js';
 import { deploy, newApp, onHost, removeApp, visibleLog, type TestApp } from '../support/deployKit.js';
 import {
-  artifactService,
   backupAction,
   backupsOnHost,
   ensureHostTools,
@@ -30,12 +29,11 @@ import {
   keyWithoutAge,
   keyWithoutTools,
   restoreAction,
-  runtimeToken,
   serviceContainerIds,
-  unzip,
   volumeFingerprint,
   webRunning,
-} from './backupKit.js';
+} from '../support/backupKit.js';
+import { artifactService, runtimeToken, unzip } from '../support/artifactService.js';
 
 const reason = sandboxUnavailableReason();
 

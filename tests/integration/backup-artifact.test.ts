@@ -10,19 +10,17 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { buildTestImage, sandboxUnavailableReason, sh, type SandboxInfo, type TestImage } from '../sandbox/Sandbox.js';
 import { deploy, newApp, onHost, removeApp, visibleLog, type TestApp } from '../support/deployKit.js';
 import {
-  artifactService,
   backupAction,
   backupsOnHost,
   ensureHostTools,
   inVolume,
   killWhen,
   restoreAction,
-  runtimeToken,
   serviceContainerIds,
-  unzip,
   volumeFingerprint,
   webRunning,
-} from './backupKit.js';
+} from '../support/backupKit.js';
+import { artifactService, runtimeToken, unzip } from '../support/artifactService.js';
 
 const reason = sandboxUnavailableReason();
 

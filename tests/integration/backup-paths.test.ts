@@ -18,7 +18,7 @@ import {
   restoreAction,
   volumeFingerprint,
   webRunning,
-} from './backupKit.js';
+} from '../support/backupKit.js';
 import { deploy, newApp, onHost, removeApp, served, visibleLog, type TestApp } from '../support/deployKit.js';
 
 const reason = sandboxUnavailableReason();

@@ -19,7 +19,7 @@ import {
   restoreAction,
   serviceContainerIds,
   waitUntil,
-} from './backupKit.js';
+} from '../support/backupKit.js';
 
 const reason = sandboxUnavailableReason();
 

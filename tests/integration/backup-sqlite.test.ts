@@ -11,7 +11,13 @@ import {
   type TestImage,
 } from '../sandbox/Sandbox.js';
 import { newApp, onHost, removeApp, visibleLog, type TestApp } from '../support/deployKit.js';
-import { backupAction, deployWithService, ensureHostTools, restoreAction, serviceContainerIds } from './backupKit.js';
+import {
+  backupAction,
+  deployWithService,
+  ensureHostTools,
+  restoreAction,
+  serviceContainerIds,
+} from '../support/backupKit.js';
 
 const reason = sandboxUnavailableReason();
 

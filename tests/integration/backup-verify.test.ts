@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { buildTestImage, sandboxUnavailableReason, sh, type SandboxInfo } from '../sandbox/Sandbox.js';
 import { deploy, newApp, onHost, removeApp, visibleLog, type TestApp } from '../support/deployKit.js';
-import { backupAction, ensureHostTools, inVolume, restoreAction, volumeFingerprint } from './backupKit.js';
+import { backupAction, ensureHostTools, inVolume, restoreAction, volumeFingerprint } from '../support/backupKit.js';
 
 const reason = sandboxUnavailableReason();
 

@@ -21,7 +21,7 @@ import {
   serviceContainerIds,
   volumeFingerprint,
   webRunning,
-} from './backupKit.js';
+} from '../support/backupKit.js';
 import { deploy, newApp, onHost, removeApp, served, visibleLog, type TestApp } from '../support/deployKit.js';
 
 const reason = sandboxUnavailableReason();

@@ -17,7 +17,7 @@ import {
   writeCliConfig,
   type TestApp,
 } from '../support/deployKit.js';
-import { historyOnHost } from './rollbackKit.js';
+import { historyOnHost } from '../support/rollbackKit.js';
 
 const reason = sandboxUnavailableReason();
 

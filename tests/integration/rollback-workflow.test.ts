@@ -19,7 +19,7 @@ import {
 } from '../support/deployKit.js';
 import { startGithubApi, type GithubApi } from '../support/githubApiServer.js';
 import { runWorkflow } from '../support/workflowRun.js';
-import { historyOnHost } from './rollbackKit.js';
+import { historyOnHost } from '../support/rollbackKit.js';
 
 type Yaml = Record<string, unknown>;
 const load = (file: string) => parse(readFileSync(join(repoRoot, file), 'utf8')) as Yaml;

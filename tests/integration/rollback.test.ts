@@ -21,7 +21,7 @@ import {
   visibleLog,
   type TestApp,
 } from '../support/deployKit.js';
-import { historyOnHost, rollback } from './rollbackKit.js';
+import { historyOnHost, rollback } from '../support/rollbackKit.js';
 
 const reason = sandboxUnavailableReason();
 

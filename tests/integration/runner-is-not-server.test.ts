@@ -28,7 +28,7 @@ import {
   writeCliConfig,
   type TestApp,
 } from '../support/deployKit.js';
-import { rollback } from './rollbackKit.js';
+import { rollback } from '../support/rollbackKit.js';
 
 const reason = sandboxUnavailableReason();
 

@@ -2,7 +2,7 @@
 // the sandbox connection and a fast gate, and the release history as the host keeps it.
 import { runAction, type ActionRun, type RunActionOptions } from '../harness/runAction.js';
 import type { SandboxInfo } from '../sandbox/Sandbox.js';
-import { connectionInputs, onHost, type TestApp } from '../support/deployKit.js';
+import { connectionInputs, onHost, type TestApp } from './deployKit.js';
 
 export function rollbackInputs(
   info: SandboxInfo,

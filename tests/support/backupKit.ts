@@ -3,14 +3,12 @@
 // its volumes and its backups are on the app's server: every look at them runs there (onServer).
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { inflateRawSync } from 'node:zlib';
 import { runAction, type ActionRun, type RunActionOptions } from '../harness/runAction.js';
 import { onServer, readSandboxInfo, sandboxFiles, sh, staticBusybox, type SandboxInfo } from '../sandbox/Sandbox.js';
 import { expect } from 'vitest';
-import { connectionInputs, deploy, extraKey, onHost, visibleLog, type TestApp } from '../support/deployKit.js';
+import { connectionInputs, deploy, extraKey, onHost, visibleLog, type TestApp } from './deployKit.js';
 
 export function backupAction(
   info: SandboxInfo,
@@ -152,102 +150,6 @@ export function killWhen(text: string, delayMs: number): (child: ChildProcess, s
       }, delayMs);
     });
   };
-}
-
-export interface Uploaded {
-  create?: Record<string, unknown>;
-  finalize?: Record<string, unknown>;
-  blocks: Map<string, Buffer>;
-  /** The uploaded zip (when kept). */
-  blob?: Buffer;
-  /** Bytes received for blob blocks. */
-  received: number;
-}
-
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const parts: Buffer[] = [];
-    req.on('data', (d: Buffer) => parts.push(d));
-    req.on('end', () => resolve(Buffer.concat(parts)));
-    req.on('error', reject);
-  });
-}
-
-/**
- * GitHub's artifact service as @actions/artifact talks to it (twirp CreateArtifact and
- * FinalizeArtifact, and Azure blob blocks behind the signed URL), on loopback. With keep false the
- * blocks are only counted (the benchmark's gigabyte stays out of memory).
- */
-export function artifactService(keep = true): Promise<{ server: Server; url: string; uploads: Uploaded[] }> {
-  const uploads: Uploaded[] = [];
-  const server = createServer(async (req, res) => {
-    const url = new URL(req.url!, 'http://x');
-    const data = await readBody(req);
-    const json = (status: number, o: unknown) => {
-      res.writeHead(status, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(o));
-    };
-    if (url.pathname.endsWith('ArtifactService/CreateArtifact')) {
-      const u: Uploaded = { create: JSON.parse(data.toString()), blocks: new Map(), received: 0 };
-      uploads.push(u);
-      const addr = server.address() as { port: number };
-      return json(200, {
-        ok: true,
-        signedUploadUrl: `http://127.0.0.1:${addr.port}/blob/${uploads.length - 1}?sig=stand-in-signature`,
-      });
-    }
-    if (url.pathname.endsWith('ArtifactService/FinalizeArtifact')) {
-      uploads.at(-1)!.finalize = JSON.parse(data.toString());
-      return json(200, { ok: true, artifactId: '4242' });
-    }
-    if (url.pathname.startsWith('/blob/') && req.method === 'PUT') {
-      const u = uploads[Number(url.pathname.split('/')[2])]!;
-      const comp = url.searchParams.get('comp');
-      u.received += comp === 'blocklist' ? 0 : data.length;
-      if (comp === 'block') {
-        if (keep) u.blocks.set(url.searchParams.get('blockid')!, data);
-      } else if (comp === 'blocklist') {
-        if (!keep) return res.writeHead(201).end();
-        const ids = [...data.toString().matchAll(/<(?:Latest|Uncommitted|Committed)>([^<]+)</g)].map((m) => m[1]!);
-        u.blob = Buffer.concat(ids.map((id) => u.blocks.get(id)!));
-      } else if (keep) u.blob = data;
-      res.writeHead(201, { etag: '"0x1"', 'x-ms-request-id': 'stand-in', 'last-modified': new Date().toUTCString() });
-      return res.end();
-    }
-    json(404, { msg: `not stood in for: ${req.method} ${url.pathname}` });
-  });
-  return new Promise((resolve) =>
-    server.listen(0, '127.0.0.1', () =>
-      resolve({ server, url: `http://127.0.0.1:${(server.address() as { port: number }).port}/`, uploads }),
-    ),
-  );
-}
-
-/** The entries of a zip file (stored or deflated), read from its central directory. */
-export function unzip(zip: Buffer): Map<string, Buffer> {
-  const eocd = zip.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
-  let count = zip.readUInt16LE(eocd + 10);
-  let p = zip.readUInt32LE(eocd + 16);
-  const out = new Map<string, Buffer>();
-  for (; count > 0; count--) {
-    const method = zip.readUInt16LE(p + 10);
-    const csize = zip.readUInt32LE(p + 20);
-    const nameLen = zip.readUInt16LE(p + 28);
-    const extraLen = zip.readUInt16LE(p + 30);
-    const commentLen = zip.readUInt16LE(p + 32);
-    const local = zip.readUInt32LE(p + 42);
-    const name = zip.subarray(p + 46, p + 46 + nameLen).toString();
-    const start = local + 30 + zip.readUInt16LE(local + 26) + zip.readUInt16LE(local + 28);
-    const raw = zip.subarray(start, start + csize);
-    out.set(name, method === 0 ? Buffer.from(raw) : inflateRawSync(raw));
-    p += 46 + nameLen + extraLen + commentLen;
-  }
-  return out;
-}
-
-export function runtimeToken(): string {
-  const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
-  return `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ scp: 'Actions.GenericRead Actions.Results:run-backend-1:job-backend-1' })}.sig`;
 }
 
 /**
