@@ -9,16 +9,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import {
-  buildTestImage,
-  copyToServer,
-  onServer,
-  sandboxUnavailableReason,
-  sh,
-  type SandboxInfo,
-  type TestImage,
-} from '../sandbox/Sandbox.js';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { copyToServer, onServer, sh, type SandboxInfo, type TestImage } from '../sandbox/Sandbox.js';
 import { deploy, newApp, onHost, removeApp, visibleLog, type TestApp } from '../support/deployKit.js';
 import {
   backupAction,
@@ -34,10 +26,9 @@ import {
   webRunning,
 } from '../support/backupKit.js';
 import { artifactService, runtimeToken, unzip } from '../support/artifactService.js';
+import { backupTestImage, describeOnSandbox, sandboxInfo } from '../support/sandboxSuite.js';
 
-const reason = sandboxUnavailableReason();
-
-describe.skipIf(!!reason)(`age encryption on the runner${reason ? ` (skipped: ${reason})` : ''}`, () => {
+describeOnSandbox('age encryption on the runner', () => {
   let info: SandboxInfo;
   let v1: TestImage;
   let app: TestApp;
@@ -52,12 +43,12 @@ describe.skipIf(!!reason)(`age encryption on the runner${reason ? ` (skipped: ${
   const recipientOf = (id: string) => sh('age-keygen -y', { input: id }).trim();
 
   beforeAll(async () => {
-    info = inject('sandbox')!;
+    info = sandboxInfo();
     // age and zstd on the runner; the server has both, and the key below hides age from it.
     ensureHostTools();
     scratch = mkdtempSync(join(tmpdir(), 'njord-age-runner-'));
     noAge = keyWithoutAge(info);
-    v1 = await buildTestImage(info, { repo: 'njord-test/backup', tag: 'v1', version: 'v1' });
+    v1 = await backupTestImage(info);
     service = await artifactService();
     app = await newApp(info, 'bk-agerun');
     const d = await deploy(info, app, v1.ref);

@@ -6,8 +6,8 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { buildTestImage, sandboxUnavailableReason, sh, type SandboxInfo, type TestImage } from '../sandbox/Sandbox.js';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { sh, type SandboxInfo, type TestImage } from '../sandbox/Sandbox.js';
 import { deploy, newApp, onHost, removeApp, visibleLog, type TestApp } from '../support/deployKit.js';
 import {
   backupAction,
@@ -21,19 +21,18 @@ import {
   webRunning,
 } from '../support/backupKit.js';
 import { artifactService, runtimeToken, unzip } from '../support/artifactService.js';
+import { backupTestImage, describeOnSandbox, sandboxInfo } from '../support/sandboxSuite.js';
 
-const reason = sandboxUnavailableReason();
-
-describe.skipIf(!!reason)(`backup to a workflow artifact${reason ? ` (skipped: ${reason})` : ''}`, () => {
+describeOnSandbox('backup to a workflow artifact', () => {
   let info: SandboxInfo;
   let v1: TestImage;
   let app: TestApp;
   let service: Awaited<ReturnType<typeof artifactService>>;
 
   beforeAll(async () => {
-    info = inject('sandbox')!;
+    info = sandboxInfo();
     ensureHostTools();
-    v1 = await buildTestImage(info, { repo: 'njord-test/backup', tag: 'v1', version: 'v1' });
+    v1 = await backupTestImage(info);
     service = await artifactService();
     app = await newApp(info, 'bk-artifact');
     const d = await deploy(info, app, v1.ref);

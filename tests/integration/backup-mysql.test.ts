@@ -2,15 +2,9 @@
 // root password set through the compose file, is dumped by actions/backup, its table dropped, and
 // actions/restore puts the rows back. The password rides on no command line and shows in no log.
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ensureMariadbImage } from '../sandbox/MariadbImage.js';
-import {
-  asSandboxUser,
-  buildTestImage,
-  sandboxUnavailableReason,
-  type SandboxInfo,
-  type TestImage,
-} from '../sandbox/Sandbox.js';
+import { asSandboxUser, type SandboxInfo, type TestImage } from '../sandbox/Sandbox.js';
 import { newApp, onHost, removeApp, visibleLog, type TestApp } from '../support/deployKit.js';
 import { watchProcesses } from '../support/processWatch.js';
 import type { ActionRun } from '../harness/runAction.js';
@@ -22,10 +16,9 @@ import {
   serviceContainerIds,
   waitUntil,
 } from '../support/backupKit.js';
+import { backupTestImage, describeOnSandbox, sandboxInfo } from '../support/sandboxSuite.js';
 
-const reason = sandboxUnavailableReason();
-
-describe.skipIf(!!reason)(`backup and restore of MariaDB${reason ? ` (skipped: ${reason})` : ''}`, () => {
+describeOnSandbox('backup and restore of MariaDB', () => {
   let info: SandboxInfo;
   let web: TestImage;
   let mariadb: string;
@@ -73,9 +66,9 @@ describe.skipIf(!!reason)(`backup and restore of MariaDB${reason ? ` (skipped: $
   const seenByUser = (r: ActionRun) => [visibleLog(r), r.summary, Object.values(r.outputs).join('\n')].join('\n');
 
   beforeAll(async () => {
-    info = inject('sandbox')!;
+    info = sandboxInfo();
     ensureHostTools();
-    web = await buildTestImage(info, { repo: 'njord-test/backup', tag: 'v1', version: 'v1' });
+    web = await backupTestImage(info);
     mariadb = await ensureMariadbImage(info);
     app = await newApp(info, 'bk-mysql');
     await deployWithService(info, app, web.ref, {

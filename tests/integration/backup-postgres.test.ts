@@ -1,14 +1,8 @@
 // A real PostgreSQL 15 service (image built from Debian's packages, tests/sandbox/PostgresImage.ts)
 // is dumped by actions/backup, its table dropped, and actions/restore puts the rows back.
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ensurePostgresImage } from '../sandbox/PostgresImage.js';
-import {
-  asSandboxUser,
-  buildTestImage,
-  sandboxUnavailableReason,
-  type SandboxInfo,
-  type TestImage,
-} from '../sandbox/Sandbox.js';
+import { asSandboxUser, type SandboxInfo, type TestImage } from '../sandbox/Sandbox.js';
 import { newApp, onHost, removeApp, visibleLog, type TestApp } from '../support/deployKit.js';
 import {
   backupAction,
@@ -18,10 +12,9 @@ import {
   serviceContainerIds,
   waitUntil,
 } from '../support/backupKit.js';
+import { backupTestImage, describeOnSandbox, sandboxInfo } from '../support/sandboxSuite.js';
 
-const reason = sandboxUnavailableReason();
-
-describe.skipIf(!!reason)(`backup and restore of PostgreSQL${reason ? ` (skipped: ${reason})` : ''}`, () => {
+describeOnSandbox('backup and restore of PostgreSQL', () => {
   let info: SandboxInfo;
   let web: TestImage;
   let pg: string;
@@ -38,9 +31,9 @@ describe.skipIf(!!reason)(`backup and restore of PostgreSQL${reason ? ` (skipped
     psql(`SELECT count(*) || ' ' || md5(string_agg(o::text, '|' ORDER BY id)) FROM orders o;`);
 
   beforeAll(async () => {
-    info = inject('sandbox')!;
+    info = sandboxInfo();
     ensureHostTools();
-    web = await buildTestImage(info, { repo: 'njord-test/backup', tag: 'v1', version: 'v1' });
+    web = await backupTestImage(info);
     pg = await ensurePostgresImage(info);
     app = await newApp(info, 'bk-pg');
     await deployWithService(info, app, web.ref, {

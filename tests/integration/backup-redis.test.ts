@@ -1,15 +1,9 @@
 // A real Redis 7 (Debian's redis-server in an image built FROM scratch, tests/sandbox/BinaryImage.ts)
 // is dumped by actions/backup with redis-cli --rdb; a restore of that dump, which a running server
 // cannot load, is refused naming the input, and changes nothing.
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ensureRedisImage } from '../sandbox/BinaryImage.js';
-import {
-  asSandboxUser,
-  buildTestImage,
-  sandboxUnavailableReason,
-  type SandboxInfo,
-  type TestImage,
-} from '../sandbox/Sandbox.js';
+import { asSandboxUser, type SandboxInfo, type TestImage } from '../sandbox/Sandbox.js';
 import { newApp, onHost, removeApp, visibleLog, type TestApp } from '../support/deployKit.js';
 import {
   backupAction,
@@ -20,10 +14,9 @@ import {
   serviceContainerIds,
   waitUntil,
 } from '../support/backupKit.js';
+import { backupTestImage, describeOnSandbox, sandboxInfo } from '../support/sandboxSuite.js';
 
-const reason = sandboxUnavailableReason();
-
-describe.skipIf(!!reason)(`backup of Redis${reason ? ` (skipped: ${reason})` : ''}`, () => {
+describeOnSandbox('backup of Redis', () => {
   let info: SandboxInfo;
   let web: TestImage;
   let redis: string;
@@ -33,9 +26,9 @@ describe.skipIf(!!reason)(`backup of Redis${reason ? ` (skipped: ${reason})` : '
   const cli = (args: string) => asSandboxUser(`docker exec ${cache()} redis-cli ${args}`).trim();
 
   beforeAll(async () => {
-    info = inject('sandbox')!;
+    info = sandboxInfo();
     ensureHostTools();
-    web = await buildTestImage(info, { repo: 'njord-test/backup', tag: 'v1', version: 'v1' });
+    web = await backupTestImage(info);
     redis = ensureRedisImage(info);
     app = await newApp(info, 'bk-redis');
     await deployWithService(info, app, web.ref, { name: 'cache', image: redis, volume: 'redisdata', mountAt: '/data' });

@@ -1,15 +1,9 @@
 // A real SQLite database (Debian's sqlite3 in an image built FROM scratch, tests/sandbox/BinaryImage.ts)
 // in a named volume is dumped by actions/backup with SQLite's online backup, rows are deleted,
 // and actions/restore puts them back.
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ensureSqliteImage } from '../sandbox/BinaryImage.js';
-import {
-  asSandboxUser,
-  buildTestImage,
-  sandboxUnavailableReason,
-  type SandboxInfo,
-  type TestImage,
-} from '../sandbox/Sandbox.js';
+import { asSandboxUser, type SandboxInfo, type TestImage } from '../sandbox/Sandbox.js';
 import { newApp, onHost, removeApp, visibleLog, type TestApp } from '../support/deployKit.js';
 import {
   backupAction,
@@ -18,10 +12,9 @@ import {
   restoreAction,
   serviceContainerIds,
 } from '../support/backupKit.js';
+import { backupTestImage, describeOnSandbox, sandboxInfo } from '../support/sandboxSuite.js';
 
-const reason = sandboxUnavailableReason();
-
-describe.skipIf(!!reason)(`backup and restore of SQLite${reason ? ` (skipped: ${reason})` : ''}`, () => {
+describeOnSandbox('backup and restore of SQLite', () => {
   let info: SandboxInfo;
   let web: TestImage;
   let app: TestApp;
@@ -46,9 +39,9 @@ describe.skipIf(!!reason)(`backup and restore of SQLite${reason ? ` (skipped: ${
     );
 
   beforeAll(async () => {
-    info = inject('sandbox')!;
+    info = sandboxInfo();
     ensureHostTools();
-    web = await buildTestImage(info, { repo: 'njord-test/backup', tag: 'v1', version: 'v1' });
+    web = await backupTestImage(info);
     store = ensureSqliteImage(info);
     app = await newApp(info, 'bk-sqlite');
     await deployWithService(info, app, web.ref, {

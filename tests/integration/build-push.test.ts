@@ -18,7 +18,7 @@ import {
 import { request } from 'node:https';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runAction, type ActionRun, type RunActionOptions } from '../harness/runAction.js';
 import {
   startAuthRegistry,
@@ -26,11 +26,10 @@ import {
   type AuthRegistry,
   type TokenRegistry,
 } from '../sandbox/AuthRegistry.js';
-import { sandboxUnavailableReason, sh, type SandboxInfo } from '../sandbox/Sandbox.js';
+import { sh, type SandboxInfo } from '../sandbox/Sandbox.js';
 import { visibleLog } from '../support/deployKit.js';
 import { watchProcesses } from '../support/processWatch.js';
-
-const reason = sandboxUnavailableReason();
+import { describeOnSandbox, sandboxInfo } from '../support/sandboxSuite.js';
 
 const ACCEPT = [
   'application/vnd.oci.image.index.v1+json',
@@ -174,7 +173,7 @@ function eventEnv(scratch: string, e: Event = {}): Record<string, string> {
   };
 }
 
-describe.skipIf(!!reason)(`build-push action${reason ? ` (skipped: ${reason})` : ''}`, () => {
+describeOnSandbox('build-push action', () => {
   let info: SandboxInfo;
   let scratch: string;
   const images = new Set<string>();
@@ -196,7 +195,7 @@ describe.skipIf(!!reason)(`build-push action${reason ? ` (skipped: ${reason})` :
   };
 
   beforeAll(() => {
-    info = inject('sandbox')!;
+    info = sandboxInfo();
     scratch = mkdtempSync(join(tmpdir(), 'njord-bp-'));
   });
 

@@ -6,7 +6,7 @@
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../harness/runAction.js';
 import {
   buildTestImage,
@@ -25,6 +25,7 @@ import {
 } from '../support/deployKit.js';
 import { startGithubApi, type GithubApi } from '../support/githubApiServer.js';
 import { runWorkflow, type WorkflowResult } from '../support/workflowRun.js';
+import { sandboxInfo } from '../support/sandboxSuite.js';
 
 const reason = sandboxUnavailableReason();
 const TOKEN = 'ghs_pipelineTestToken0123456789';
@@ -40,7 +41,7 @@ describe.skipIf(!!reason)(`the deploy workflow end to end${reason ? ` (skipped: 
   const runs: Record<string, WorkflowResult> = {};
 
   beforeAll(async () => {
-    info = inject('sandbox')!;
+    info = sandboxInfo();
     // The sample Dockerfile's BASE: busybox, FROM scratch (Docker Hub is not reachable here).
     base = await buildTestImage(info, { repo: 'njord-test/pipeline-base', tag: 'busybox', version: 'base' });
     api = await startGithubApi({ token: TOKEN });

@@ -3,10 +3,10 @@
 // workflow_call on the sandbox, its step through the bundled rollback action.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { repoRoot } from '../harness/runAction.js';
-import { buildTestImage, sandboxUnavailableReason } from '../sandbox/Sandbox.js';
+import { sandboxUnavailableReason } from '../sandbox/Sandbox.js';
 import {
   currentOnHost,
   deploy,
@@ -20,6 +20,7 @@ import {
 import { startGithubApi, type GithubApi } from '../support/githubApiServer.js';
 import { runWorkflow } from '../support/workflowRun.js';
 import { historyOnHost } from '../support/rollbackKit.js';
+import { sandboxInfo, versionImage } from '../support/sandboxSuite.js';
 
 type Yaml = Record<string, unknown>;
 const load = (file: string) => parse(readFileSync(join(repoRoot, file), 'utf8')) as Yaml;
@@ -66,10 +67,10 @@ describe('the rollback workflow', () => {
     });
 
     it('rolls the hosts back to the previous release and says which', async () => {
-      const info = inject('sandbox')!;
+      const info = sandboxInfo();
       const repo = `njord-test/rollback-wf-${process.pid}`;
-      const v1 = await buildTestImage(info, { repo, tag: 'v1', version: 'v1' });
-      const v2 = await buildTestImage(info, { repo, tag: 'v2', version: 'v2' });
+      const v1 = await versionImage(info, repo, 'v1');
+      const v2 = await versionImage(info, repo, 'v2');
       a = await newApp(info, 'rb-wf');
       const d1 = await deploy(info, a, v1.refByDigest);
       const d2 = await deploy(info, a, v2.refByDigest);

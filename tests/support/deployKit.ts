@@ -26,13 +26,15 @@ export interface TestApp {
   server: string;
 }
 
+export interface NewAppOptions {
+  withHealthcheck?: boolean;
+  /** The app deploys as the sandbox's Compose v2 user. */
+  composeV2?: boolean;
+}
+
 let counter = 0;
 
-export async function newApp(
-  info: SandboxInfo,
-  prefix: string,
-  opts: { withHealthcheck?: boolean; composeV2?: boolean } = {},
-): Promise<TestApp> {
+export async function newApp(info: SandboxInfo, prefix: string, opts: NewAppOptions = {}): Promise<TestApp> {
   const name = `${prefix}-${process.pid}-${++counter}`;
   const port = await portFreeOnServer(info.server);
   const workspace = mkdtempSync(join(tmpdir(), `njord-ws-${prefix}-`));
@@ -70,21 +72,18 @@ export function connectionInputs(info: SandboxInfo): Record<string, string> {
 /** Fast gate settings for tests: the app answers within a second of starting. */
 export const fastGate = { 'health-interval': '0.3', 'health-successes': '2', 'health-timeout': '8' };
 
+/** The connection, the app and its health gate: what deploy and rollback are both given. */
+export function gatedAppInputs(info: SandboxInfo, app: TestApp): Record<string, string> {
+  return { ...connectionInputs(info), app: app.name, 'health-url': `http://127.0.0.1:${app.port}/health`, ...fastGate };
+}
+
 export function deployInputs(
   info: SandboxInfo,
   app: TestApp,
   image: string,
   extra: Record<string, string> = {},
 ): Record<string, string> {
-  return {
-    ...connectionInputs(info),
-    ...(app.hostSpec ? { hosts: app.hostSpec } : {}),
-    app: app.name,
-    image,
-    'health-url': `http://127.0.0.1:${app.port}/health`,
-    ...fastGate,
-    ...extra,
-  };
+  return { ...gatedAppInputs(info, app), ...(app.hostSpec ? { hosts: app.hostSpec } : {}), image, ...extra };
 }
 
 export function deploy(

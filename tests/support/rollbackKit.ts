@@ -2,22 +2,14 @@
 // the sandbox connection and a fast gate, and the release history as the host keeps it.
 import { runAction, type ActionRun, type RunActionOptions } from '../harness/runAction.js';
 import type { SandboxInfo } from '../sandbox/Sandbox.js';
-import { connectionInputs, onHost, type TestApp } from './deployKit.js';
+import { gatedAppInputs, onHost, type TestApp } from './deployKit.js';
 
 export function rollbackInputs(
   info: SandboxInfo,
   app: TestApp,
   extra: Record<string, string> = {},
 ): Record<string, string> {
-  return {
-    ...connectionInputs(info),
-    app: app.name,
-    'health-url': `http://127.0.0.1:${app.port}/health`,
-    'health-interval': '0.3',
-    'health-successes': '2',
-    'health-timeout': '8',
-    ...extra,
-  };
+  return { ...gatedAppInputs(info, app), ...extra };
 }
 
 export function rollback(
