@@ -1,24 +1,17 @@
 // A real Redis 7 (Debian's redis-server in an image built FROM scratch, tests/sandbox/BinaryImage.ts)
 // is dumped by actions/backup with redis-cli --rdb; a restore of that dump, which a running server
 // cannot load, is refused naming the input, and changes nothing.
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import { ensureRedisImage } from '../sandbox/BinaryImage.js';
-import { asSandboxUser, type SandboxInfo, type TestImage } from '../sandbox/Sandbox.js';
-import { newApp, onHost, removeApp, visibleLog, type TestApp } from '../support/deployKit.js';
-import {
-  backupAction,
-  backupsOnHost,
-  deployWithService,
-  ensureHostTools,
-  restoreAction,
-  serviceContainerIds,
-  waitUntil,
-} from '../support/backupKit.js';
-import { backupTestImage, describeOnSandbox, sandboxInfo } from '../support/sandboxSuite.js';
+import { asSandboxUser, type SandboxInfo } from '../sandbox/Sandbox.js';
+import { backupAction, backupsOnHost, restoreAction, serviceContainerIds, waitUntil } from '../support/backupKit.js';
+import { appWithService, databaseArchive } from '../support/databaseKit.js';
+import { onHost, visibleLog, type TestApp } from '../support/deployKit.js';
+import { describeOnSandbox, sandboxInfo, suiteApps } from '../support/sandboxSuite.js';
 
 describeOnSandbox('backup of Redis', () => {
+  const apps = suiteApps();
   let info: SandboxInfo;
-  let web: TestImage;
   let redis: string;
   let app: TestApp;
 
@@ -27,15 +20,15 @@ describeOnSandbox('backup of Redis', () => {
 
   beforeAll(async () => {
     info = sandboxInfo();
-    ensureHostTools();
-    web = await backupTestImage(info);
     redis = ensureRedisImage(info);
-    app = await newApp(info, 'bk-redis');
-    await deployWithService(info, app, web.ref, { name: 'cache', image: redis, volume: 'redisdata', mountAt: '/data' });
+    app = await appWithService(apps, 'bk-redis', {
+      name: 'cache',
+      image: redis,
+      volume: 'redisdata',
+      mountAt: '/data',
+    });
     await waitUntil('Redis (PING)', 30_000, () => cli('ping') === 'PONG');
   });
-
-  afterAll(() => app && removeApp(app));
 
   it('dumps a real RDB with redis-cli --rdb; asking to restore it is refused and changes nothing', async () => {
     cli('set order:1 placed');
@@ -45,14 +38,7 @@ describeOnSandbox('backup of Redis', () => {
     const b = await backupAction(info, app, { volumes: 'none', databases: 'cache: redis', compression: 'zstd' });
     expect(b.exitCode, visibleLog(b)).toBe(0);
     const id = b.outputs['backup-id']!;
-    const m = JSON.parse(b.outputs.manifest!);
-    expect(m.archives).toHaveLength(1);
-    expect(m.archives[0]).toMatchObject({
-      kind: 'database',
-      name: 'cache',
-      database: { service: 'cache', engine: 'redis' },
-    });
-    const dump = `${app.root}/backups/${id}/${m.archives[0].file}`;
+    const { dump } = databaseArchive(b, app, { name: 'cache', database: { service: 'cache', engine: 'redis' } });
     expect(dump).toMatch(/database-cache-redis\.rdb\.zst$/);
     expect(onHost(`zstd -dc < ${dump} | head -c 5`)).toBe('REDIS');
     // Redis's own checker reads it whole: checksum and the three keys.

@@ -5,28 +5,18 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runAction, type ActionRun, type RunActionOptions } from '../harness/runAction.js';
+import { runAction, type RunActionOptions } from '../harness/runAction.js';
 import { onServer, readSandboxInfo, sandboxFiles, sh, staticBusybox, type SandboxInfo } from '../sandbox/Sandbox.js';
-import { expect } from 'vitest';
-import { connectionInputs, deploy, extraKey, onHost, visibleLog, type TestApp } from './deployKit.js';
+import { connectionInputs, extraKey, onHost, type TestApp } from './deployKit.js';
 
-export function backupAction(
-  info: SandboxInfo,
-  app: TestApp,
-  inputs: Record<string, string> = {},
-  opts: RunActionOptions = {},
-): Promise<ActionRun> {
-  return runAction('actions/backup', { ...connectionInputs(info), app: app.name, ...inputs }, opts);
+/** An action that works on one app (backup, restore), through its bundle, with the sandbox connection. */
+function appAction(action: string) {
+  return (info: SandboxInfo, app: TestApp, inputs: Record<string, string> = {}, opts: RunActionOptions = {}) =>
+    runAction(action, { ...connectionInputs(info), app: app.name, ...inputs }, opts);
 }
 
-export function restoreAction(
-  info: SandboxInfo,
-  app: TestApp,
-  inputs: Record<string, string> = {},
-  opts: RunActionOptions = {},
-): Promise<ActionRun> {
-  return runAction('actions/restore', { ...connectionInputs(info), app: app.name, ...inputs }, opts);
-}
+export const backupAction = appAction('actions/backup');
+export const restoreAction = appAction('actions/restore');
 
 /** Runs `cmd` as the SSH user on the app's server; returns stdout, trimmed. */
 function onAppServer(app: TestApp, cmd: string): string {
@@ -78,41 +68,6 @@ export function webRunning(app: TestApp): boolean {
 /** The host command that prints the ids of `service`'s containers in the app's compose project. */
 export function serviceContainerIds(app: TestApp, service: string): string {
   return `docker ps -q --filter label=com.docker.compose.project=${app.name} --filter label=com.docker.compose.service=${service}`;
-}
-
-/**
- * Deploys the test web image beside one more service (a database, say), which keeps its data in
- * a named volume: the compose project a database backup test works on.
- */
-export async function deployWithService(
-  info: SandboxInfo,
-  app: TestApp,
-  webImage: string,
-  service: { name: string; image: string; environment?: Record<string, string>; volume: string; mountAt: string },
-): Promise<void> {
-  // YAML single quotes: a value arrives as written, quotes and backslashes included.
-  const env = Object.entries(service.environment ?? {}).map(([k, v]) => `      ${k}: '${v.replace(/'/g, "''")}'`);
-  writeFileSync(
-    join(app.workspace, 'docker-compose.yml'),
-    [
-      'version: "3.8"',
-      'services:',
-      '  web:',
-      '    image: ${IMAGE}',
-      '    ports:',
-      `      - "127.0.0.1:${app.port}:8080"`,
-      `  ${service.name}:`,
-      `    image: ${service.image}`,
-      ...(env.length ? ['    environment:', ...env] : []),
-      '    volumes:',
-      `      - ${service.volume}:${service.mountAt}`,
-      'volumes:',
-      `  ${service.volume}: {}`,
-      '',
-    ].join('\n'),
-  );
-  const d = await deploy(info, app, webImage);
-  expect(d.exitCode, visibleLog(d)).toBe(0);
 }
 
 /** Polls until `ready` is true (an error counts as not yet); after `timeoutMs`, fails naming `what` and the last error. */

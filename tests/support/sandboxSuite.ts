@@ -13,6 +13,15 @@ export function describeOnSandbox(title: string, body: () => void): void {
   describe.skipIf(!!sandboxReason)(`${title}${sandboxReason ? ` (skipped: ${sandboxReason})` : ''}`, body);
 }
 
+/** describeOnSandbox once for each case of `cases` (vitest's describe.each: `$name` in the title names it). */
+export function describeEachOnSandbox<T extends object>(
+  cases: readonly T[],
+  title: string,
+  body: (c: T) => void,
+): void {
+  describe.skipIf(!!sandboxReason).each(cases)(`${title}${sandboxReason ? ` (skipped: ${sandboxReason})` : ''}`, body);
+}
+
 /** The sandbox globalSetup started (in a hook or a test: where there is none, the suite is skipped). */
 export function sandboxInfo(): SandboxInfo {
   return inject('sandbox')!;
