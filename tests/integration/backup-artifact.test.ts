@@ -6,9 +6,9 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import { sh, type SandboxInfo, type TestImage } from '../sandbox/Sandbox.js';
-import { deploy, newApp, onHost, removeApp, visibleLog, type TestApp } from '../support/deployKit.js';
+import { onHost, visibleLog, type TestApp } from '../support/deployKit.js';
 import {
   backupAction,
   backupsOnHost,
@@ -20,32 +20,23 @@ import {
   volumeFingerprint,
   webRunning,
 } from '../support/backupKit.js';
-import { artifactService, runtimeToken, unzip } from '../support/artifactService.js';
-import { backupTestImage, describeOnSandbox, sandboxInfo } from '../support/sandboxSuite.js';
+import { suiteArtifactService, unzip } from '../support/artifactService.js';
+import { backupTestImage, describeOnSandbox, sandboxInfo, suiteApps } from '../support/sandboxSuite.js';
 
 describeOnSandbox('backup to a workflow artifact', () => {
   let info: SandboxInfo;
   let v1: TestImage;
   let app: TestApp;
-  let service: Awaited<ReturnType<typeof artifactService>>;
+  const apps = suiteApps();
+  const { uploads: uploaded, env } = suiteArtifactService();
 
   beforeAll(async () => {
     info = sandboxInfo();
     ensureHostTools();
     v1 = await backupTestImage(info);
-    service = await artifactService();
-    app = await newApp(info, 'bk-artifact');
-    const d = await deploy(info, app, v1.ref);
-    expect(d.exitCode, visibleLog(d)).toBe(0);
+    app = await apps.deployed('bk-artifact', v1.ref);
     inVolume(app, v1.ref, 'head -c 5000000 /dev/urandom > /data/blob.bin && echo hello > /data/hello.txt');
   });
-
-  afterAll(() => {
-    service?.server.close();
-    if (app) removeApp(app);
-  });
-
-  const env = () => ({ ACTIONS_RUNTIME_TOKEN: runtimeToken(), ACTIONS_RESULTS_URL: service.url });
 
   it('streams the archive to the runner and uploads it with the manifest, keeping a host copy too', async () => {
     const b = await backupAction(info, app, { destination: 'host, artifact', compression: 'gzip' }, { env: env() });
@@ -53,7 +44,7 @@ describeOnSandbox('backup to a workflow artifact', () => {
     const id = b.outputs['backup-id']!;
     expect(b.outputs['artifact-id']).toBe('4242');
     expect(b.outputs['artifact-name']).toBe(`${app.name}-backup-${id}`);
-    const u = service.uploads.at(-1)!;
+    const u = uploaded().at(-1)!;
     expect(u.create).toMatchObject({
       workflow_run_backend_id: 'run-backend-1',
       workflow_job_run_backend_id: 'job-backend-1',
@@ -82,7 +73,7 @@ describeOnSandbox('backup to a workflow artifact', () => {
     const before = backupsOnHost(app);
     const b = await backupAction(info, app, { destination: 'artifact', compression: 'zstd' }, { env: env() });
     expect(b.exitCode, visibleLog(b)).toBe(0);
-    const files = unzip(service.uploads.at(-1)!.blob!);
+    const files = unzip(uploaded().at(-1)!.blob!);
     const manifest = JSON.parse(files.get('manifest.json')!.toString());
     expect(manifest.archives[0].file).toMatch(/\.tar\.zst$/);
     expect(createHash('sha256').update(files.get(manifest.archives[0].file)!).digest('hex')).toBe(

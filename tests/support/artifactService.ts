@@ -2,6 +2,7 @@
 // to destination artifact, and readers of what was uploaded (the zip, the runtime token).
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { inflateRawSync } from 'node:zlib';
+import { afterAll, beforeAll } from 'vitest';
 
 export interface Uploaded {
   create?: Record<string, unknown>;
@@ -97,4 +98,20 @@ export function unzip(zip: Buffer): Map<string, Buffer> {
 export function runtimeToken(): string {
   const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
   return `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ scp: 'Actions.GenericRead Actions.Results:run-backend-1:job-backend-1' })}.sig`;
+}
+
+/**
+ * The stand-in for one suite: started before it and closed after it. `env` is what points an
+ * action's upload at it (the runtime token and results URL the runner would give).
+ */
+export function suiteArtifactService(): { uploads: () => Uploaded[]; env: () => Record<string, string> } {
+  let service: Awaited<ReturnType<typeof artifactService>> | undefined;
+  beforeAll(async () => {
+    service = await artifactService();
+  });
+  afterAll(() => service?.server.close());
+  return {
+    uploads: () => service!.uploads,
+    env: () => ({ ACTIONS_RUNTIME_TOKEN: runtimeToken(), ACTIONS_RESULTS_URL: service!.url }),
+  };
 }
