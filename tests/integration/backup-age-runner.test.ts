@@ -10,26 +10,23 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { copyToServer, onServer, sh, type SandboxInfo, type TestImage } from '../sandbox/Sandbox.js';
-import { onHost, visibleLog, type TestApp } from '../support/deployKit.js';
+import { copyToServer, onServer, sh, type TestImage } from '../sandbox/Sandbox.js';
+import { visibleLog, type TestApp } from '../support/deployKit.js';
+import { onHost } from '../support/hostState.js';
+import { backupAction, ensureHostTools, keyWithoutAge, keyWithoutTools, restoreAction } from '../support/backupKit.js';
 import {
-  backupAction,
   backupsOnHost,
-  ensureHostTools,
   extractedFingerprint,
   inVolume,
-  keyWithoutAge,
-  keyWithoutTools,
-  restoreAction,
   serviceContainerIds,
   volumeFingerprint,
   webRunning,
-} from '../support/backupKit.js';
+} from '../support/appData.js';
 import { suiteArtifactService, unzip } from '../support/artifactService.js';
 import { backupTestImage, describeOnSandbox, sandboxInfo, suiteApps } from '../support/sandboxSuite.js';
 
 describeOnSandbox('age encryption on the runner', () => {
-  let info: SandboxInfo;
+  const info = sandboxInfo();
   let v1: TestImage;
   let app: TestApp;
   const apps = suiteApps();
@@ -44,7 +41,6 @@ describeOnSandbox('age encryption on the runner', () => {
   const recipientOf = (id: string) => sh('age-keygen -y', { input: id }).trim();
 
   beforeAll(async () => {
-    info = sandboxInfo();
     // age and zstd on the runner; the server has both, and the key below hides age from it.
     ensureHostTools();
     scratch = mkdtempSync(join(tmpdir(), 'njord-age-runner-'));

@@ -7,31 +7,22 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { beforeAll, expect, it } from 'vitest';
-import { sh, type SandboxInfo, type TestImage } from '../sandbox/Sandbox.js';
-import { onHost, visibleLog, type TestApp } from '../support/deployKit.js';
-import {
-  backupAction,
-  backupsOnHost,
-  ensureHostTools,
-  inVolume,
-  killWhen,
-  restoreAction,
-  serviceContainerIds,
-  volumeFingerprint,
-  webRunning,
-} from '../support/backupKit.js';
+import { sh, type TestImage } from '../sandbox/Sandbox.js';
+import { visibleLog, type TestApp } from '../support/deployKit.js';
+import { onHost } from '../support/hostState.js';
+import { backupAction, ensureHostTools, killWhen, restoreAction } from '../support/backupKit.js';
+import { backupsOnHost, inVolume, serviceContainerIds, volumeFingerprint, webRunning } from '../support/appData.js';
 import { suiteArtifactService, unzip } from '../support/artifactService.js';
 import { backupTestImage, describeOnSandbox, sandboxInfo, suiteApps } from '../support/sandboxSuite.js';
 
 describeOnSandbox('backup to a workflow artifact', () => {
-  let info: SandboxInfo;
+  const info = sandboxInfo();
   let v1: TestImage;
   let app: TestApp;
   const apps = suiteApps();
   const { uploads: uploaded, env } = suiteArtifactService();
 
   beforeAll(async () => {
-    info = sandboxInfo();
     ensureHostTools();
     v1 = await backupTestImage(info);
     app = await apps.deployed('bk-artifact', v1.ref);

@@ -2,22 +2,15 @@
 // directory backed up and restored byte for byte; `safety-backup: false` takes none; a restore
 // that fails half-way puts back what was there from the safety backup.
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { asSandboxUser, type SandboxInfo, type TestImage } from '../sandbox/Sandbox.js';
-import {
-  backupAction,
-  backupsOnHost,
-  dirFingerprint,
-  ensureHostTools,
-  inVolume,
-  restoreAction,
-  volumeFingerprint,
-  webRunning,
-} from '../support/backupKit.js';
-import { onHost, served, visibleLog } from '../support/deployKit.js';
+import { asSandboxUser, type TestImage } from '../sandbox/Sandbox.js';
+import { backupAction, ensureHostTools, restoreAction } from '../support/backupKit.js';
+import { backupsOnHost, dirFingerprint, inVolume, volumeFingerprint, webRunning } from '../support/appData.js';
+import { served, visibleLog } from '../support/deployKit.js';
+import { onHost } from '../support/hostState.js';
 import { backupTestImage, describeOnSandbox, sandboxInfo, suiteApps } from '../support/sandboxSuite.js';
 
 describeOnSandbox('host paths and safety backups', () => {
-  let info: SandboxInfo;
+  const info = sandboxInfo();
   let v1: TestImage;
   const apps = suiteApps();
   const dirs: string[] = [];
@@ -43,7 +36,6 @@ describeOnSandbox('host paths and safety backups', () => {
   }
 
   beforeAll(async () => {
-    info = sandboxInfo();
     ensureHostTools();
     v1 = await backupTestImage(info);
   });

@@ -3,15 +3,17 @@
 // cannot load, is refused naming the input, and changes nothing.
 import { beforeAll, expect, it } from 'vitest';
 import { ensureRedisImage } from '../sandbox/BinaryImage.js';
-import { asSandboxUser, type SandboxInfo } from '../sandbox/Sandbox.js';
-import { backupAction, backupsOnHost, restoreAction, serviceContainerIds, waitUntil } from '../support/backupKit.js';
+import { asSandboxUser } from '../sandbox/Sandbox.js';
+import { backupAction, restoreAction, waitUntil } from '../support/backupKit.js';
+import { backupsOnHost, serviceContainerIds } from '../support/appData.js';
 import { appWithService, databaseArchive } from '../support/databaseKit.js';
-import { onHost, visibleLog, type TestApp } from '../support/deployKit.js';
+import { visibleLog, type TestApp } from '../support/deployKit.js';
+import { onHost } from '../support/hostState.js';
 import { describeOnSandbox, sandboxInfo, suiteApps } from '../support/sandboxSuite.js';
 
 describeOnSandbox('backup of Redis', () => {
   const apps = suiteApps();
-  let info: SandboxInfo;
+  const info = sandboxInfo();
   let redis: string;
   let app: TestApp;
 
@@ -19,7 +21,6 @@ describeOnSandbox('backup of Redis', () => {
   const cli = (args: string) => asSandboxUser(`docker exec ${cache()} redis-cli ${args}`).trim();
 
   beforeAll(async () => {
-    info = sandboxInfo();
     redis = ensureRedisImage(info);
     app = await appWithService(apps, 'bk-redis', {
       name: 'cache',

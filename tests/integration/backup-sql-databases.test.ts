@@ -8,7 +8,8 @@ import type { ActionRun } from '../harness/runAction.js';
 import { ensureMariadbImage } from '../sandbox/MariadbImage.js';
 import { ensurePostgresImage } from '../sandbox/PostgresImage.js';
 import { asSandboxUser, type SandboxInfo } from '../sandbox/Sandbox.js';
-import { backupAction, restoreAction, serviceContainerIds, waitUntil } from '../support/backupKit.js';
+import { backupAction, restoreAction, waitUntil } from '../support/backupKit.js';
+import { serviceContainerIds } from '../support/appData.js';
 import {
   appWithService,
   databaseArchive,
@@ -16,7 +17,8 @@ import {
   watchedFor,
   type ServiceSpec,
 } from '../support/databaseKit.js';
-import { onHost, visibleLog, type TestApp } from '../support/deployKit.js';
+import { visibleLog, type TestApp } from '../support/deployKit.js';
+import { onHost } from '../support/hostState.js';
 import { describeEachOnSandbox, sandboxInfo, suiteApps } from '../support/sandboxSuite.js';
 
 // A quote and a backslash, so the password survives only if nothing re-quotes it.
@@ -120,7 +122,7 @@ const engines: SqlEngine[] = [
 
 describeEachOnSandbox(engines, 'backup and restore of $name', (db) => {
   const apps = suiteApps();
-  let info: SandboxInfo;
+  const info = sandboxInfo();
   let app: TestApp;
 
   const sql = (text: string) =>
@@ -143,7 +145,6 @@ describeEachOnSandbox(engines, 'backup and restore of $name', (db) => {
   }
 
   beforeAll(async () => {
-    info = sandboxInfo();
     const image = await db.image(info);
     app = await appWithService(apps, db.prefix, { name: 'db', image, ...db.service });
     await waitUntil(db.name, 60_000, () => sql('SELECT 1;') === '1');

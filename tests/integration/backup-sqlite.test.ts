@@ -3,15 +3,17 @@
 // and actions/restore puts them back.
 import { beforeAll, expect, it } from 'vitest';
 import { ensureSqliteImage } from '../sandbox/BinaryImage.js';
-import { asSandboxUser, type SandboxInfo } from '../sandbox/Sandbox.js';
-import { backupAction, restoreAction, serviceContainerIds } from '../support/backupKit.js';
+import { asSandboxUser } from '../sandbox/Sandbox.js';
+import { backupAction, restoreAction } from '../support/backupKit.js';
+import { serviceContainerIds } from '../support/appData.js';
 import { appWithService, databaseArchive, expectDatabaseRestored } from '../support/databaseKit.js';
-import { onHost, visibleLog, type TestApp } from '../support/deployKit.js';
+import { visibleLog, type TestApp } from '../support/deployKit.js';
+import { onHost } from '../support/hostState.js';
 import { describeOnSandbox, sandboxInfo, suiteApps } from '../support/sandboxSuite.js';
 
 describeOnSandbox('backup and restore of SQLite', () => {
   const apps = suiteApps();
-  let info: SandboxInfo;
+  const info = sandboxInfo();
   let app: TestApp;
   let store: string;
 
@@ -34,7 +36,6 @@ describeOnSandbox('backup and restore of SQLite', () => {
     );
 
   beforeAll(async () => {
-    info = sandboxInfo();
     store = ensureSqliteImage(info);
     app = await appWithService(apps, 'bk-sqlite', {
       name: 'store',

@@ -6,8 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, expect, it } from 'vitest';
 import { sh, type SandboxInfo } from '../sandbox/Sandbox.js';
-import { onHost, visibleLog } from '../support/deployKit.js';
-import { backupAction, ensureHostTools, inVolume, restoreAction, volumeFingerprint } from '../support/backupKit.js';
+import { visibleLog } from '../support/deployKit.js';
+import { onHost } from '../support/hostState.js';
+import { backupAction, ensureHostTools, restoreAction } from '../support/backupKit.js';
+import { inVolume, volumeFingerprint } from '../support/appData.js';
 import { backupTestImage, describeOnSandbox, sandboxInfo, suiteApps } from '../support/sandboxSuite.js';
 
 /** The test app's image with files of its own at /njord-volume, pushed to the sandbox registry. */
@@ -29,13 +31,12 @@ async function imageWithFilesAtMount(info: SandboxInfo): Promise<string> {
 }
 
 describeOnSandbox('backup and restore with files in the helper image at the mount point', () => {
-  let info: SandboxInfo;
+  const info = sandboxInfo();
   let image: string;
   const apps = suiteApps();
   const deployedApp = (prefix: string) => apps.deployed(prefix, image);
 
   beforeAll(async () => {
-    info = sandboxInfo();
     ensureHostTools();
     image = await imageWithFilesAtMount(info);
   });

@@ -8,25 +8,22 @@ import { closeHosts, openHosts } from '../../src/ssh/HostSession.js';
 import { silentLog } from '../../src/report/Log.js';
 import { parseHostList } from '../../src/ssh/HostSpec.js';
 import { KnownHosts } from '../../src/ssh/KnownHosts.js';
-import { sh, type SandboxInfo, type TestImage } from '../sandbox/Sandbox.js';
+import { sh, type TestImage } from '../sandbox/Sandbox.js';
 import {
   backupAction,
-  backupsOnHost,
   emptyImage,
   tarOnlyImage,
   ensureHostTools,
-  inVolume,
   killWhen,
   restoreAction,
-  serviceContainerIds,
-  volumeFingerprint,
-  webRunning,
 } from '../support/backupKit.js';
-import { onHost, served, visibleLog, type TestApp } from '../support/deployKit.js';
+import { backupsOnHost, inVolume, serviceContainerIds, volumeFingerprint, webRunning } from '../support/appData.js';
+import { served, visibleLog, type TestApp } from '../support/deployKit.js';
+import { onHost } from '../support/hostState.js';
 import { backupTestImage, describeOnSandbox, sandboxInfo, suiteApps } from '../support/sandboxSuite.js';
 
 describeOnSandbox('backup and restore actions', () => {
-  let info: SandboxInfo;
+  const info = sandboxInfo();
   let v1: TestImage;
   const apps = suiteApps();
 
@@ -49,7 +46,6 @@ describeOnSandbox('backup and restore actions', () => {
   }
 
   beforeAll(async () => {
-    info = sandboxInfo();
     ensureHostTools();
     v1 = await backupTestImage(info);
   });

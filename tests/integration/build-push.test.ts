@@ -26,7 +26,7 @@ import {
   type AuthRegistry,
   type TokenRegistry,
 } from '../sandbox/AuthRegistry.js';
-import { sh, type SandboxInfo } from '../sandbox/Sandbox.js';
+import { sh } from '../sandbox/Sandbox.js';
 import { visibleLog } from '../support/deployKit.js';
 import { watchProcesses } from '../support/processWatch.js';
 import { describeOnSandbox, sandboxInfo } from '../support/sandboxSuite.js';
@@ -174,7 +174,7 @@ function eventEnv(scratch: string, e: Event = {}): Record<string, string> {
 }
 
 describeOnSandbox('build-push action', () => {
-  let info: SandboxInfo;
+  const info = sandboxInfo();
   let scratch: string;
   const images = new Set<string>();
   const dirs: string[] = [];
@@ -195,7 +195,6 @@ describeOnSandbox('build-push action', () => {
   };
 
   beforeAll(() => {
-    info = sandboxInfo();
     scratch = mkdtempSync(join(tmpdir(), 'njord-bp-'));
   });
 

@@ -7,16 +7,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { repoRoot } from '../harness/runAction.js';
-import { type SandboxInfo, type TestImage } from '../sandbox/Sandbox.js';
-import {
-  currentOnHost,
-  newApp,
-  onHost,
-  removeApp,
-  served,
-  writeCliConfig,
-  type TestApp,
-} from '../support/deployKit.js';
+import { type TestImage } from '../sandbox/Sandbox.js';
+import { newApp, removeApp, served, writeCliConfig, type TestApp } from '../support/deployKit.js';
+import { currentOnHost, onHost } from '../support/hostState.js';
 import { historyOnHost } from '../support/rollbackKit.js';
 import { describeOnSandbox, sandboxInfo, versionImage } from '../support/sandboxSuite.js';
 
@@ -50,7 +43,7 @@ function cli(args: string[], cwd: string, env: Record<string, string> = {}): Cli
 const show = (r: CliRun) => `exit ${r.code}\n--- stdout ---\n${r.stdout}\n--- stderr ---\n${r.stderr}`;
 
 describeOnSandbox('njord-deploy CLI', () => {
-  let info: SandboxInfo;
+  const info = sandboxInfo();
   let v1: TestImage;
   let v2: TestImage;
   let a: TestApp;
@@ -59,7 +52,6 @@ describeOnSandbox('njord-deploy CLI', () => {
   let r2 = '';
 
   beforeAll(async () => {
-    info = sandboxInfo();
     const repo = `njord-test/cli-${process.pid}`;
     v1 = await versionImage(info, repo, 'v1');
     v2 = await versionImage(info, repo, 'v2');

@@ -9,17 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, expect, it } from 'vitest';
 import { onServer, serverSshdLog, sh, type SandboxInfo, type ServerInfo, type TestImage } from '../sandbox/Sandbox.js';
-import {
-  currentOnHost,
-  deploy,
-  extraKey,
-  newApp,
-  onHost,
-  releasesOnHost,
-  served,
-  visibleLog,
-  type TestApp,
-} from '../support/deployKit.js';
+import { deploy, extraKey, newApp, served, visibleLog, type TestApp } from '../support/deployKit.js';
+import { currentOnHost, onHost, releasesOnHost } from '../support/hostState.js';
 import { describeOnSandbox, sandboxInfo, suiteApps, versionImage } from '../support/sandboxSuite.js';
 
 /**
@@ -57,13 +48,12 @@ function keyOnServers(
 }
 
 describeOnSandbox('deploy to several hosts', () => {
-  let info: SandboxInfo;
+  const info = sandboxInfo();
   let v1: TestImage;
   let v2: TestImage;
   const apps = suiteApps();
 
   beforeAll(async () => {
-    info = sandboxInfo();
     v1 = await versionImage(info, 'njord-test/deploy', 'v1');
     v2 = await versionImage(info, 'njord-test/deploy', 'v2');
   });

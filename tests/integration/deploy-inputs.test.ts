@@ -1,17 +1,17 @@
 // Bad input to the deploy gets an error that names the input and what to fix, and changes nothing
 // on any host. Run through dist/deploy, as users run it.
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
-import { freePort, type SandboxInfo, type TestImage } from '../sandbox/Sandbox.js';
-import { deploy, newApp, onHost, removeApp, visibleLog, type TestApp } from '../support/deployKit.js';
+import { freePort, type TestImage } from '../sandbox/Sandbox.js';
+import { deploy, newApp, removeApp, visibleLog, type TestApp } from '../support/deployKit.js';
+import { onHost } from '../support/hostState.js';
 import { describeOnSandbox, sandboxInfo, versionImage } from '../support/sandboxSuite.js';
 
 describeOnSandbox('deploy input errors', () => {
-  let info: SandboxInfo;
+  const info = sandboxInfo();
   let image: TestImage;
   let app: TestApp;
 
   beforeAll(async () => {
-    info = sandboxInfo();
     image = await versionImage(info, 'njord-test/deploy', 'v1');
     app = await newApp(info, 'inputs');
   });

@@ -4,20 +4,13 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, expect, it } from 'vitest';
-import { type SandboxInfo, type TestImage } from '../sandbox/Sandbox.js';
-import {
-  currentOnHost,
-  deploy,
-  onHost,
-  releasesOnHost,
-  served,
-  visibleLog,
-  type TestApp,
-} from '../support/deployKit.js';
+import { type TestImage } from '../sandbox/Sandbox.js';
+import { deploy, served, visibleLog, type TestApp } from '../support/deployKit.js';
+import { currentOnHost, onHost, releasesOnHost } from '../support/hostState.js';
 import { brokenImage, describeOnSandbox, sandboxInfo, suiteApps, versionImage } from '../support/sandboxSuite.js';
 
 describeOnSandbox('deploy options', () => {
-  let info: SandboxInfo;
+  const info = sandboxInfo();
   let v1: TestImage;
   let broken: TestImage;
   const { app } = suiteApps();
@@ -40,7 +33,6 @@ describeOnSandbox('deploy options', () => {
     JSON.parse(onHost(`cat ${a.root}/releases/${id}/release.json`)) as { status: string };
 
   beforeAll(async () => {
-    info = sandboxInfo();
     v1 = await versionImage(info, 'njord-test/deploy', 'v1');
     broken = await brokenImage(info, 'njord-test/deploy');
   });

@@ -7,28 +7,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startAuthRegistry, type AuthRegistry } from '../sandbox/AuthRegistry.js';
-import { sh, type SandboxInfo } from '../sandbox/Sandbox.js';
-import {
-  currentOnHost,
-  deploy,
-  newApp,
-  onHost,
-  releasesOnHost,
-  removeApp,
-  served,
-  visibleLog,
-  type TestApp,
-} from '../support/deployKit.js';
+import { sh } from '../sandbox/Sandbox.js';
+import { deploy, newApp, removeApp, served, visibleLog, type TestApp } from '../support/deployKit.js';
+import { currentOnHost, onHost, releasesOnHost } from '../support/hostState.js';
 import { describeOnSandbox, sandboxInfo, versionImage } from '../support/sandboxSuite.js';
 
 describeOnSandbox('deploy from a private registry', () => {
-  let info: SandboxInfo;
+  const info = sandboxInfo();
   let registry: AuthRegistry;
   let image: string;
   let app: TestApp;
 
   beforeAll(async () => {
-    info = sandboxInfo();
     registry = await startAuthRegistry({ servers: info });
     const local = await versionImage(info, 'njord-test/private', 'v1');
     image = `${registry.host}/njord-test/private:v1`;

@@ -5,30 +5,20 @@ import { join } from 'node:path';
 import { generateKeyPairSync } from 'node:crypto';
 import { beforeAll, expect, it } from 'vitest';
 import { RELEASE_ID } from '../../src/release/ReleaseManifest.js';
-import type { SandboxInfo, TestImage } from '../sandbox/Sandbox.js';
-import {
-  currentOnHost,
-  deploy,
-  extraKey,
-  onHost,
-  releasesOnHost,
-  served,
-  visibleLog,
-  volumeFile,
-  writeVolumeFile,
-} from '../support/deployKit.js';
+import type { TestImage } from '../sandbox/Sandbox.js';
+import { deploy, extraKey, served, visibleLog } from '../support/deployKit.js';
+import { currentOnHost, onHost, releasesOnHost, volumeFile, writeVolumeFile } from '../support/hostState.js';
 import { watchProcesses } from '../support/processWatch.js';
 import { brokenImage, describeOnSandbox, sandboxInfo, suiteApps, versionImage } from '../support/sandboxSuite.js';
 
 describeOnSandbox('deploy action', () => {
   const { app } = suiteApps();
-  let info: SandboxInfo;
+  const info = sandboxInfo();
   let v1: TestImage;
   let v2: TestImage;
   let broken: TestImage;
 
   beforeAll(async () => {
-    info = sandboxInfo();
     v1 = await versionImage(info, 'njord-test/deploy', 'v1');
     v2 = await versionImage(info, 'njord-test/deploy', 'v2');
     broken = await brokenImage(info, 'njord-test/deploy');

@@ -1,7 +1,7 @@
 // The deploy action records GitHub Deployments: the real deploy through dist/deploy on the sandbox,
 // with GITHUB_API_URL pointing at a local stand-in of GitHub's REST API that records the calls.
 import { afterEach, beforeAll, expect, it } from 'vitest';
-import { type SandboxInfo, type TestImage } from '../sandbox/Sandbox.js';
+import { type TestImage } from '../sandbox/Sandbox.js';
 import { deploy, served, visibleLog } from '../support/deployKit.js';
 import { startGithubApi, type GithubApi } from '../support/githubApiServer.js';
 import { brokenImage, describeOnSandbox, sandboxInfo, suiteApps, versionImage } from '../support/sandboxSuite.js';
@@ -9,14 +9,13 @@ import { brokenImage, describeOnSandbox, sandboxInfo, suiteApps, versionImage } 
 const TOKEN = 'ghs_deploymentsIntegration0123456789';
 
 describeOnSandbox('deploy action: GitHub Deployments', () => {
-  let info: SandboxInfo;
+  const info = sandboxInfo();
   let v1: TestImage;
   let v2: TestImage;
   let broken: TestImage;
   let api: GithubApi | undefined;
 
   beforeAll(async () => {
-    info = sandboxInfo();
     v1 = await versionImage(info, 'njord-test/deployments', 'v1');
     v2 = await versionImage(info, 'njord-test/deployments', 'v2');
     broken = await brokenImage(info, 'njord-test/deployments');

@@ -8,21 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../harness/runAction.js';
-import {
-  buildTestImage,
-  freePort,
-  sandboxUnavailableReason,
-  type SandboxInfo,
-  type TestImage,
-} from '../sandbox/Sandbox.js';
-import {
-  currentOnHost,
-  onHost,
-  removeApp,
-  served as servedOn,
-  visibleLog,
-  type TestApp,
-} from '../support/deployKit.js';
+import { buildTestImage, freePort, sandboxUnavailableReason, type TestImage } from '../sandbox/Sandbox.js';
+import { removeApp, served as servedOn, visibleLog, type TestApp } from '../support/deployKit.js';
+import { currentOnHost, onHost } from '../support/hostState.js';
 import { startGithubApi, type GithubApi } from '../support/githubApiServer.js';
 import { runWorkflow, type WorkflowResult } from '../support/workflowRun.js';
 import { sandboxInfo } from '../support/sandboxSuite.js';
@@ -32,7 +20,7 @@ const TOKEN = 'ghs_pipelineTestToken0123456789';
 const APP_SECRET = 'pipeline-api-key-7f3a9c2e51';
 
 describe.skipIf(!!reason)(`the deploy workflow end to end${reason ? ` (skipped: ${reason})` : ''}`, () => {
-  let info: SandboxInfo;
+  const info = sandboxInfo();
   let base: TestImage;
   let api: GithubApi;
   let app: TestApp;
@@ -41,7 +29,6 @@ describe.skipIf(!!reason)(`the deploy workflow end to end${reason ? ` (skipped: 
   const runs: Record<string, WorkflowResult> = {};
 
   beforeAll(async () => {
-    info = sandboxInfo();
     // The sample Dockerfile's BASE: busybox, FROM scratch (Docker Hub is not reachable here).
     base = await buildTestImage(info, { repo: 'njord-test/pipeline-base', tag: 'busybox', version: 'base' });
     api = await startGithubApi({ token: TOKEN });

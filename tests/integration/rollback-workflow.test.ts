@@ -7,16 +7,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { repoRoot } from '../harness/runAction.js';
 import { sandboxUnavailableReason } from '../sandbox/Sandbox.js';
-import {
-  currentOnHost,
-  deploy,
-  newApp,
-  onHost,
-  removeApp,
-  served,
-  visibleLog,
-  type TestApp,
-} from '../support/deployKit.js';
+import { deploy, newApp, removeApp, served, visibleLog, type TestApp } from '../support/deployKit.js';
+import { currentOnHost, onHost } from '../support/hostState.js';
 import { startGithubApi, type GithubApi } from '../support/githubApiServer.js';
 import { runWorkflow } from '../support/workflowRun.js';
 import { historyOnHost } from '../support/rollbackKit.js';

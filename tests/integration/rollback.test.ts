@@ -2,21 +2,14 @@
 // runner runs it, on release histories made by real deploys (dist/deploy).
 import { beforeAll, expect, it } from 'vitest';
 import type { ActionRun } from '../harness/runAction.js';
-import { buildTestImage, freePort, writeComposeApp, type SandboxInfo, type TestImage } from '../sandbox/Sandbox.js';
-import {
-  currentOnHost,
-  deploy,
-  onHost,
-  releasesOnHost,
-  served,
-  visibleLog,
-  type TestApp,
-} from '../support/deployKit.js';
+import { buildTestImage, freePort, writeComposeApp, type TestImage } from '../sandbox/Sandbox.js';
+import { deploy, served, visibleLog, type TestApp } from '../support/deployKit.js';
+import { currentOnHost, onHost, releasesOnHost } from '../support/hostState.js';
 import { historyOnHost, rollback } from '../support/rollbackKit.js';
 import { brokenImage, describeOnSandbox, sandboxInfo, suiteApps, versionImage } from '../support/sandboxSuite.js';
 
 describeOnSandbox('rollback action', () => {
-  let info: SandboxInfo;
+  const info = sandboxInfo();
   let v1: TestImage;
   let v2: TestImage;
   let v3: TestImage;
@@ -39,7 +32,6 @@ describeOnSandbox('rollback action', () => {
     run.annotations.find((x) => x.kind === 'error' && x.title === 'Rollback failed')?.message ?? '';
 
   beforeAll(async () => {
-    info = sandboxInfo();
     v1 = await versionImage(info, repo, 'v1');
     v2 = await versionImage(info, repo, 'v2');
     v3 = await versionImage(info, repo, 'v3');

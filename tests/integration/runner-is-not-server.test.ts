@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, expect, it } from 'vitest';
 import { repoRoot, runAction } from '../harness/runAction.js';
-import { buildTestImage, onServer, sh, type SandboxInfo, type TestImage } from '../sandbox/Sandbox.js';
+import { buildTestImage, onServer, sh, type TestImage } from '../sandbox/Sandbox.js';
 import { connectionInputs, deploy, served, visibleLog, writeCliConfig } from '../support/deployKit.js';
 import { rollback } from '../support/rollbackKit.js';
 import { describeOnSandbox, sandboxInfo, suiteApps, versionImage } from '../support/sandboxSuite.js';
@@ -36,12 +36,11 @@ async function decoy(port: number, status: number, tls?: { key: string; cert: st
 }
 
 describeOnSandbox('the runner is not the server', () => {
-  let info: SandboxInfo;
+  const info = sandboxInfo();
   let good: TestImage;
   let bad: TestImage;
 
   beforeAll(async () => {
-    info = sandboxInfo();
     const repo = `njord-test/decoy-${process.pid}`;
     good = await versionImage(info, repo, 'good');
     bad = await buildTestImage(info, { repo, tag: 'bad', version: 'bad', healthy: false });

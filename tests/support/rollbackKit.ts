@@ -2,7 +2,8 @@
 // the sandbox connection and a fast gate, and the release history as the host keeps it.
 import { runAction, type ActionRun, type RunActionOptions } from '../harness/runAction.js';
 import type { SandboxInfo } from '../sandbox/Sandbox.js';
-import { gatedAppInputs, onHost, type TestApp } from './deployKit.js';
+import { gatedAppInputs, type TestApp } from './deployKit.js';
+import { onHost } from './hostState.js';
 
 export function rollbackInputs(
   info: SandboxInfo,
