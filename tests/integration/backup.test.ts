@@ -9,14 +9,8 @@ import { silentLog } from '../../src/report/Log.js';
 import { parseHostList } from '../../src/ssh/HostSpec.js';
 import { KnownHosts } from '../../src/ssh/KnownHosts.js';
 import { sh, type TestImage } from '../sandbox/Sandbox.js';
-import {
-  backupAction,
-  emptyImage,
-  tarOnlyImage,
-  ensureHostTools,
-  killWhen,
-  restoreAction,
-} from '../support/backupKit.js';
+import { backupAction, emptyImage, tarOnlyImage, ensureHostTools, restoreAction } from '../support/backupKit.js';
+import { killWhen } from '../support/stepKiller.js';
 import { backupsOnHost, inVolume, serviceContainerIds, volumeFingerprint, webRunning } from '../support/appData.js';
 import { served, visibleLog, type TestApp } from '../support/deployKit.js';
 import { onHost } from '../support/hostState.js';

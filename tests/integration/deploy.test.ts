@@ -9,6 +9,7 @@ import type { TestImage } from '../sandbox/Sandbox.js';
 import { deploy, extraKey, served, visibleLog } from '../support/deployKit.js';
 import { currentOnHost, onHost, releasesOnHost, volumeFile, writeVolumeFile } from '../support/hostState.js';
 import { watchProcesses } from '../support/processWatch.js';
+import { killWhenReached } from '../support/stepKiller.js';
 import { brokenImage, describeOnSandbox, sandboxInfo, suiteApps, versionImage } from '../support/sandboxSuite.js';
 
 describeOnSandbox('deploy action', () => {
@@ -233,26 +234,9 @@ describeOnSandbox('deploy action', () => {
 
   it('frees the lock in the post step when the deploy is killed mid-way', async () => {
     const a = await app('killed');
-    let killed = false;
-    const run = await deploy(
-      info,
-      a,
-      v1.refByDigest,
-      {},
-      {
-        onSpawn: (child, step) => {
-          if (step !== 'main') return;
-          const poll = setInterval(() => {
-            if (onHost(`test -d ${a.root}/.lock && echo held || true`) === 'held') {
-              clearInterval(poll);
-              killed = child.kill('SIGKILL');
-            }
-          }, 50);
-          child.on('exit', () => clearInterval(poll));
-        },
-      },
-    );
-    expect(killed).toBe(true);
+    const kill = killWhenReached(() => onHost(`test -d ${a.root}/.lock && echo held || true`) === 'held', 50);
+    const run = await deploy(info, a, v1.refByDigest, {}, { onSpawn: kill.onSpawn });
+    expect(kill.killed()).toBe(true);
     expect(run.exitCode).not.toBe(0);
     expect(run.post?.exitCode).toBe(0);
     expect(run.post?.stdout).toContain('released the lock the deploy left behind');

@@ -6,6 +6,7 @@ import { buildTestImage, freePort, writeComposeApp, type TestImage } from '../sa
 import { deploy, served, visibleLog, type TestApp } from '../support/deployKit.js';
 import { currentOnHost, onHost, releasesOnHost } from '../support/hostState.js';
 import { historyOnHost, rollback } from '../support/rollbackKit.js';
+import { killWhenReached } from '../support/stepKiller.js';
 import { brokenImage, describeOnSandbox, sandboxInfo, suiteApps, versionImage } from '../support/sandboxSuite.js';
 
 describeOnSandbox('rollback action', () => {
@@ -254,25 +255,12 @@ describeOnSandbox('rollback action', () => {
   it('frees its lock in the post step when killed mid-way', async () => {
     const a = await app('rb-killed');
     await deployAll(a, [v1.refByDigest, v2.refByDigest]);
-    let killed = false;
-    const run = await rollback(
-      info,
-      a,
-      {},
-      {
-        onSpawn: (child, step) => {
-          if (step !== 'main') return;
-          const poll = setInterval(() => {
-            if (onHost(`cat ${a.root}/.lock/owner.json 2>/dev/null || true`).includes('"rollback"')) {
-              clearInterval(poll);
-              killed = child.kill('SIGKILL');
-            }
-          }, 20);
-          child.on('exit', () => clearInterval(poll));
-        },
-      },
+    const kill = killWhenReached(
+      () => onHost(`cat ${a.root}/.lock/owner.json 2>/dev/null || true`).includes('"rollback"'),
+      20,
     );
-    expect(killed).toBe(true);
+    const run = await rollback(info, a, {}, { onSpawn: kill.onSpawn });
+    expect(kill.killed()).toBe(true);
     expect(run.exitCode).not.toBe(0);
     expect(run.post?.exitCode).toBe(0);
     expect(run.post?.stdout).toContain('released the lock the rollback left behind');

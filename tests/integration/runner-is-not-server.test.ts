@@ -46,7 +46,7 @@ describeOnSandbox('the runner is not the server', () => {
     bad = await buildTestImage(info, { repo, tag: 'bad', version: 'bad', healthy: false });
   });
 
-  const { app } = suiteApps();
+  const { app, deployed } = suiteApps();
 
   it('deploy: the gate fails on the server whose app answers 404, though the runner answers 200', async () => {
     const a = await app('decoy-deploy');
@@ -63,9 +63,7 @@ describeOnSandbox('the runner is not the server', () => {
   });
 
   it('health-gate through a host: fails on the server, passes nothing on the runner', async () => {
-    const a = await app('decoy-gate');
-    const first = await deploy(info, a, good.refByDigest);
-    expect(first.exitCode, visibleLog(first)).toBe(0);
+    const a = await deployed('decoy-gate', good.refByDigest);
     const d = await decoy(a.port, 200);
     try {
       // The app on the server stops; the runner's decoy still answers 200 on the same port.
@@ -113,9 +111,7 @@ describeOnSandbox('the runner is not the server', () => {
   });
 
   it('the CLI: its gate follows the server too', async () => {
-    const a = await app('decoy-cli');
-    const first = await deploy(info, a, good.refByDigest);
-    expect(first.exitCode, visibleLog(first)).toBe(0);
+    const a = await deployed('decoy-cli', good.refByDigest);
     const d = await decoy(a.port, 503);
     try {
       const config = writeCliConfig(info, a);

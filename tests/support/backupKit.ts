@@ -1,7 +1,6 @@
 // Shared by the backup and restore integration tests: the two actions through dist, and looks
 // into a volume through a throwaway container of the app's image, as a user would check. The app,
 // its volumes and its backups are on the app's server: every look at them runs there (onServer).
-import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,27 +31,6 @@ export async function waitUntil(what: string, timeoutMs: number, ready: () => bo
       throw new Error(`${what} not ready after ${timeoutMs / 1000} s${last ? `: ${(last as Error).message}` : ''}`);
     await new Promise((r) => setTimeout(r, 300));
   }
-}
-
-/** An onSpawn hook: SIGKILLs the main step's process group `delayMs` after its stdout shows `text`. */
-export function killWhen(text: string, delayMs: number): (child: ChildProcess, step: 'main' | 'post') => void {
-  return (child, step) => {
-    if (step !== 'main') return;
-    let seen = '';
-    let armed = false;
-    child.stdout!.on('data', (d: Buffer) => {
-      seen += d.toString();
-      if (armed || !seen.includes(text)) return;
-      armed = true;
-      setTimeout(() => {
-        try {
-          process.kill(-child.pid!, 'SIGKILL');
-        } catch {
-          // already gone
-        }
-      }, delayMs);
-    });
-  };
 }
 
 /**

@@ -12,6 +12,7 @@ import { dotenvNames, variableUses } from '../../src/validation/Interpolation.js
 import { YamlSource } from '../../src/validation/YamlSource.js';
 import { silentLog } from '../../src/report/Log.js';
 import { parse } from 'yaml';
+import { validateIn } from '../support/validateKit.js';
 
 const fixtures = join(import.meta.dirname, '../fixtures/config/compose');
 const example = join(import.meta.dirname, '../../examples/trading-config');
@@ -19,20 +20,7 @@ const scratch = mkdtempSync(join(tmpdir(), 'njord-compose-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 function run(workspace: string, over: Partial<ValidateConfigSpec>) {
-  return validateConfigs(
-    {
-      workspace,
-      files: [],
-      schemaMap: [],
-      composeFiles: ['docker-compose.yml'],
-      requiredEnv: [],
-      forbidPlaintextSecrets: false,
-      env: {},
-      dockerCompose: 'off',
-      ...over,
-    },
-    silentLog,
-  );
+  return validateIn(workspace, { composeFiles: ['docker-compose.yml'], ...over });
 }
 
 const rows = (fs: Finding[]) => fs.map((f) => [`${f.file}:${f.span?.line}:${f.span?.column}`, f.rule, f.message]);

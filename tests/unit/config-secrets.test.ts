@@ -5,9 +5,9 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { validateConfigs, type ValidateConfigSpec } from '../../src/validation/ConfigValidator.js';
+import type { ValidateConfigSpec } from '../../src/validation/ConfigValidator.js';
 import type { Finding } from '../../src/validation/Finding.js';
-import { silentLog } from '../../src/report/Log.js';
+import { validateIn } from '../support/validateKit.js';
 import {
   isEncrypted,
   isSecretFileName,
@@ -33,20 +33,7 @@ function workspace(files: Record<string, string>): string {
 }
 
 function run(ws: string, over: Partial<ValidateConfigSpec> = {}) {
-  return validateConfigs(
-    {
-      workspace: ws,
-      files: [],
-      schemaMap: [],
-      composeFiles: [],
-      requiredEnv: [],
-      forbidPlaintextSecrets: true,
-      env: {},
-      dockerCompose: 'off',
-      ...over,
-    },
-    silentLog,
-  );
+  return validateIn(ws, { forbidPlaintextSecrets: true, ...over });
 }
 
 const rows = (fs: Finding[]) => fs.map((f) => [`${f.file}:${f.span?.line}:${f.span?.column}`, f.rule]);
