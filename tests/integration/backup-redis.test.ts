@@ -22,12 +22,7 @@ describeOnSandbox('backup of Redis', () => {
 
   beforeAll(async () => {
     redis = ensureRedisImage(info);
-    app = await appWithService(apps, 'bk-redis', {
-      name: 'cache',
-      image: redis,
-      volume: 'redisdata',
-      mountAt: '/data',
-    });
+    app = await appWithService(apps, 'bk-redis', { name: 'cache', image: redis, volume: 'redisdata' });
     await waitUntil('Redis (PING)', 30_000, () => cli('ping') === 'PONG');
   });
 

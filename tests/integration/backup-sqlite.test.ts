@@ -37,12 +37,7 @@ describeOnSandbox('backup and restore of SQLite', () => {
 
   beforeAll(async () => {
     store = ensureSqliteImage(info);
-    app = await appWithService(apps, 'bk-sqlite', {
-      name: 'store',
-      image: store,
-      volume: 'sqlitedata',
-      mountAt: '/data',
-    });
+    app = await appWithService(apps, 'bk-sqlite', { name: 'store', image: store, volume: 'sqlitedata' });
   });
 
   it('dumps the database file with the online backup, and restores its rows after they were deleted', async () => {

@@ -15,7 +15,8 @@ export interface ServiceSpec {
   image: string;
   environment?: Record<string, string>;
   volume: string;
-  mountAt: string;
+  /** Where the service keeps its data: /data by default, as the FROM-scratch images do. */
+  mountAt?: string;
 }
 
 /**
@@ -43,7 +44,7 @@ export async function deployWithService(
       `    image: ${service.image}`,
       ...(env.length ? ['    environment:', ...env] : []),
       '    volumes:',
-      `      - ${service.volume}:${service.mountAt}`,
+      `      - ${service.volume}:${service.mountAt ?? '/data'}`,
       'volumes:',
       `  ${service.volume}: {}`,
       '',
