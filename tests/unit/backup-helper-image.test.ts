@@ -2,7 +2,7 @@
 // reference (refused otherwise, before any host is touched), and it is quoted wherever it goes,
 // even in the messages the scripts print.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -12,15 +12,12 @@ import { compressors } from '../../src/backup/Compression.js';
 import { readRestoreConfig } from '../../src/backup/RestoreConfig.js';
 import { InputReader } from '../../src/inputs/InputReader.js';
 import { ReleaseLayout } from '../../src/release/ReleaseLayout.js';
+import { throwawayKey } from '../support/throwawayKey.js';
 
 const root = mkdtempSync(join(tmpdir(), 'njord-helper-image-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-function newKey(): string {
-  spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(root, 'k')]);
-  return readFileSync(join(root, 'k'), 'utf8');
-}
-const KEY = newKey();
+const KEY = throwawayKey();
 
 const inputs = (image: string) =>
   new InputReader({
