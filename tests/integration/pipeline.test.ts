@@ -12,6 +12,7 @@ import { buildTestImage, freePort, sandboxUnavailableReason, type TestImage } fr
 import { removeApp, served as servedOn, visibleLog, type TestApp } from '../support/deployKit.js';
 import { currentOnHost, onHost } from '../support/hostState.js';
 import { startGithubApi, type GithubApi } from '../support/githubApiServer.js';
+import { rollbackWorkflowCall } from '../support/rollbackKit.js';
 import { runWorkflow, type WorkflowResult } from '../support/workflowRun.js';
 import { sandboxInfo } from '../support/sandboxSuite.js';
 
@@ -163,15 +164,7 @@ describe.skipIf(!!reason)(`the deploy workflow end to end${reason ? ` (skipped: 
 
   it('the rollback workflow puts the first release back, exactly as it ran', async () => {
     const r = await runWorkflow('.github/workflows/rollback.yml', {
-      inputs: {
-        environment: 'production',
-        hosts: info.hostSpec,
-        app: app.name,
-        'health-url': `http://127.0.0.1:${app.port}/health`,
-        reason: 'pipeline test',
-      },
-      secrets: { SSH_PRIVATE_KEY: info.privateKey, SSH_KNOWN_HOSTS: info.knownHosts },
-      workspace: app.workspace,
+      ...rollbackWorkflowCall(info, app, { environment: 'production', reason: 'pipeline test' }),
       env: { GITHUB_SHA: shas.v2, GITHUB_TOKEN: TOKEN, GITHUB_API_URL: api.url },
     });
     expect(failures(r)).toEqual([]);

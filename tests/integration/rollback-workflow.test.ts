@@ -11,7 +11,7 @@ import { deploy, newApp, removeApp, served, visibleLog, type TestApp } from '../
 import { currentOnHost, onHost } from '../support/hostState.js';
 import { startGithubApi, type GithubApi } from '../support/githubApiServer.js';
 import { runWorkflow } from '../support/workflowRun.js';
-import { historyOnHost } from '../support/rollbackKit.js';
+import { historyOnHost, rollbackWorkflowCall } from '../support/rollbackKit.js';
 import { sandboxInfo, versionImage } from '../support/sandboxSuite.js';
 
 type Yaml = Record<string, unknown>;
@@ -71,16 +71,11 @@ describe('the rollback workflow', () => {
       const token = 'ghs_rollbackWorkflowToken42';
       api = await startGithubApi({ token });
       const r = await runWorkflow('.github/workflows/rollback.yml', {
-        inputs: {
+        ...rollbackWorkflowCall(info, a, {
           environment: 'production',
           'environment-url': 'https://shop.example.com',
-          hosts: info.hostSpec,
-          app: a.name,
-          'health-url': `http://127.0.0.1:${a.port}/health`,
           reason: 'from the workflow test',
-        },
-        secrets: { SSH_PRIVATE_KEY: info.privateKey, SSH_KNOWN_HOSTS: info.knownHosts },
-        workspace: a.workspace,
+        }),
         env: { GITHUB_TOKEN: token, GITHUB_API_URL: api.url },
       });
       const step = r.step('rollback');

@@ -2,10 +2,9 @@
 // reference (refused otherwise, before any host is touched), and it is quoted wherever it goes,
 // even in the messages the scripts print.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { BackupCommands } from '../../src/backup/BackupCommands.js';
 import { readBackupConfig } from '../../src/backup/BackupConfig.js';
 import { compressors } from '../../src/backup/Compression.js';
@@ -13,9 +12,9 @@ import { readRestoreConfig } from '../../src/backup/RestoreConfig.js';
 import { InputReader } from '../../src/inputs/InputReader.js';
 import { ReleaseLayout } from '../../src/release/ReleaseLayout.js';
 import { throwawayKey } from '../support/throwawayKey.js';
+import { scratchDir } from '../support/scratchDir.js';
 
-const root = mkdtempSync(join(tmpdir(), 'njord-helper-image-'));
-afterAll(() => rmSync(root, { recursive: true, force: true }));
+const root = scratchDir('njord-helper-image-');
 
 const KEY = throwawayKey();
 

@@ -1,10 +1,9 @@
 // Plaintext secrets: files named like secrets without SOPS/age, and token-looking values on their line.
 // Token-shaped strings are built at run time so that this repository holds none.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ValidateConfigSpec } from '../../src/validation/ConfigValidator.js';
 import type { Finding } from '../../src/validation/Finding.js';
 import { validateIn } from '../support/validateKit.js';
@@ -14,9 +13,9 @@ import {
   looksLikeSecretValue,
   secretNamedFiles,
 } from '../../src/validation/SecretScan.js';
+import { scratchDir } from '../support/scratchDir.js';
 
-const scratch = mkdtempSync(join(tmpdir(), 'njord-secrets-'));
-afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+const scratch = scratchDir('njord-secrets-');
 
 const ghp = 'gh' + 'p_' + 'A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8';
 const akia = 'AK' + 'IA' + 'Z7QWERTYUIOPASDF';

@@ -1,18 +1,17 @@
 // Names the deploy refuses before any host is touched: compose files that would overwrite njord's
 // own files in the release directory, and env/secrets keys that would change which binary or engine
 // the host's compose command runs (the env file is sourced into that command's environment).
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readDeployConfig } from '../../src/deploy/DeployConfig.js';
 import { InputReader } from '../../src/inputs/InputReader.js';
 import { renderEnvFile } from '../../src/release/EnvFile.js';
 import { inputError } from '../support/inputError.js';
 import { throwawayKey } from '../support/throwawayKey.js';
+import { scratchDir } from '../support/scratchDir.js';
 
-const scratch = mkdtempSync(join(tmpdir(), 'njord-names-'));
-afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+const scratch = scratchDir('njord-names-');
 
 const KEY = throwawayKey();
 
