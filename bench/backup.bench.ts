@@ -153,7 +153,13 @@ ssh -i ${keyFile} -p ${info.sshPort} -o UserKnownHostsFile=${knownFile} -o Batch
       const t = now();
       const run = await runAction(
         'actions/backup',
-        { ...connection, destination: 'artifact', compression: 'zstd', verify: 'checksum' },
+        {
+          ...connection,
+          destination: 'artifact',
+          'unencrypted-artifact': 'true',
+          compression: 'zstd',
+          verify: 'checksum',
+        },
         {
           workspace,
           node: RUNNER_NODE,

@@ -5,6 +5,7 @@ import { isImageReference } from '../inputs/imageReference.js';
 import type { InputReader } from '../inputs/InputReader.js';
 import type { VerifyLevel } from './BackupManifest.js';
 import { COMPRESSION_CHOICES } from './Compression.js';
+import { normalizeHostPath } from './HostPaths.js';
 import { parseDatabases } from './DatabaseSpec.js';
 import type { BackupSpec } from './HostBackup.js';
 
@@ -38,16 +39,9 @@ export function readRecipients(inputs: InputReader, name: string): string[] {
     });
 }
 
-/** Host directories: absolute, or ~/… (resolved per host). */
+/** Host directories: absolute, or ~/… (resolved per host), normalised. */
 export function readPaths(inputs: InputReader, name: string): string[] {
-  return inputs.list(name, { commas: false }).map((p) => {
-    if (!p.startsWith('/') && !p.startsWith('~/'))
-      throw new InputError(name, `'${p}' is not an absolute path (or ~/…) on the host`);
-    if (/[\0\n]/.test(p)) throw new InputError(name, 'a path holds a newline or NUL');
-    const norm = p.replace(/\/+$/, '') || '/';
-    if (norm === '/') throw new InputError(name, "'/' is the whole host; name the directories that hold data");
-    return norm;
-  });
+  return inputs.list(name, { commas: false }).map((p) => normalizeHostPath(name, p));
 }
 
 /** An image for throwaway containers: it goes on command lines, so nothing but a reference passes. */
@@ -83,6 +77,12 @@ export function readBackupConfig(inputs: InputReader, meta: { runUrl?: string; a
   const verify = inputs.oneOf<VerifyLevel>('verify', ['checksum', 'list', 'restore'], 'list');
   if (verify === 'restore' && !toHost)
     throw new InputError('verify', 'restore works on the host copy: use destination: host, artifact');
+  const encryptTo = readRecipients(inputs, 'encrypt-to');
+  if (toRunner && !encryptTo.length && !inputs.bool('unencrypted-artifact', false))
+    throw new InputError(
+      'encrypt-to',
+      'destination artifact uploads the volumes and dumps to GitHub, where anyone who can read the repository can download them (any signed-in user, on a public one): give age recipients in encrypt-to, or set unencrypted-artifact: true to upload them in the clear',
+    );
   const keepDaysText = inputs.string('keep-days');
   const keepDays = keepDaysText ? inputs.int('keep-days', 0, { min: 1, max: 36_500 }) : undefined;
   return {
@@ -93,7 +93,7 @@ export function readBackupConfig(inputs: InputReader, meta: { runUrl?: string; a
       databases: parseDatabases(inputs.list('databases', { commas: false })),
       stopServices: inputs.list('stop-services'),
       compression: inputs.oneOf('compression', COMPRESSION_CHOICES, 'auto'),
-      encryptTo: readRecipients(inputs, 'encrypt-to'),
+      encryptTo,
       toHost,
       toRunner,
       verify,

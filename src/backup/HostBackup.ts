@@ -7,6 +7,7 @@ import { join, posix } from 'node:path';
 import type { HostSession } from '../ssh/HostSession.js';
 import { InputError } from '../inputs/InputError.js';
 import type { Log } from '../report/Log.js';
+import { refuseAppRoot } from './HostPaths.js';
 import { ReleaseStore } from '../release/ReleaseStore.js';
 import { parseReleaseList } from '../remote/ReleaseCommands.js';
 import { line } from '../remote/Shell.js';
@@ -172,6 +173,7 @@ export class HostBackup {
     const volumes = resolveVolumes(this.inv, this.app, this.spec.volumes, this.host);
     const home = this.session.facts.home;
     const paths = this.spec.paths.map((p) => hostPath(p, home));
+    refuseAppRoot('paths', paths, this.session.layout.root, this.host);
     if (paths.length) {
       const found = (await ssh.run('check the paths', existingPathsCommand(paths))).stdout.split('\n');
       paths.forEach((p, i) => {

@@ -7,6 +7,7 @@ import { pipeline, Writable } from 'node:stream';
 import type { HostSession } from '../ssh/HostSession.js';
 import { InputError } from '../inputs/InputError.js';
 import type { Log } from '../report/Log.js';
+import { checkRestoreTargets } from './RestoreTargets.js';
 import { BackupCommands, parseTools, toolsProbe, type HostTools } from './BackupCommands.js';
 import { isRegularBackup, newBackupId, type ArchiveEntry, type BackupManifest } from './BackupManifest.js';
 import { compressors } from './Compression.js';
@@ -115,6 +116,7 @@ export class HostRestore {
       this.app,
       this.selected.filter((a) => a.volume).map((a) => a.volume!.name),
     );
+    await this.checkTargets();
 
     for (const a of this.selected) {
       if (a.kind === 'database') {
@@ -162,6 +164,23 @@ export class HostRestore {
           `${s} loads its dump through its running container; take it out of stop-services`,
         );
     this.stopList = containersOf(this.inv, stop, 'stop-services', this.host);
+  }
+
+  /** Nothing is written over the app's root, and a runner backup writes only what is named or the app's own. */
+  private async checkTargets(): Promise<void> {
+    const hostBackups = this.source
+      ? (await listBackups(this.session, this.cmd)).flatMap((b) => (b.manifest ? [b.manifest] : []))
+      : [];
+    checkRestoreTargets(this.selected, {
+      host: this.host,
+      app: this.app,
+      root: this.session.layout.root,
+      fromRunner: !!this.source,
+      namedPaths: this.spec.paths?.map((p) => hostPath(p, this.session.facts.home)),
+      namedVolumes: this.spec.volumes,
+      hostVolumes: this.inv.volumes,
+      hostBackups,
+    });
   }
 
   private async pickOnHost(): Promise<BackupManifest> {

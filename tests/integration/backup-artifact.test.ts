@@ -31,7 +31,12 @@ describeOnSandbox('backup to a workflow artifact', () => {
   });
 
   it('streams the archive to the runner and uploads it with the manifest, keeping a host copy too', async () => {
-    const b = await backupAction(info, app, { destination: 'host, artifact', compression: 'gzip' }, { env: env() });
+    const b = await backupAction(
+      info,
+      app,
+      { destination: 'host, artifact', compression: 'gzip', 'unencrypted-artifact': 'true' },
+      { env: env() },
+    );
     expect(b.exitCode, visibleLog(b)).toBe(0);
     const id = b.outputs['backup-id']!;
     expect(b.outputs['artifact-id']).toBe('4242');
@@ -63,7 +68,12 @@ describeOnSandbox('backup to a workflow artifact', () => {
 
   it('with destination artifact alone, keeps nothing on the host', async () => {
     const before = backupsOnHost(app);
-    const b = await backupAction(info, app, { destination: 'artifact', compression: 'zstd' }, { env: env() });
+    const b = await backupAction(
+      info,
+      app,
+      { destination: 'artifact', compression: 'zstd', 'unencrypted-artifact': 'true' },
+      { env: env() },
+    );
     expect(b.exitCode, visibleLog(b)).toBe(0);
     const files = unzip(uploaded().at(-1)!.blob!);
     const manifest = JSON.parse(files.get('manifest.json')!.toString());
@@ -118,9 +128,18 @@ describeOnSandbox('backup to a workflow artifact', () => {
 
   it('fails clearly without the Actions runtime, before touching the host', async () => {
     const before = backupsOnHost(app);
-    const b = await backupAction(info, app, { destination: 'artifact' });
+    const b = await backupAction(info, app, { destination: 'artifact', 'unencrypted-artifact': 'true' });
     expect(b.exitCode).toBe(1);
     expect(visibleLog(b)).toContain('destination artifact needs the GitHub Actions runtime');
+    expect(visibleLog(b)).not.toContain('connected');
+    expect(backupsOnHost(app)).toEqual(before);
+  });
+
+  it('refuses an artifact in the clear unless unencrypted-artifact says so, before touching the host', async () => {
+    const before = backupsOnHost(app);
+    const b = await backupAction(info, app, { destination: 'artifact' }, { env: env() });
+    expect(b.exitCode).toBe(1);
+    expect(visibleLog(b)).toContain("Input 'encrypt-to': destination artifact uploads the volumes and dumps to GitHub");
     expect(visibleLog(b)).not.toContain('connected');
     expect(backupsOnHost(app)).toEqual(before);
   });

@@ -143,7 +143,14 @@ describe('backup inputs', () => {
     });
     expect(c.lockTimeoutMs).toBe(300_000);
     expect(read({ volumes: 'none' }).spec.volumes).toEqual([]);
-    expect(read({ destination: 'host, artifact' }).spec).toMatchObject({ toHost: true, toRunner: true });
+    expect(read({ destination: 'host, artifact', 'unencrypted-artifact': 'true' }).spec).toMatchObject({
+      toHost: true,
+      toRunner: true,
+    });
+    expect(
+      read({ destination: 'artifact', 'encrypt-to': 'age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p' })
+        .spec.toRunner,
+    ).toBe(true);
     expect(read({ 'keep-days': '120' }).artifactRetentionDays).toBe(90);
   });
 
@@ -158,6 +165,16 @@ describe('backup inputs', () => {
     expect(inputError(() => read({ 'encrypt-to': 'age1nope' })).input).toBe('encrypt-to');
     expect(inputError(() => read({ 'encrypt-to': 'AGE-SECRET-KEY-1QQQ' })).message).toMatch(/holds an age identity/);
     expect(inputError(() => read({ keep: '-1' })).input).toBe('keep');
+  });
+
+  it('refuses an artifact in the clear unless unencrypted-artifact says so', () => {
+    const e = inputError(() => read({ destination: 'host, artifact' }));
+    expect(e.input).toBe('encrypt-to');
+    expect(e.message).toContain('anyone who can read the repository can download them');
+    expect(e.message).toContain('set unencrypted-artifact: true');
+    expect(inputError(() => read({ destination: 'artifact', 'unencrypted-artifact': 'maybe' })).input).toBe(
+      'unencrypted-artifact',
+    );
   });
 
   it('takes age and ssh recipients', () => {
