@@ -30,13 +30,12 @@ describeOnSandbox('backup to a workflow artifact', () => {
     inVolume(app, v1.ref, 'head -c 5000000 /dev/urandom > /data/blob.bin && echo hello > /data/hello.txt');
   });
 
+  /** A backup uploaded unencrypted, as these tests read the artifact's archives in the clear. */
+  const clearArtifactBackup = (inputs: Record<string, string>) =>
+    backupAction(info, app, { ...inputs, 'unencrypted-artifact': 'true' }, { env: env() });
+
   it('streams the archive to the runner and uploads it with the manifest, keeping a host copy too', async () => {
-    const b = await backupAction(
-      info,
-      app,
-      { destination: 'host, artifact', compression: 'gzip', 'unencrypted-artifact': 'true' },
-      { env: env() },
-    );
+    const b = await clearArtifactBackup({ destination: 'host, artifact', compression: 'gzip' });
     expect(b.exitCode, visibleLog(b)).toBe(0);
     const id = b.outputs['backup-id']!;
     expect(b.outputs['artifact-id']).toBe('4242');
@@ -68,12 +67,7 @@ describeOnSandbox('backup to a workflow artifact', () => {
 
   it('with destination artifact alone, keeps nothing on the host', async () => {
     const before = backupsOnHost(app);
-    const b = await backupAction(
-      info,
-      app,
-      { destination: 'artifact', compression: 'zstd', 'unencrypted-artifact': 'true' },
-      { env: env() },
-    );
+    const b = await clearArtifactBackup({ destination: 'artifact', compression: 'zstd' });
     expect(b.exitCode, visibleLog(b)).toBe(0);
     const files = unzip(uploaded().at(-1)!.blob!);
     const manifest = JSON.parse(files.get('manifest.json')!.toString());
