@@ -22,7 +22,7 @@ export function describeEachOnSandbox<T extends object>(
   describe.skipIf(!!sandboxReason).each(cases)(`${title}${sandboxReason ? ` (skipped: ${sandboxReason})` : ''}`, body);
 }
 
-/** The sandbox globalSetup started (in a hook or a test: where there is none, the suite is skipped). */
+/** The sandbox globalSetup started; where there is none the suite is skipped, so nothing reads it. */
 export function sandboxInfo(): SandboxInfo {
   return inject('sandbox')!;
 }
