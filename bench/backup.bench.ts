@@ -15,7 +15,7 @@ import { runAction } from '../tests/harness/runAction.js';
 
 // The Node that action.yml's `using: node24` gives the action on a runner.
 const RUNNER_NODE = 'node24';
-import { artifactService, runtimeToken } from '../tests/integration/backupKit.js';
+import { artifactService, runtimeToken } from '../tests/support/artifactService.js';
 import {
   asSandboxUser,
   buildTestImage,

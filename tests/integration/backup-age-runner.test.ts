@@ -9,41 +9,28 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { copyToServer, onServer, sh, type TestImage } from '../sandbox/Sandbox.js';
+import { visibleLog, type TestApp } from '../support/deployKit.js';
+import { onHost } from '../support/hostState.js';
+import { backupAction, ensureHostTools, keyWithoutAge, keyWithoutTools, restoreAction } from '../support/backupKit.js';
 import {
-  buildTestImage,
-  copyToServer,
-  onServer,
-  sandboxUnavailableReason,
-  sh,
-  type SandboxInfo,
-  type TestImage,
-} from '../sandbox/Sandbox.js';
-import { deploy, newApp, onHost, removeApp, visibleLog, type TestApp } from '../support/deployKit.js';
-import {
-  artifactService,
-  backupAction,
   backupsOnHost,
-  ensureHostTools,
   extractedFingerprint,
   inVolume,
-  keyWithoutAge,
-  keyWithoutTools,
-  restoreAction,
-  runtimeToken,
   serviceContainerIds,
-  unzip,
   volumeFingerprint,
   webRunning,
-} from './backupKit.js';
+} from '../support/appData.js';
+import { suiteArtifactService, unzip } from '../support/artifactService.js';
+import { backupTestImage, describeOnSandbox, sandboxInfo, suiteApps } from '../support/sandboxSuite.js';
 
-const reason = sandboxUnavailableReason();
-
-describe.skipIf(!!reason)(`age encryption on the runner${reason ? ` (skipped: ${reason})` : ''}`, () => {
-  let info: SandboxInfo;
+describeOnSandbox('age encryption on the runner', () => {
+  const info = sandboxInfo();
   let v1: TestImage;
   let app: TestApp;
-  let service: Awaited<ReturnType<typeof artifactService>>;
+  const apps = suiteApps();
+  const { uploads: uploaded, env } = suiteArtifactService();
   let noAge: ReturnType<typeof keyWithoutAge>;
   let scratch: string;
   /** Random, so compression leaves it as it is: found verbatim in any archive not encrypted. */
@@ -54,16 +41,12 @@ describe.skipIf(!!reason)(`age encryption on the runner${reason ? ` (skipped: ${
   const recipientOf = (id: string) => sh('age-keygen -y', { input: id }).trim();
 
   beforeAll(async () => {
-    info = inject('sandbox')!;
     // age and zstd on the runner; the server has both, and the key below hides age from it.
     ensureHostTools();
     scratch = mkdtempSync(join(tmpdir(), 'njord-age-runner-'));
     noAge = keyWithoutAge(info);
-    v1 = await buildTestImage(info, { repo: 'njord-test/backup', tag: 'v1', version: 'v1' });
-    service = await artifactService();
-    app = await newApp(info, 'bk-agerun');
-    const d = await deploy(info, app, v1.ref);
-    expect(d.exitCode, visibleLog(d)).toBe(0);
+    v1 = await backupTestImage(info);
+    app = await apps.deployed('bk-agerun', v1.ref);
     writeFileSync(join(scratch, 'needle.bin'), needle);
     // The volume is on the server: the needle goes there first, then into the volume.
     const onTheServer = `/tmp/njord-needle-${process.pid}.bin`;
@@ -89,13 +72,10 @@ describe.skipIf(!!reason)(`age encryption on the runner${reason ? ` (skipped: ${
   });
 
   afterAll(() => {
-    service?.server.close();
     noAge?.remove();
-    if (app) removeApp(app);
     if (scratch) rmSync(scratch, { recursive: true, force: true });
   });
 
-  const env = () => ({ ACTIONS_RUNTIME_TOKEN: runtimeToken(), ACTIONS_RESULTS_URL: service.url });
   const webStartedAt = () => onHost(`docker inspect -f '{{.State.StartedAt}}' $(${serviceContainerIds(app, 'web')})`);
 
   it('the host, as the SSH user sees it through the key, has no age (the server itself has)', () => {
@@ -117,7 +97,7 @@ describe.skipIf(!!reason)(`age encryption on the runner${reason ? ` (skipped: ${
     expect(b.exitCode, visibleLog(b)).toBe(0);
     expect(visibleLog(b)).toContain('encrypted on the runner');
 
-    const files = unzip(service.uploads.at(-1)!.blob!);
+    const files = unzip(uploaded().at(-1)!.blob!);
     const manifest = JSON.parse(files.get('manifest.json')!.toString());
     expect(manifest).toEqual(JSON.parse(b.outputs.manifest!));
     expect(manifest).toMatchObject({ encryptedTo: [recipient], encryptedOn: 'runner', compression: 'zstd' });
@@ -133,7 +113,7 @@ describe.skipIf(!!reason)(`age encryption on the runner${reason ? ` (skipped: ${
 
     // Not plaintext: no slice of the random file is in what was uploaded…
     const slices = [0, 70_000, 200_000].map((at) => needle.subarray(at, at + 64));
-    for (const s of slices) expect(service.uploads.at(-1)!.blob!.includes(s)).toBe(false);
+    for (const s of slices) expect(uploaded().at(-1)!.blob!.includes(s)).toBe(false);
     // …while the archive Debian's age opens with the identity has them all, as they were.
     writeFileSync(join(scratch, entry.file), stored);
     const opened = join(scratch, 'opened.tar.zst');
@@ -159,7 +139,7 @@ describe.skipIf(!!reason)(`age encryption on the runner${reason ? ` (skipped: ${
 
   it('with destination host, refuses: the copy kept there would be plaintext; says what to do and changes nothing', async () => {
     const recipient = recipientOf(identity());
-    const uploads = service.uploads.length;
+    const uploads = uploaded().length;
     const started = webStartedAt();
     for (const destination of ['host', 'host, artifact']) {
       const b = await backupAction(
@@ -179,7 +159,7 @@ describe.skipIf(!!reason)(`age encryption on the runner${reason ? ` (skipped: ${
     expect(backupsOnHost(app)).toEqual([]);
     expect(onHost(`ls ${app.root}/backups 2>/dev/null | wc -l`)).toBe('0');
     expect(webStartedAt()).toBe(started);
-    expect(service.uploads.length).toBe(uploads);
+    expect(uploaded().length).toBe(uploads);
   });
 
   it('refuses, before anything changes, recipients the runner cannot encrypt to', async () => {
@@ -188,7 +168,7 @@ describe.skipIf(!!reason)(`age encryption on the runner${reason ? ` (skipped: ${
     // The shape of an age1… key with its last character changed: the checksum fails.
     const good = recipientOf(identity());
     const broken = good.slice(0, -1) + (good.endsWith('q') ? 'p' : 'q');
-    const uploads = service.uploads.length;
+    const uploads = uploaded().length;
     for (const [recipient, says] of [
       [sshKey, 'has no age, and the runner encrypts to age1… recipients only, not ssh-ed25519 keys'],
       [broken, `'${broken.slice(0, 20)}…' is not a valid age1… recipient (its checksum fails)`],
@@ -203,7 +183,7 @@ describe.skipIf(!!reason)(`age encryption on the runner${reason ? ` (skipped: ${
       expect(visibleLog(b)).toContain(`Input 'encrypt-to': `);
       expect(visibleLog(b)).toContain(says);
     }
-    expect(service.uploads.length).toBe(uploads);
+    expect(uploaded().length).toBe(uploads);
     expect(backupsOnHost(app)).toEqual([]);
   });
 

@@ -6,62 +6,41 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { buildTestImage, sandboxUnavailableReason, sh, type SandboxInfo, type TestImage } from '../sandbox/Sandbox.js';
-import { deploy, newApp, onHost, removeApp, visibleLog, type TestApp } from '../support/deployKit.js';
-import {
-  artifactService,
-  backupAction,
-  backupsOnHost,
-  ensureHostTools,
-  inVolume,
-  killWhen,
-  restoreAction,
-  runtimeToken,
-  serviceContainerIds,
-  unzip,
-  volumeFingerprint,
-  webRunning,
-} from './backupKit.js';
+import { beforeAll, expect, it } from 'vitest';
+import { sh, type TestImage } from '../sandbox/Sandbox.js';
+import { visibleLog, type TestApp } from '../support/deployKit.js';
+import { onHost } from '../support/hostState.js';
+import { backupAction, ensureHostTools, restoreAction } from '../support/backupKit.js';
+import { killWhen } from '../support/stepKiller.js';
+import { backupsOnHost, inVolume, serviceContainerIds, volumeFingerprint, webRunning } from '../support/appData.js';
+import { suiteArtifactService, unzip } from '../support/artifactService.js';
+import { backupTestImage, describeOnSandbox, sandboxInfo, suiteApps } from '../support/sandboxSuite.js';
 
-const reason = sandboxUnavailableReason();
-
-describe.skipIf(!!reason)(`backup to a workflow artifact${reason ? ` (skipped: ${reason})` : ''}`, () => {
-  let info: SandboxInfo;
+describeOnSandbox('backup to a workflow artifact', () => {
+  const info = sandboxInfo();
   let v1: TestImage;
   let app: TestApp;
-  let service: Awaited<ReturnType<typeof artifactService>>;
+  const apps = suiteApps();
+  const { uploads: uploaded, env } = suiteArtifactService();
 
   beforeAll(async () => {
-    info = inject('sandbox')!;
     ensureHostTools();
-    v1 = await buildTestImage(info, { repo: 'njord-test/backup', tag: 'v1', version: 'v1' });
-    service = await artifactService();
-    app = await newApp(info, 'bk-artifact');
-    const d = await deploy(info, app, v1.ref);
-    expect(d.exitCode, visibleLog(d)).toBe(0);
+    v1 = await backupTestImage(info);
+    app = await apps.deployed('bk-artifact', v1.ref);
     inVolume(app, v1.ref, 'head -c 5000000 /dev/urandom > /data/blob.bin && echo hello > /data/hello.txt');
   });
 
-  afterAll(() => {
-    service?.server.close();
-    if (app) removeApp(app);
-  });
-
-  const env = () => ({ ACTIONS_RUNTIME_TOKEN: runtimeToken(), ACTIONS_RESULTS_URL: service.url });
+  /** A backup uploaded unencrypted, as these tests read the artifact's archives in the clear. */
+  const clearArtifactBackup = (inputs: Record<string, string>) =>
+    backupAction(info, app, { ...inputs, 'unencrypted-artifact': 'true' }, { env: env() });
 
   it('streams the archive to the runner and uploads it with the manifest, keeping a host copy too', async () => {
-    const b = await backupAction(
-      info,
-      app,
-      { destination: 'host, artifact', compression: 'gzip', 'unencrypted-artifact': 'true' },
-      { env: env() },
-    );
+    const b = await clearArtifactBackup({ destination: 'host, artifact', compression: 'gzip' });
     expect(b.exitCode, visibleLog(b)).toBe(0);
     const id = b.outputs['backup-id']!;
     expect(b.outputs['artifact-id']).toBe('4242');
     expect(b.outputs['artifact-name']).toBe(`${app.name}-backup-${id}`);
-    const u = service.uploads.at(-1)!;
+    const u = uploaded().at(-1)!;
     expect(u.create).toMatchObject({
       workflow_run_backend_id: 'run-backend-1',
       workflow_job_run_backend_id: 'job-backend-1',
@@ -88,14 +67,9 @@ describe.skipIf(!!reason)(`backup to a workflow artifact${reason ? ` (skipped: $
 
   it('with destination artifact alone, keeps nothing on the host', async () => {
     const before = backupsOnHost(app);
-    const b = await backupAction(
-      info,
-      app,
-      { destination: 'artifact', compression: 'zstd', 'unencrypted-artifact': 'true' },
-      { env: env() },
-    );
+    const b = await clearArtifactBackup({ destination: 'artifact', compression: 'zstd' });
     expect(b.exitCode, visibleLog(b)).toBe(0);
-    const files = unzip(service.uploads.at(-1)!.blob!);
+    const files = unzip(uploaded().at(-1)!.blob!);
     const manifest = JSON.parse(files.get('manifest.json')!.toString());
     expect(manifest.archives[0].file).toMatch(/\.tar\.zst$/);
     expect(createHash('sha256').update(files.get(manifest.archives[0].file)!).digest('hex')).toBe(

@@ -1,41 +1,21 @@
 // Host paths and restore's safety backup, through the bundled actions on the sandbox host: a
 // directory backed up and restored byte for byte; `safety-backup: false` takes none; a restore
 // that fails half-way puts back what was there from the safety backup.
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import {
-  asSandboxUser,
-  buildTestImage,
-  sandboxUnavailableReason,
-  type SandboxInfo,
-  type TestImage,
-} from '../sandbox/Sandbox.js';
-import {
-  backupAction,
-  backupsOnHost,
-  dirFingerprint,
-  ensureHostTools,
-  inVolume,
-  restoreAction,
-  volumeFingerprint,
-  webRunning,
-} from './backupKit.js';
-import { deploy, newApp, onHost, removeApp, served, visibleLog, type TestApp } from '../support/deployKit.js';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { asSandboxUser, type TestImage } from '../sandbox/Sandbox.js';
+import { backupAction, ensureHostTools, restoreAction } from '../support/backupKit.js';
+import { backupsOnHost, dirFingerprint, inVolume, volumeFingerprint, webRunning } from '../support/appData.js';
+import { served, visibleLog } from '../support/deployKit.js';
+import { onHost } from '../support/hostState.js';
+import { backupTestImage, describeOnSandbox, sandboxInfo, suiteApps } from '../support/sandboxSuite.js';
 
-const reason = sandboxUnavailableReason();
-
-describe.skipIf(!!reason)(`host paths and safety backups${reason ? ` (skipped: ${reason})` : ''}`, () => {
-  let info: SandboxInfo;
+describeOnSandbox('host paths and safety backups', () => {
+  const info = sandboxInfo();
   let v1: TestImage;
-  const apps: TestApp[] = [];
+  const apps = suiteApps();
   const dirs: string[] = [];
 
-  async function deployedApp(prefix: string): Promise<TestApp> {
-    const a = await newApp(info, prefix);
-    apps.push(a);
-    const d = await deploy(info, a, v1.ref);
-    expect(d.exitCode, visibleLog(d)).toBe(0);
-    return a;
-  }
+  const deployedApp = (prefix: string) => apps.deployed(prefix, v1.ref);
 
   /** A directory in the SSH user's home with nested, hidden, binary, linked and empty entries. */
   function siteDir(name: string): { rel: string; abs: string } {
@@ -56,15 +36,11 @@ describe.skipIf(!!reason)(`host paths and safety backups${reason ? ` (skipped: $
   }
 
   beforeAll(async () => {
-    info = inject('sandbox')!;
     ensureHostTools();
-    v1 = await buildTestImage(info, { repo: 'njord-test/backup', tag: 'v1', version: 'v1' });
+    v1 = await backupTestImage(info);
   });
 
-  afterAll(() => {
-    apps.forEach(removeApp);
-    for (const d of dirs) onHost(`rm -rf ${d}`);
-  });
+  afterAll(() => dirs.forEach((d) => onHost(`rm -rf ${d}`)));
 
   it('backs up a host path and restores it byte for byte; safety-backup: false takes no safety backup', async () => {
     const a = await deployedApp('bk-paths');

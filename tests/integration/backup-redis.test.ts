@@ -1,31 +1,19 @@
 // A real Redis 7 (Debian's redis-server in an image built FROM scratch, tests/sandbox/BinaryImage.ts)
 // is dumped by actions/backup with redis-cli --rdb; a restore of that dump, which a running server
 // cannot load, is refused naming the input, and changes nothing.
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import { ensureRedisImage } from '../sandbox/BinaryImage.js';
-import {
-  asSandboxUser,
-  buildTestImage,
-  sandboxUnavailableReason,
-  type SandboxInfo,
-  type TestImage,
-} from '../sandbox/Sandbox.js';
-import { newApp, onHost, removeApp, visibleLog, type TestApp } from '../support/deployKit.js';
-import {
-  backupAction,
-  backupsOnHost,
-  deployWithService,
-  ensureHostTools,
-  restoreAction,
-  serviceContainerIds,
-  waitUntil,
-} from './backupKit.js';
+import { asSandboxUser } from '../sandbox/Sandbox.js';
+import { backupAction, restoreAction, waitUntil } from '../support/backupKit.js';
+import { backupsOnHost, serviceContainerIds } from '../support/appData.js';
+import { appWithService, databaseArchive } from '../support/databaseKit.js';
+import { visibleLog, type TestApp } from '../support/deployKit.js';
+import { onHost } from '../support/hostState.js';
+import { describeOnSandbox, sandboxInfo, suiteApps } from '../support/sandboxSuite.js';
 
-const reason = sandboxUnavailableReason();
-
-describe.skipIf(!!reason)(`backup of Redis${reason ? ` (skipped: ${reason})` : ''}`, () => {
-  let info: SandboxInfo;
-  let web: TestImage;
+describeOnSandbox('backup of Redis', () => {
+  const apps = suiteApps();
+  const info = sandboxInfo();
   let redis: string;
   let app: TestApp;
 
@@ -33,16 +21,10 @@ describe.skipIf(!!reason)(`backup of Redis${reason ? ` (skipped: ${reason})` : '
   const cli = (args: string) => asSandboxUser(`docker exec ${cache()} redis-cli ${args}`).trim();
 
   beforeAll(async () => {
-    info = inject('sandbox')!;
-    ensureHostTools();
-    web = await buildTestImage(info, { repo: 'njord-test/backup', tag: 'v1', version: 'v1' });
     redis = ensureRedisImage(info);
-    app = await newApp(info, 'bk-redis');
-    await deployWithService(info, app, web.ref, { name: 'cache', image: redis, volume: 'redisdata', mountAt: '/data' });
+    app = await appWithService(apps, 'bk-redis', { name: 'cache', image: redis, volume: 'redisdata' });
     await waitUntil('Redis (PING)', 30_000, () => cli('ping') === 'PONG');
   });
-
-  afterAll(() => app && removeApp(app));
 
   it('dumps a real RDB with redis-cli --rdb; asking to restore it is refused and changes nothing', async () => {
     cli('set order:1 placed');
@@ -52,14 +34,7 @@ describe.skipIf(!!reason)(`backup of Redis${reason ? ` (skipped: ${reason})` : '
     const b = await backupAction(info, app, { volumes: 'none', databases: 'cache: redis', compression: 'zstd' });
     expect(b.exitCode, visibleLog(b)).toBe(0);
     const id = b.outputs['backup-id']!;
-    const m = JSON.parse(b.outputs.manifest!);
-    expect(m.archives).toHaveLength(1);
-    expect(m.archives[0]).toMatchObject({
-      kind: 'database',
-      name: 'cache',
-      database: { service: 'cache', engine: 'redis' },
-    });
-    const dump = `${app.root}/backups/${id}/${m.archives[0].file}`;
+    const { dump } = databaseArchive(b, app, { name: 'cache', database: { service: 'cache', engine: 'redis' } });
     expect(dump).toMatch(/database-cache-redis\.rdb\.zst$/);
     expect(onHost(`zstd -dc < ${dump} | head -c 5`)).toBe('REDIS');
     // Redis's own checker reads it whole: checksum and the three keys.

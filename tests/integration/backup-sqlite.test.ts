@@ -1,23 +1,19 @@
 // A real SQLite database (Debian's sqlite3 in an image built FROM scratch, tests/sandbox/BinaryImage.ts)
 // in a named volume is dumped by actions/backup with SQLite's online backup, rows are deleted,
 // and actions/restore puts them back.
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import { ensureSqliteImage } from '../sandbox/BinaryImage.js';
-import {
-  asSandboxUser,
-  buildTestImage,
-  sandboxUnavailableReason,
-  type SandboxInfo,
-  type TestImage,
-} from '../sandbox/Sandbox.js';
-import { newApp, onHost, removeApp, visibleLog, type TestApp } from '../support/deployKit.js';
-import { backupAction, deployWithService, ensureHostTools, restoreAction, serviceContainerIds } from './backupKit.js';
+import { asSandboxUser } from '../sandbox/Sandbox.js';
+import { backupAction, restoreAction } from '../support/backupKit.js';
+import { serviceContainerIds } from '../support/appData.js';
+import { appWithService, databaseArchive, expectDatabaseRestored } from '../support/databaseKit.js';
+import { visibleLog, type TestApp } from '../support/deployKit.js';
+import { onHost } from '../support/hostState.js';
+import { describeOnSandbox, sandboxInfo, suiteApps } from '../support/sandboxSuite.js';
 
-const reason = sandboxUnavailableReason();
-
-describe.skipIf(!!reason)(`backup and restore of SQLite${reason ? ` (skipped: ${reason})` : ''}`, () => {
-  let info: SandboxInfo;
-  let web: TestImage;
+describeOnSandbox('backup and restore of SQLite', () => {
+  const apps = suiteApps();
+  const info = sandboxInfo();
   let app: TestApp;
   let store: string;
 
@@ -40,20 +36,9 @@ describe.skipIf(!!reason)(`backup and restore of SQLite${reason ? ` (skipped: ${
     );
 
   beforeAll(async () => {
-    info = inject('sandbox')!;
-    ensureHostTools();
-    web = await buildTestImage(info, { repo: 'njord-test/backup', tag: 'v1', version: 'v1' });
     store = ensureSqliteImage(info);
-    app = await newApp(info, 'bk-sqlite');
-    await deployWithService(info, app, web.ref, {
-      name: 'store',
-      image: store,
-      volume: 'sqlitedata',
-      mountAt: '/data',
-    });
+    app = await appWithService(apps, 'bk-sqlite', { name: 'store', image: store, volume: 'sqlitedata' });
   });
-
-  afterAll(() => app && removeApp(app));
 
   it('dumps the database file with the online backup, and restores its rows after they were deleted', async () => {
     sqlite(
@@ -72,15 +57,11 @@ describe.skipIf(!!reason)(`backup and restore of SQLite${reason ? ` (skipped: ${
       compression: 'zstd',
     });
     expect(b.exitCode, visibleLog(b)).toBe(0);
-    const m = JSON.parse(b.outputs.manifest!);
-    expect(m.archives).toHaveLength(1);
-    expect(m.archives[0]).toMatchObject({
-      kind: 'database',
+    const { file, dump } = databaseArchive(b, app, {
       name: 'store',
       database: { service: 'store', engine: 'sqlite', target: '/data/app.db' },
       compression: 'zstd',
     });
-    const dump = `${app.root}/backups/${b.outputs['backup-id']}/${m.archives[0].file}`;
     expect(dump).toMatch(/database-store-sqlite\.db\.zst$/);
     // The dump is a whole SQLite database file, readable by any sqlite3 (the image's, on the server).
     expect(onHost(`zstd -dc < ${dump} | head -c 15`)).toBe('SQLite format 3');
@@ -91,11 +72,11 @@ describe.skipIf(!!reason)(`backup and restore of SQLite${reason ? ` (skipped: ${
 
     const r = await restoreAction(info, app, { 'backup-id': b.outputs['backup-id']!, databases: 'store' });
     expect(r.exitCode, visibleLog(r)).toBe(0);
+    expectDatabaseRestored(r, 'store', file);
     expect(ordersFingerprint()).toBe(before);
     expect(() => sqlite('SELECT * FROM junk;')).toThrow(/no such table: junk/);
-    expect(JSON.parse(r.outputs.restored!)).toEqual([{ kind: 'database', name: 'store', file: m.archives[0].file }]);
     // The safety backup holds the state it replaced: 100 orders and the junk table.
-    const safety = `${app.root}/backups/${r.outputs['safety-backup-id']}/${m.archives[0].file}`;
+    const safety = `${app.root}/backups/${r.outputs['safety-backup-id']}/${file}`;
     expect(sqliteOnDump(safety, 'SELECT count(*) FROM orders; SELECT count(*) FROM junk')).toBe('100\n1');
   });
 });

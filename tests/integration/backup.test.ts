@@ -1,42 +1,29 @@
 // actions/backup and actions/restore end to end on the sandbox host, through the bundled dist as
 // the runner runs them: a volume backed up, wiped and restored byte for byte; a damaged archive
 // refused; retention; stop-services on failure; a killed backup; age encryption.
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import { backupBeforeDeploy } from '../../src/backup/Backup.js';
 import { BACKUP_ID } from '../../src/backup/BackupManifest.js';
 import { closeHosts, openHosts } from '../../src/ssh/HostSession.js';
 import { silentLog } from '../../src/report/Log.js';
 import { parseHostList } from '../../src/ssh/HostSpec.js';
 import { KnownHosts } from '../../src/ssh/KnownHosts.js';
-import { buildTestImage, sandboxUnavailableReason, sh, type SandboxInfo, type TestImage } from '../sandbox/Sandbox.js';
-import {
-  backupAction,
-  backupsOnHost,
-  emptyImage,
-  tarOnlyImage,
-  ensureHostTools,
-  inVolume,
-  killWhen,
-  restoreAction,
-  serviceContainerIds,
-  volumeFingerprint,
-  webRunning,
-} from './backupKit.js';
-import { deploy, newApp, onHost, removeApp, served, visibleLog, type TestApp } from '../support/deployKit.js';
+import { sh, type TestImage } from '../sandbox/Sandbox.js';
+import { backupAction, emptyImage, tarOnlyImage, ensureHostTools, restoreAction } from '../support/backupKit.js';
+import { killWhen } from '../support/stepKiller.js';
+import { backupsOnHost, inVolume, serviceContainerIds, volumeFingerprint, webRunning } from '../support/appData.js';
+import { served, visibleLog, type TestApp } from '../support/deployKit.js';
+import { onHost } from '../support/hostState.js';
+import { backupTestImage, describeOnSandbox, sandboxInfo, suiteApps } from '../support/sandboxSuite.js';
 
-const reason = sandboxUnavailableReason();
-
-describe.skipIf(!!reason)(`backup and restore actions${reason ? ` (skipped: ${reason})` : ''}`, () => {
-  let info: SandboxInfo;
+describeOnSandbox('backup and restore actions', () => {
+  const info = sandboxInfo();
   let v1: TestImage;
-  const apps: TestApp[] = [];
+  const apps = suiteApps();
 
   /** A deployed app (v1) with known files in its `data` volume. */
   async function deployedApp(prefix: string): Promise<TestApp> {
-    const a = await newApp(info, prefix);
-    apps.push(a);
-    const d = await deploy(info, a, v1.ref);
-    expect(d.exitCode, visibleLog(d)).toBe(0);
+    const a = await apps.deployed(prefix, v1.ref);
     inVolume(
       a,
       v1.ref,
@@ -53,12 +40,9 @@ describe.skipIf(!!reason)(`backup and restore actions${reason ? ` (skipped: ${re
   }
 
   beforeAll(async () => {
-    info = inject('sandbox')!;
     ensureHostTools();
-    v1 = await buildTestImage(info, { repo: 'njord-test/backup', tag: 'v1', version: 'v1' });
+    v1 = await backupTestImage(info);
   });
-
-  afterAll(() => apps.forEach(removeApp));
 
   it('backs up a volume, and restores it byte for byte after it was wiped', async () => {
     const a = await deployedApp('bk-volume');

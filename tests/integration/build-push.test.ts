@@ -18,7 +18,7 @@ import {
 import { request } from 'node:https';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runAction, type ActionRun, type RunActionOptions } from '../harness/runAction.js';
 import {
   startAuthRegistry,
@@ -26,11 +26,10 @@ import {
   type AuthRegistry,
   type TokenRegistry,
 } from '../sandbox/AuthRegistry.js';
-import { sandboxUnavailableReason, sh, type SandboxInfo } from '../sandbox/Sandbox.js';
+import { sh } from '../sandbox/Sandbox.js';
 import { visibleLog } from '../support/deployKit.js';
 import { watchProcesses } from '../support/processWatch.js';
-
-const reason = sandboxUnavailableReason();
+import { describeOnSandbox, sandboxInfo } from '../support/sandboxSuite.js';
 
 const ACCEPT = [
   'application/vnd.oci.image.index.v1+json',
@@ -174,8 +173,8 @@ function eventEnv(scratch: string, e: Event = {}): Record<string, string> {
   };
 }
 
-describe.skipIf(!!reason)(`build-push action${reason ? ` (skipped: ${reason})` : ''}`, () => {
-  let info: SandboxInfo;
+describeOnSandbox('build-push action', () => {
+  const info = sandboxInfo();
   let scratch: string;
   const images = new Set<string>();
   const dirs: string[] = [];
@@ -196,7 +195,6 @@ describe.skipIf(!!reason)(`build-push action${reason ? ` (skipped: ${reason})` :
   };
 
   beforeAll(() => {
-    info = inject('sandbox')!;
     scratch = mkdtempSync(join(tmpdir(), 'njord-bp-'));
   });
 

@@ -5,21 +5,13 @@ import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { repoRoot } from '../harness/runAction.js';
-import { buildTestImage, sandboxUnavailableReason, type SandboxInfo, type TestImage } from '../sandbox/Sandbox.js';
-import {
-  currentOnHost,
-  newApp,
-  onHost,
-  removeApp,
-  served,
-  writeCliConfig,
-  type TestApp,
-} from '../support/deployKit.js';
-import { historyOnHost } from './rollbackKit.js';
-
-const reason = sandboxUnavailableReason();
+import { type TestImage } from '../sandbox/Sandbox.js';
+import { newApp, removeApp, served, writeCliConfig, type TestApp } from '../support/deployKit.js';
+import { currentOnHost, onHost } from '../support/hostState.js';
+import { historyOnHost } from '../support/rollbackKit.js';
+import { describeOnSandbox, sandboxInfo, versionImage } from '../support/sandboxSuite.js';
 
 interface CliRun {
   code: number;
@@ -50,8 +42,8 @@ function cli(args: string[], cwd: string, env: Record<string, string> = {}): Cli
 
 const show = (r: CliRun) => `exit ${r.code}\n--- stdout ---\n${r.stdout}\n--- stderr ---\n${r.stderr}`;
 
-describe.skipIf(!!reason)(`njord-deploy CLI${reason ? ` (skipped: ${reason})` : ''}`, () => {
-  let info: SandboxInfo;
+describeOnSandbox('njord-deploy CLI', () => {
+  const info = sandboxInfo();
   let v1: TestImage;
   let v2: TestImage;
   let a: TestApp;
@@ -60,10 +52,9 @@ describe.skipIf(!!reason)(`njord-deploy CLI${reason ? ` (skipped: ${reason})` : 
   let r2 = '';
 
   beforeAll(async () => {
-    info = inject('sandbox')!;
     const repo = `njord-test/cli-${process.pid}`;
-    v1 = await buildTestImage(info, { repo, tag: 'v1', version: 'v1' });
-    v2 = await buildTestImage(info, { repo, tag: 'v2', version: 'v2' });
+    v1 = await versionImage(info, repo, 'v1');
+    v2 = await versionImage(info, repo, 'v2');
     a = await newApp(info, 'cli');
     config = writeCliConfig(info, a, [`health-url: http://127.0.0.1:${a.port}/health`, 'health-interval: 0.3']);
   });

@@ -7,29 +7,11 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import {
-  buildTestImage,
-  onServer,
-  sandboxUnavailableReason,
-  serverSshdLog,
-  sh,
-  type SandboxInfo,
-  type ServerInfo,
-  type TestImage,
-} from '../sandbox/Sandbox.js';
-import {
-  currentOnHost,
-  deploy,
-  extraKey,
-  newApp,
-  onHost,
-  releasesOnHost,
-  removeApp,
-  served,
-  visibleLog,
-  type TestApp,
-} from '../support/deployKit.js';
+import { beforeAll, expect, it } from 'vitest';
+import { onServer, serverSshdLog, sh, type SandboxInfo, type ServerInfo, type TestImage } from '../sandbox/Sandbox.js';
+import { deploy, extraKey, newApp, served, visibleLog, type TestApp } from '../support/deployKit.js';
+import { currentOnHost, onHost, releasesOnHost } from '../support/hostState.js';
+import { describeOnSandbox, sandboxInfo, suiteApps, versionImage } from '../support/sandboxSuite.js';
 
 /**
  * One new key authorised for the SSH user on each of `servers` (as a user's deploy key is on all
@@ -65,21 +47,16 @@ function keyOnServers(
   };
 }
 
-const reason = sandboxUnavailableReason();
-
-describe.skipIf(!!reason)(`deploy to several hosts${reason ? ` (skipped: ${reason})` : ''}`, () => {
-  let info: SandboxInfo;
+describeOnSandbox('deploy to several hosts', () => {
+  const info = sandboxInfo();
   let v1: TestImage;
   let v2: TestImage;
-  const apps: TestApp[] = [];
+  const apps = suiteApps();
 
   beforeAll(async () => {
-    info = inject('sandbox')!;
-    v1 = await buildTestImage(info, { repo: 'njord-test/deploy', tag: 'v1', version: 'v1' });
-    v2 = await buildTestImage(info, { repo: 'njord-test/deploy', tag: 'v2', version: 'v2' });
+    v1 = await versionImage(info, 'njord-test/deploy', 'v1');
+    v2 = await versionImage(info, 'njord-test/deploy', 'v2');
   });
-
-  afterAll(() => apps.forEach(removeApp));
 
   it('prepares two hosts in parallel, one connection each; when one fails, both are left as they were', async (ctx) => {
     if (info.servers.length < 2) return ctx.skip(`the sandbox has ${info.servers.length} server(s), this needs 2`);
@@ -87,7 +64,7 @@ describe.skipIf(!!reason)(`deploy to several hosts${reason ? ` (skipped: ${reaso
     const a = await newApp(info, 'twohosts');
     // The same app on the second server: its own release root there, cleaned up there.
     const onSecond: TestApp = { ...a, server: second.name };
-    apps.push(a, onSecond);
+    apps.track(a, onSecond);
     const good = await deploy(info, a, v1.refByDigest);
     expect(good.exitCode, visibleLog(good)).toBe(0);
     // The second host's lock is held by someone else: it fails there, after the first is ready.
@@ -130,8 +107,7 @@ describe.skipIf(!!reason)(`deploy to several hosts${reason ? ` (skipped: ${reaso
 
   it('gates through the SSH tunnel: a key sshd allows no forwarding fails the gate of a healthy app', async () => {
     // The app's port is on the server's loopback: a probe can reach it only through the SSH tunnel.
-    const a = await newApp(info, 'tunnel');
-    apps.push(a);
+    const a = await apps.app('tunnel');
     const key = extraKey(info, { keyOptions: 'no-port-forwarding' });
     const run = await deploy(info, a, v1.refByDigest, { 'ssh-key': key.privateKey, 'health-timeout': '4' });
     key.remove();

@@ -1,25 +1,18 @@
 // Bad input to the deploy gets an error that names the input and what to fix, and changes nothing
 // on any host. Run through dist/deploy, as users run it.
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import {
-  buildTestImage,
-  freePort,
-  sandboxUnavailableReason,
-  type SandboxInfo,
-  type TestImage,
-} from '../sandbox/Sandbox.js';
-import { deploy, newApp, onHost, removeApp, visibleLog, type TestApp } from '../support/deployKit.js';
+import { afterAll, beforeAll, expect, inject, it } from 'vitest';
+import { freePort, type TestImage } from '../sandbox/Sandbox.js';
+import { deploy, newApp, removeApp, visibleLog, type TestApp } from '../support/deployKit.js';
+import { onHost } from '../support/hostState.js';
+import { describeOnSandbox, sandboxInfo, versionImage } from '../support/sandboxSuite.js';
 
-const reason = sandboxUnavailableReason();
-
-describe.skipIf(!!reason)(`deploy input errors${reason ? ` (skipped: ${reason})` : ''}`, () => {
-  let info: SandboxInfo;
+describeOnSandbox('deploy input errors', () => {
+  const info = sandboxInfo();
   let image: TestImage;
   let app: TestApp;
 
   beforeAll(async () => {
-    info = inject('sandbox')!;
-    image = await buildTestImage(info, { repo: 'njord-test/deploy', tag: 'v1', version: 'v1' });
+    image = await versionImage(info, 'njord-test/deploy', 'v1');
     app = await newApp(info, 'inputs');
   });
   afterAll(() => removeApp(app));

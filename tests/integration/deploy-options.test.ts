@@ -3,32 +3,17 @@
 // fails its gate. Through the bundled dist/deploy, as users run it.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { buildTestImage, sandboxUnavailableReason, type SandboxInfo, type TestImage } from '../sandbox/Sandbox.js';
-import {
-  currentOnHost,
-  deploy,
-  newApp,
-  onHost,
-  releasesOnHost,
-  removeApp,
-  served,
-  visibleLog,
-  type TestApp,
-} from '../support/deployKit.js';
+import { beforeAll, expect, it } from 'vitest';
+import { type TestImage } from '../sandbox/Sandbox.js';
+import { deploy, served, visibleLog, type TestApp } from '../support/deployKit.js';
+import { currentOnHost, onHost, releasesOnHost } from '../support/hostState.js';
+import { brokenImage, describeOnSandbox, sandboxInfo, suiteApps, versionImage } from '../support/sandboxSuite.js';
 
-const reason = sandboxUnavailableReason();
-
-describe.skipIf(!!reason)(`deploy options${reason ? ` (skipped: ${reason})` : ''}`, () => {
-  let info: SandboxInfo;
+describeOnSandbox('deploy options', () => {
+  const info = sandboxInfo();
   let v1: TestImage;
   let broken: TestImage;
-  const apps: TestApp[] = [];
-  const app = async (prefix: string) => {
-    const a = await newApp(info, prefix);
-    apps.push(a);
-    return a;
-  };
+  const { app } = suiteApps();
   /** A variable of the app's running container, read inside it. */
   const inContainer = (a: TestApp, name: string) =>
     onHost(
@@ -48,17 +33,9 @@ describe.skipIf(!!reason)(`deploy options${reason ? ` (skipped: ${reason})` : ''
     JSON.parse(onHost(`cat ${a.root}/releases/${id}/release.json`)) as { status: string };
 
   beforeAll(async () => {
-    info = inject('sandbox')!;
-    v1 = await buildTestImage(info, { repo: 'njord-test/deploy', tag: 'v1', version: 'v1' });
-    broken = await buildTestImage(info, {
-      repo: 'njord-test/deploy',
-      tag: 'broken',
-      version: 'broken',
-      healthy: false,
-    });
+    v1 = await versionImage(info, 'njord-test/deploy', 'v1');
+    broken = await brokenImage(info, 'njord-test/deploy');
   });
-
-  afterAll(() => apps.forEach(removeApp));
 
   it('env values reach the container byte for byte', async () => {
     const a = await app('env');

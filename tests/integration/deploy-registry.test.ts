@@ -5,33 +5,22 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startAuthRegistry, type AuthRegistry } from '../sandbox/AuthRegistry.js';
-import { buildTestImage, sandboxUnavailableReason, sh, type SandboxInfo } from '../sandbox/Sandbox.js';
-import {
-  currentOnHost,
-  deploy,
-  newApp,
-  onHost,
-  releasesOnHost,
-  removeApp,
-  served,
-  visibleLog,
-  type TestApp,
-} from '../support/deployKit.js';
+import { sh } from '../sandbox/Sandbox.js';
+import { deploy, newApp, removeApp, served, visibleLog, type TestApp } from '../support/deployKit.js';
+import { currentOnHost, onHost, releasesOnHost } from '../support/hostState.js';
+import { describeOnSandbox, sandboxInfo, versionImage } from '../support/sandboxSuite.js';
 
-const reason = sandboxUnavailableReason();
-
-describe.skipIf(!!reason)(`deploy from a private registry${reason ? ` (skipped: ${reason})` : ''}`, () => {
-  let info: SandboxInfo;
+describeOnSandbox('deploy from a private registry', () => {
+  const info = sandboxInfo();
   let registry: AuthRegistry;
   let image: string;
   let app: TestApp;
 
   beforeAll(async () => {
-    info = inject('sandbox')!;
     registry = await startAuthRegistry({ servers: info });
-    const local = await buildTestImage(info, { repo: 'njord-test/private', tag: 'v1', version: 'v1' });
+    const local = await versionImage(info, 'njord-test/private', 'v1');
     image = `${registry.host}/njord-test/private:v1`;
     // Push it from the runner (the same name reaches the registry there) with a throwaway Docker config.
     const cfg = mkdtempSync(join(tmpdir(), 'njord-docker-'));

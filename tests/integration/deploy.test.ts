@@ -3,52 +3,27 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateKeyPairSync } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import { RELEASE_ID } from '../../src/release/ReleaseManifest.js';
-import { buildTestImage, sandboxUnavailableReason, type SandboxInfo, type TestImage } from '../sandbox/Sandbox.js';
-import {
-  currentOnHost,
-  deploy,
-  extraKey,
-  newApp,
-  onHost,
-  releasesOnHost,
-  removeApp,
-  served,
-  visibleLog,
-  volumeFile,
-  writeVolumeFile,
-  type TestApp,
-} from '../support/deployKit.js';
+import type { TestImage } from '../sandbox/Sandbox.js';
+import { deploy, extraKey, served, visibleLog } from '../support/deployKit.js';
+import { currentOnHost, onHost, releasesOnHost, volumeFile, writeVolumeFile } from '../support/hostState.js';
 import { watchProcesses } from '../support/processWatch.js';
+import { killWhenReached } from '../support/stepKiller.js';
+import { brokenImage, describeOnSandbox, sandboxInfo, suiteApps, versionImage } from '../support/sandboxSuite.js';
 
-const reason = sandboxUnavailableReason();
-
-describe.skipIf(!!reason)(`deploy action${reason ? ` (skipped: ${reason})` : ''}`, () => {
-  let info: SandboxInfo;
+describeOnSandbox('deploy action', () => {
+  const { app } = suiteApps();
+  const info = sandboxInfo();
   let v1: TestImage;
   let v2: TestImage;
   let broken: TestImage;
-  const apps: TestApp[] = [];
-  const app = async (prefix: string, opts: { withHealthcheck?: boolean; composeV2?: boolean } = {}) => {
-    const a = await newApp(info, prefix, opts);
-    apps.push(a);
-    return a;
-  };
 
   beforeAll(async () => {
-    info = inject('sandbox')!;
-    v1 = await buildTestImage(info, { repo: 'njord-test/deploy', tag: 'v1', version: 'v1' });
-    v2 = await buildTestImage(info, { repo: 'njord-test/deploy', tag: 'v2', version: 'v2' });
-    broken = await buildTestImage(info, {
-      repo: 'njord-test/deploy',
-      tag: 'broken',
-      version: 'broken',
-      healthy: false,
-    });
+    v1 = await versionImage(info, 'njord-test/deploy', 'v1');
+    v2 = await versionImage(info, 'njord-test/deploy', 'v2');
+    broken = await brokenImage(info, 'njord-test/deploy');
   });
-
-  afterAll(() => apps.forEach(removeApp));
 
   for (const node of ['machine', 'node24'] as const) {
     it(`deploys a first release, then upgrades v1 to v2 (${node} node)`, async () => {
@@ -259,26 +234,9 @@ describe.skipIf(!!reason)(`deploy action${reason ? ` (skipped: ${reason})` : ''}
 
   it('frees the lock in the post step when the deploy is killed mid-way', async () => {
     const a = await app('killed');
-    let killed = false;
-    const run = await deploy(
-      info,
-      a,
-      v1.refByDigest,
-      {},
-      {
-        onSpawn: (child, step) => {
-          if (step !== 'main') return;
-          const poll = setInterval(() => {
-            if (onHost(`test -d ${a.root}/.lock && echo held || true`) === 'held') {
-              clearInterval(poll);
-              killed = child.kill('SIGKILL');
-            }
-          }, 50);
-          child.on('exit', () => clearInterval(poll));
-        },
-      },
-    );
-    expect(killed).toBe(true);
+    const kill = killWhenReached(() => onHost(`test -d ${a.root}/.lock && echo held || true`) === 'held', 50);
+    const run = await deploy(info, a, v1.refByDigest, {}, { onSpawn: kill.onSpawn });
+    expect(kill.killed()).toBe(true);
     expect(run.exitCode).not.toBe(0);
     expect(run.post?.exitCode).toBe(0);
     expect(run.post?.stdout).toContain('released the lock the deploy left behind');

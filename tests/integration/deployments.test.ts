@@ -1,43 +1,31 @@
 // The deploy action records GitHub Deployments: the real deploy through dist/deploy on the sandbox,
 // with GITHUB_API_URL pointing at a local stand-in of GitHub's REST API that records the calls.
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
-import { buildTestImage, sandboxUnavailableReason, type SandboxInfo, type TestImage } from '../sandbox/Sandbox.js';
-import { deploy, newApp, removeApp, served, visibleLog, type TestApp } from '../support/deployKit.js';
+import { afterEach, beforeAll, expect, it } from 'vitest';
+import { type TestImage } from '../sandbox/Sandbox.js';
+import { deploy, served, visibleLog } from '../support/deployKit.js';
 import { startGithubApi, type GithubApi } from '../support/githubApiServer.js';
+import { brokenImage, describeOnSandbox, sandboxInfo, suiteApps, versionImage } from '../support/sandboxSuite.js';
 
-const reason = sandboxUnavailableReason();
 const TOKEN = 'ghs_deploymentsIntegration0123456789';
 
-describe.skipIf(!!reason)(`deploy action: GitHub Deployments${reason ? ` (skipped: ${reason})` : ''}`, () => {
-  let info: SandboxInfo;
+describeOnSandbox('deploy action: GitHub Deployments', () => {
+  const info = sandboxInfo();
   let v1: TestImage;
   let v2: TestImage;
   let broken: TestImage;
   let api: GithubApi | undefined;
-  const apps: TestApp[] = [];
 
   beforeAll(async () => {
-    info = inject('sandbox')!;
-    v1 = await buildTestImage(info, { repo: 'njord-test/deployments', tag: 'v1', version: 'v1' });
-    v2 = await buildTestImage(info, { repo: 'njord-test/deployments', tag: 'v2', version: 'v2' });
-    broken = await buildTestImage(info, {
-      repo: 'njord-test/deployments',
-      tag: 'broken',
-      version: 'broken',
-      healthy: false,
-    });
+    v1 = await versionImage(info, 'njord-test/deployments', 'v1');
+    v2 = await versionImage(info, 'njord-test/deployments', 'v2');
+    broken = await brokenImage(info, 'njord-test/deployments');
   });
   afterEach(async () => {
     await api?.close();
     api = undefined;
   });
-  afterAll(() => apps.forEach(removeApp));
 
-  const app = async (prefix: string) => {
-    const a = await newApp(info, prefix);
-    apps.push(a);
-    return a;
-  };
+  const { app } = suiteApps();
   const runEnv = (sha: string) => ({ GITHUB_API_URL: api!.url, GITHUB_TOKEN: TOKEN, GITHUB_SHA: sha });
   const recorded = { environment: 'production', 'environment-url': 'https://shop.example.com' };
 

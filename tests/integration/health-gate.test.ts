@@ -3,10 +3,11 @@
 // and through an SSH tunnel into the sandbox host, against a server on that host's own loopback.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, inject, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { runAction, type ActionRun } from '../harness/runAction.js';
 import { freePort, onServer, sandboxUnavailableReason } from '../sandbox/Sandbox.js';
 import { connectionInputs, visibleLog } from '../support/deployKit.js';
+import { sandboxInfo } from '../support/sandboxSuite.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse, n: number) => void;
 
@@ -180,7 +181,7 @@ describe('health-gate action', () => {
   const reason = sandboxUnavailableReason();
   describe.skipIf(!!reason)(`through an SSH tunnel${reason ? ` (skipped: ${reason})` : ''}`, () => {
     it('checks the URL as the host sees it, and refuses a host whose key is not the known one', async () => {
-      const info = inject('sandbox')!;
+      const info = sandboxInfo();
       const host = serveOnServer(info.server);
       try {
         const { url } = host;

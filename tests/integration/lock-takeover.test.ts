@@ -14,18 +14,9 @@ import {
   type SandboxInfo,
   type TestImage,
 } from '../sandbox/Sandbox.js';
-import {
-  currentOnHost,
-  deploy,
-  newApp,
-  onHost,
-  removeApp,
-  served,
-  visibleLog,
-  writeCliConfig,
-  type TestApp,
-} from '../support/deployKit.js';
-import { killWhen } from './backupKit.js';
+import { deploy, newApp, removeApp, served, visibleLog, writeCliConfig, type TestApp } from '../support/deployKit.js';
+import { currentOnHost, onHost } from '../support/hostState.js';
+import { killWhen } from '../support/stepKiller.js';
 
 const reason = sandboxUnavailableReason();
 

@@ -6,32 +6,22 @@
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../harness/runAction.js';
-import {
-  buildTestImage,
-  freePort,
-  sandboxUnavailableReason,
-  type SandboxInfo,
-  type TestImage,
-} from '../sandbox/Sandbox.js';
-import {
-  currentOnHost,
-  onHost,
-  removeApp,
-  served as servedOn,
-  visibleLog,
-  type TestApp,
-} from '../support/deployKit.js';
+import { buildTestImage, freePort, sandboxUnavailableReason, type TestImage } from '../sandbox/Sandbox.js';
+import { removeApp, served as servedOn, visibleLog, type TestApp } from '../support/deployKit.js';
+import { currentOnHost, onHost } from '../support/hostState.js';
 import { startGithubApi, type GithubApi } from '../support/githubApiServer.js';
+import { rollbackWorkflowCall } from '../support/rollbackKit.js';
 import { runWorkflow, type WorkflowResult } from '../support/workflowRun.js';
+import { sandboxInfo } from '../support/sandboxSuite.js';
 
 const reason = sandboxUnavailableReason();
 const TOKEN = 'ghs_pipelineTestToken0123456789';
 const APP_SECRET = 'pipeline-api-key-7f3a9c2e51';
 
 describe.skipIf(!!reason)(`the deploy workflow end to end${reason ? ` (skipped: ${reason})` : ''}`, () => {
-  let info: SandboxInfo;
+  const info = sandboxInfo();
   let base: TestImage;
   let api: GithubApi;
   let app: TestApp;
@@ -40,7 +30,6 @@ describe.skipIf(!!reason)(`the deploy workflow end to end${reason ? ` (skipped: 
   const runs: Record<string, WorkflowResult> = {};
 
   beforeAll(async () => {
-    info = inject('sandbox')!;
     // The sample Dockerfile's BASE: busybox, FROM scratch (Docker Hub is not reachable here).
     base = await buildTestImage(info, { repo: 'njord-test/pipeline-base', tag: 'busybox', version: 'base' });
     api = await startGithubApi({ token: TOKEN });
@@ -175,15 +164,7 @@ describe.skipIf(!!reason)(`the deploy workflow end to end${reason ? ` (skipped: 
 
   it('the rollback workflow puts the first release back, exactly as it ran', async () => {
     const r = await runWorkflow('.github/workflows/rollback.yml', {
-      inputs: {
-        environment: 'production',
-        hosts: info.hostSpec,
-        app: app.name,
-        'health-url': `http://127.0.0.1:${app.port}/health`,
-        reason: 'pipeline test',
-      },
-      secrets: { SSH_PRIVATE_KEY: info.privateKey, SSH_KNOWN_HOSTS: info.knownHosts },
-      workspace: app.workspace,
+      ...rollbackWorkflowCall(info, app, { environment: 'production', reason: 'pipeline test' }),
       env: { GITHUB_SHA: shas.v2, GITHUB_TOKEN: TOKEN, GITHUB_API_URL: api.url },
     });
     expect(failures(r)).toEqual([]);

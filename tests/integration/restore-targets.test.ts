@@ -5,22 +5,22 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { onServer, sandboxUnavailableReason, sh, type SandboxInfo } from '../sandbox/Sandbox.js';
-import { newApp, removeApp, visibleLog, type TestApp } from '../support/deployKit.js';
-import { backupAction, backupsOnHost, restoreAction } from './backupKit.js';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { onServer, sh } from '../sandbox/Sandbox.js';
+import { backupsOnHost } from '../support/appData.js';
+import { backupAction, restoreAction } from '../support/backupKit.js';
+import { visibleLog, type TestApp } from '../support/deployKit.js';
+import { describeOnSandbox, sandboxInfo, suiteApps } from '../support/sandboxSuite.js';
 
-const reason = sandboxUnavailableReason();
-
-describe.skipIf(!!reason)(`restore targets${reason ? ` (skipped: ${reason})` : ''}`, () => {
-  let info: SandboxInfo;
+describeOnSandbox('restore targets', () => {
+  const info = sandboxInfo();
+  const apps = suiteApps();
   let app: TestApp;
   let victim: string;
   const scratch = mkdtempSync(join(tmpdir(), 'njord-crafted-'));
 
   beforeAll(async () => {
-    info = inject('sandbox')!;
-    app = await newApp(info, 'rs-targets');
+    app = await apps.app('rs-targets');
     // A directory the SSH user owns that no backup of the app holds, and the app's own root.
     victim = `${dirname(app.root)}/victim-${app.name}`;
     onServer(app.server, `mkdir -p ${victim} ${app.root}/backups && echo mine > ${victim}/keep.txt`);
@@ -28,10 +28,7 @@ describe.skipIf(!!reason)(`restore targets${reason ? ` (skipped: ${reason})` : '
 
   afterAll(() => {
     rmSync(scratch, { recursive: true, force: true });
-    if (app) {
-      onServer(app.server, `rm -rf ${victim}`);
-      removeApp(app);
-    }
+    if (app) onServer(app.server, `rm -rf ${victim}`);
   });
 
   /** A backup folder as download-artifact leaves one, whose manifest restores `path`. */

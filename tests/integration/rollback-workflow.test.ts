@@ -3,23 +3,16 @@
 // workflow_call on the sandbox, its step through the bundled rollback action.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { repoRoot } from '../harness/runAction.js';
-import { buildTestImage, sandboxUnavailableReason } from '../sandbox/Sandbox.js';
-import {
-  currentOnHost,
-  deploy,
-  newApp,
-  onHost,
-  removeApp,
-  served,
-  visibleLog,
-  type TestApp,
-} from '../support/deployKit.js';
+import { sandboxUnavailableReason } from '../sandbox/Sandbox.js';
+import { deploy, newApp, removeApp, served, visibleLog, type TestApp } from '../support/deployKit.js';
+import { currentOnHost, onHost } from '../support/hostState.js';
 import { startGithubApi, type GithubApi } from '../support/githubApiServer.js';
 import { runWorkflow } from '../support/workflowRun.js';
-import { historyOnHost } from './rollbackKit.js';
+import { historyOnHost, rollbackWorkflowCall } from '../support/rollbackKit.js';
+import { sandboxInfo, versionImage } from '../support/sandboxSuite.js';
 
 type Yaml = Record<string, unknown>;
 const load = (file: string) => parse(readFileSync(join(repoRoot, file), 'utf8')) as Yaml;
@@ -66,10 +59,10 @@ describe('the rollback workflow', () => {
     });
 
     it('rolls the hosts back to the previous release and says which', async () => {
-      const info = inject('sandbox')!;
+      const info = sandboxInfo();
       const repo = `njord-test/rollback-wf-${process.pid}`;
-      const v1 = await buildTestImage(info, { repo, tag: 'v1', version: 'v1' });
-      const v2 = await buildTestImage(info, { repo, tag: 'v2', version: 'v2' });
+      const v1 = await versionImage(info, repo, 'v1');
+      const v2 = await versionImage(info, repo, 'v2');
       a = await newApp(info, 'rb-wf');
       const d1 = await deploy(info, a, v1.refByDigest);
       const d2 = await deploy(info, a, v2.refByDigest);
@@ -78,16 +71,11 @@ describe('the rollback workflow', () => {
       const token = 'ghs_rollbackWorkflowToken42';
       api = await startGithubApi({ token });
       const r = await runWorkflow('.github/workflows/rollback.yml', {
-        inputs: {
+        ...rollbackWorkflowCall(info, a, {
           environment: 'production',
           'environment-url': 'https://shop.example.com',
-          hosts: info.hostSpec,
-          app: a.name,
-          'health-url': `http://127.0.0.1:${a.port}/health`,
           reason: 'from the workflow test',
-        },
-        secrets: { SSH_PRIVATE_KEY: info.privateKey, SSH_KNOWN_HOSTS: info.knownHosts },
-        workspace: a.workspace,
+        }),
         env: { GITHUB_TOKEN: token, GITHUB_API_URL: api.url },
       });
       const step = r.step('rollback');

@@ -1,41 +1,20 @@
 // The rollback action end to end on the sandbox host, through the bundled dist/rollback as the
 // runner runs it, on release histories made by real deploys (dist/deploy).
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import type { ActionRun } from '../harness/runAction.js';
-import {
-  buildTestImage,
-  freePort,
-  sandboxUnavailableReason,
-  writeComposeApp,
-  type SandboxInfo,
-  type TestImage,
-} from '../sandbox/Sandbox.js';
-import {
-  currentOnHost,
-  deploy,
-  newApp,
-  onHost,
-  releasesOnHost,
-  removeApp,
-  served,
-  visibleLog,
-  type TestApp,
-} from '../support/deployKit.js';
-import { historyOnHost, rollback } from './rollbackKit.js';
+import { buildTestImage, freePort, writeComposeApp, type TestImage } from '../sandbox/Sandbox.js';
+import { deploy, served, visibleLog, type TestApp } from '../support/deployKit.js';
+import { currentOnHost, onHost, releasesOnHost } from '../support/hostState.js';
+import { historyOnHost, rollback } from '../support/rollbackKit.js';
+import { killWhenReached } from '../support/stepKiller.js';
+import { brokenImage, describeOnSandbox, sandboxInfo, suiteApps, versionImage } from '../support/sandboxSuite.js';
 
-const reason = sandboxUnavailableReason();
-
-describe.skipIf(!!reason)(`rollback action${reason ? ` (skipped: ${reason})` : ''}`, () => {
-  let info: SandboxInfo;
+describeOnSandbox('rollback action', () => {
+  const info = sandboxInfo();
   let v1: TestImage;
   let v2: TestImage;
   let v3: TestImage;
-  const apps: TestApp[] = [];
-  const app = async (prefix: string) => {
-    const a = await newApp(info, prefix);
-    apps.push(a);
-    return a;
-  };
+  const { app } = suiteApps();
   const repo = `njord-test/rollback-${process.pid}`;
 
   /** Deploys each image in turn (all must pass) and returns their release ids. */
@@ -54,13 +33,10 @@ describe.skipIf(!!reason)(`rollback action${reason ? ` (skipped: ${reason})` : '
     run.annotations.find((x) => x.kind === 'error' && x.title === 'Rollback failed')?.message ?? '';
 
   beforeAll(async () => {
-    info = inject('sandbox')!;
-    v1 = await buildTestImage(info, { repo, tag: 'v1', version: 'v1' });
-    v2 = await buildTestImage(info, { repo, tag: 'v2', version: 'v2' });
-    v3 = await buildTestImage(info, { repo, tag: 'v3', version: 'v3' });
+    v1 = await versionImage(info, repo, 'v1');
+    v2 = await versionImage(info, repo, 'v2');
+    v3 = await versionImage(info, repo, 'v3');
   });
-
-  afterAll(() => apps.forEach(removeApp));
 
   it('rolls back to previous, then to v1 by release id, then by image tag, each as it ran', async () => {
     const a = await app('rb-main');
@@ -123,8 +99,8 @@ describe.skipIf(!!reason)(`rollback action${reason ? ` (skipped: ${reason})` : '
   it('pulls the image of a release again when it was removed from the host (dry-run says so first)', async () => {
     const a = await app('rb-pruned');
     const own = `njord-test/rollback-pruned-${process.pid}`;
-    const p1 = await buildTestImage(info, { repo: own, tag: 'p1', version: 'p1' });
-    const p2 = await buildTestImage(info, { repo: own, tag: 'p2', version: 'p2' });
+    const p1 = await versionImage(info, own, 'p1');
+    const p2 = await versionImage(info, own, 'p2');
     const [r1, r2] = await deployAll(a, [p1.ref, p2.ref]);
     // As the deploy user, the way an image prune would: every name of the image goes.
     onHost(`docker rmi -f $(docker image inspect --format '{{.Id}}' ${p1.ref}) >/dev/null`);
@@ -200,7 +176,7 @@ describe.skipIf(!!reason)(`rollback action${reason ? ` (skipped: ${reason})` : '
 
   it('when the chosen release fails its gate, says so and leaves the host on the one that was running', async () => {
     const a = await app('rb-badtarget');
-    const broken = await buildTestImage(info, { repo, tag: 'broken', version: 'broken', healthy: false });
+    const broken = await brokenImage(info, repo);
     const [r1] = await deployAll(a, [v1.refByDigest]);
     const bad = await deploy(info, a, broken.ref, { 'health-timeout': '3' });
     expect(bad.outputs.status).toBe('rolled-back');
@@ -239,7 +215,7 @@ describe.skipIf(!!reason)(`rollback action${reason ? ` (skipped: ${reason})` : '
 
   it('when neither is healthy and the target answered better, leaves the target running and current', async () => {
     const a = await app('rb-better');
-    const broken = await buildTestImage(info, { repo, tag: 'broken', version: 'broken', healthy: false });
+    const broken = await brokenImage(info, repo);
     await deployAll(a, [v1.refByDigest]);
     const bad = await deploy(info, a, broken.ref, { 'health-timeout': '3' });
     expect(bad.outputs.status).toBe('rolled-back');
@@ -279,25 +255,12 @@ describe.skipIf(!!reason)(`rollback action${reason ? ` (skipped: ${reason})` : '
   it('frees its lock in the post step when killed mid-way', async () => {
     const a = await app('rb-killed');
     await deployAll(a, [v1.refByDigest, v2.refByDigest]);
-    let killed = false;
-    const run = await rollback(
-      info,
-      a,
-      {},
-      {
-        onSpawn: (child, step) => {
-          if (step !== 'main') return;
-          const poll = setInterval(() => {
-            if (onHost(`cat ${a.root}/.lock/owner.json 2>/dev/null || true`).includes('"rollback"')) {
-              clearInterval(poll);
-              killed = child.kill('SIGKILL');
-            }
-          }, 20);
-          child.on('exit', () => clearInterval(poll));
-        },
-      },
+    const kill = killWhenReached(
+      () => onHost(`cat ${a.root}/.lock/owner.json 2>/dev/null || true`).includes('"rollback"'),
+      20,
     );
-    expect(killed).toBe(true);
+    const run = await rollback(info, a, {}, { onSpawn: kill.onSpawn });
+    expect(kill.killed()).toBe(true);
     expect(run.exitCode).not.toBe(0);
     expect(run.post?.exitCode).toBe(0);
     expect(run.post?.stdout).toContain('released the lock the rollback left behind');

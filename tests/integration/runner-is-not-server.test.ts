@@ -8,29 +8,12 @@ import { createServer as createHttps } from 'node:https';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import { repoRoot, runAction } from '../harness/runAction.js';
-import {
-  buildTestImage,
-  onServer,
-  sandboxUnavailableReason,
-  sh,
-  type SandboxInfo,
-  type TestImage,
-} from '../sandbox/Sandbox.js';
-import {
-  connectionInputs,
-  deploy,
-  newApp,
-  removeApp,
-  served,
-  visibleLog,
-  writeCliConfig,
-  type TestApp,
-} from '../support/deployKit.js';
-import { rollback } from './rollbackKit.js';
-
-const reason = sandboxUnavailableReason();
+import { buildTestImage, onServer, sh, type TestImage } from '../sandbox/Sandbox.js';
+import { connectionInputs, deploy, served, visibleLog, writeCliConfig } from '../support/deployKit.js';
+import { rollback } from '../support/rollbackKit.js';
+import { describeOnSandbox, sandboxInfo, suiteApps, versionImage } from '../support/sandboxSuite.js';
 
 interface Decoy {
   hits: string[];
@@ -52,25 +35,18 @@ async function decoy(port: number, status: number, tls?: { key: string; cert: st
   return { hits, close: () => new Promise((r) => server.close(() => r())) };
 }
 
-describe.skipIf(!!reason)(`the runner is not the server${reason ? ` (skipped: ${reason})` : ''}`, () => {
-  let info: SandboxInfo;
+describeOnSandbox('the runner is not the server', () => {
+  const info = sandboxInfo();
   let good: TestImage;
   let bad: TestImage;
-  const apps: TestApp[] = [];
 
   beforeAll(async () => {
-    info = inject('sandbox')!;
     const repo = `njord-test/decoy-${process.pid}`;
-    good = await buildTestImage(info, { repo, tag: 'good', version: 'good' });
+    good = await versionImage(info, repo, 'good');
     bad = await buildTestImage(info, { repo, tag: 'bad', version: 'bad', healthy: false });
   });
-  afterAll(() => apps.forEach(removeApp));
 
-  const app = async (prefix: string) => {
-    const a = await newApp(info, prefix);
-    apps.push(a);
-    return a;
-  };
+  const { app, deployed } = suiteApps();
 
   it('deploy: the gate fails on the server whose app answers 404, though the runner answers 200', async () => {
     const a = await app('decoy-deploy');
@@ -87,9 +63,7 @@ describe.skipIf(!!reason)(`the runner is not the server${reason ? ` (skipped: ${
   });
 
   it('health-gate through a host: fails on the server, passes nothing on the runner', async () => {
-    const a = await app('decoy-gate');
-    const first = await deploy(info, a, good.refByDigest);
-    expect(first.exitCode, visibleLog(first)).toBe(0);
+    const a = await deployed('decoy-gate', good.refByDigest);
     const d = await decoy(a.port, 200);
     try {
       // The app on the server stops; the runner's decoy still answers 200 on the same port.
@@ -137,9 +111,7 @@ describe.skipIf(!!reason)(`the runner is not the server${reason ? ` (skipped: ${
   });
 
   it('the CLI: its gate follows the server too', async () => {
-    const a = await app('decoy-cli');
-    const first = await deploy(info, a, good.refByDigest);
-    expect(first.exitCode, visibleLog(first)).toBe(0);
+    const a = await deployed('decoy-cli', good.refByDigest);
     const d = await decoy(a.port, 503);
     try {
       const config = writeCliConfig(info, a);

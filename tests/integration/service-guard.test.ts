@@ -3,7 +3,9 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { buildTestImage, sandboxUnavailableReason, type SandboxInfo, type TestImage } from '../sandbox/Sandbox.js';
 import { deploy, newApp, removeApp, visibleLog, type TestApp } from '../support/deployKit.js';
-import { backupAction, inVolume, killWhen, webRunning } from './backupKit.js';
+import { inVolume, webRunning } from '../support/appData.js';
+import { backupAction } from '../support/backupKit.js';
+import { killWhen } from '../support/stepKiller.js';
 
 const reason = sandboxUnavailableReason();
 

@@ -4,9 +4,8 @@
 // tests need no Docker.
 import { spawnSync } from 'node:child_process';
 import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseFileCommand, repoRoot, runAction, type NodeChoice } from '../harness/runAction.js';
 import {
   brokenProductionErrors,
@@ -14,9 +13,9 @@ import {
   tradingExample,
   tradingInputs,
 } from '../fixtures/config/tradingExample.js';
+import { scratchDir } from '../support/scratchDir.js';
 
-const scratch = mkdtempSync(join(tmpdir(), 'njord-vc-it-'));
-afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+const scratch = scratchDir('njord-vc-it-');
 
 /** A PATH dir with `docker` (and `docker-compose`) stand-ins; each call is appended to the log. */
 function fakeDocker(opts: { v2: boolean; configError?: string }): { path: string; log: string } {

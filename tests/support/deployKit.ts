@@ -5,7 +5,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runAction, type ActionRun, type RunActionOptions } from '../harness/runAction.js';
 import {
-  asSandboxUser,
   freePort,
   onServer,
   sandboxFiles,
@@ -26,13 +25,15 @@ export interface TestApp {
   server: string;
 }
 
+export interface NewAppOptions {
+  withHealthcheck?: boolean;
+  /** The app deploys as the sandbox's Compose v2 user. */
+  composeV2?: boolean;
+}
+
 let counter = 0;
 
-export async function newApp(
-  info: SandboxInfo,
-  prefix: string,
-  opts: { withHealthcheck?: boolean; composeV2?: boolean } = {},
-): Promise<TestApp> {
+export async function newApp(info: SandboxInfo, prefix: string, opts: NewAppOptions = {}): Promise<TestApp> {
   const name = `${prefix}-${process.pid}-${++counter}`;
   const port = await portFreeOnServer(info.server);
   const workspace = mkdtempSync(join(tmpdir(), `njord-ws-${prefix}-`));
@@ -70,21 +71,18 @@ export function connectionInputs(info: SandboxInfo): Record<string, string> {
 /** Fast gate settings for tests: the app answers within a second of starting. */
 export const fastGate = { 'health-interval': '0.3', 'health-successes': '2', 'health-timeout': '8' };
 
+/** The connection, the app and its health gate: what deploy and rollback are both given. */
+export function gatedAppInputs(info: SandboxInfo, app: TestApp): Record<string, string> {
+  return { ...connectionInputs(info), app: app.name, 'health-url': `http://127.0.0.1:${app.port}/health`, ...fastGate };
+}
+
 export function deployInputs(
   info: SandboxInfo,
   app: TestApp,
   image: string,
   extra: Record<string, string> = {},
 ): Record<string, string> {
-  return {
-    ...connectionInputs(info),
-    ...(app.hostSpec ? { hosts: app.hostSpec } : {}),
-    app: app.name,
-    image,
-    'health-url': `http://127.0.0.1:${app.port}/health`,
-    ...fastGate,
-    ...extra,
-  };
+  return { ...gatedAppInputs(info, app), ...(app.hostSpec ? { hosts: app.hostSpec } : {}), image, ...extra };
 }
 
 export function deploy(
@@ -106,31 +104,6 @@ export async function served(app: TestApp, path = '/health'): Promise<string> {
   const status = out.slice(0, 3);
   if (status === '000') return 'down';
   return status.startsWith('2') ? out.slice(3).trim() : `HTTP ${status}`;
-}
-
-export function onHost(cmd: string): string {
-  return asSandboxUser(cmd).trim();
-}
-
-export function releasesOnHost(app: TestApp): string[] {
-  return onHost(`ls -1 ${app.root}/releases 2>/dev/null || true`).split('\n').filter(Boolean);
-}
-
-export function currentOnHost(app: TestApp): string {
-  return onHost(`readlink ${app.root}/current 2>/dev/null || true`).replace(/^releases\//, '');
-}
-
-/** Named-volume contents, read through a throwaway container of the app's own image. */
-export function volumeFile(app: TestApp, file: string): string {
-  return onHost(
-    `docker run --rm -v ${app.name}_data:/data --entrypoint /bin/cat $(docker ps -aq --filter label=com.docker.compose.project=${app.name} | head -1 | xargs docker inspect --format '{{.Image}}') /data/${file} 2>&1 || true`,
-  );
-}
-
-export function writeVolumeFile(app: TestApp, file: string, content: string): void {
-  onHost(
-    `docker exec $(docker ps -q --filter label=com.docker.compose.project=${app.name} | head -1) /bin/sh -c 'printf %s "${content}" > /data/${file}'`,
-  );
 }
 
 /** Removes the app's containers, volumes and release root from the host. */

@@ -2,25 +2,21 @@
 // reference (refused otherwise, before any host is touched), and it is quoted wherever it goes,
 // even in the messages the scripts print.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readBackupConfig } from '../../src/backup/BackupConfig.js';
 import { compressors } from '../../src/backup/Compression.js';
 import { readRestoreConfig } from '../../src/backup/RestoreConfig.js';
 import { InputReader } from '../../src/inputs/InputReader.js';
 import { ReleaseLayout } from '../../src/release/ReleaseLayout.js';
 import { RestoreCommands } from '../../src/remote/backup/RestoreCommands.js';
+import { throwawayKey } from '../support/throwawayKey.js';
+import { scratchDir } from '../support/scratchDir.js';
 
-const root = mkdtempSync(join(tmpdir(), 'njord-helper-image-'));
-afterAll(() => rmSync(root, { recursive: true, force: true }));
+const root = scratchDir('njord-helper-image-');
 
-function newKey(): string {
-  spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(root, 'k')]);
-  return readFileSync(join(root, 'k'), 'utf8');
-}
-const KEY = newKey();
+const KEY = throwawayKey();
 
 const inputs = (image: string) =>
   new InputReader({

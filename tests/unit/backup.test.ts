@@ -31,18 +31,10 @@ import { compareFingerprints, parseCompared, tarFingerprint } from '../../src/re
 import { VolumeReaders } from '../../src/remote/backup/VolumeReaders.js';
 import { repoRoot } from '../harness/runAction.js';
 import { inputError } from '../support/inputError.js';
+import { throwawayKey } from '../support/throwawayKey.js';
 
 /** A real key, made for this run: the connection inputs check it parses. */
-function newKey(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'njord-key-'));
-  try {
-    spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, 'k')]);
-    return readFileSync(join(dir, 'k'), 'utf8');
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-const KEY = newKey();
+const KEY = throwawayKey();
 
 function reader(values: Record<string, string>): InputReader {
   return new InputReader({ get: (n) => values[n] ?? '' });

@@ -1,9 +1,8 @@
 // Compose files: the Compose Specification schema, variables nothing provides, undefined references,
 // image: ${IMAGE}, and `docker compose config` (through a stand-in runner) located on its line.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { composeSchema } from '../../src/validation/ComposeSchema.js';
 import { validateConfigs, type ValidateConfigSpec } from '../../src/validation/ConfigValidator.js';
 import { composeConfig, findComposeCli, type Runner } from '../../src/validation/DockerComposeConfig.js';
@@ -12,27 +11,15 @@ import { dotenvNames, variableUses } from '../../src/validation/Interpolation.js
 import { YamlSource } from '../../src/validation/YamlSource.js';
 import { silentLog } from '../../src/report/Log.js';
 import { parse } from 'yaml';
+import { validateIn } from '../support/validateKit.js';
+import { scratchDir } from '../support/scratchDir.js';
 
 const fixtures = join(import.meta.dirname, '../fixtures/config/compose');
 const example = join(import.meta.dirname, '../../examples/trading-config');
-const scratch = mkdtempSync(join(tmpdir(), 'njord-compose-'));
-afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+const scratch = scratchDir('njord-compose-');
 
 function run(workspace: string, over: Partial<ValidateConfigSpec>) {
-  return validateConfigs(
-    {
-      workspace,
-      files: [],
-      schemaMap: [],
-      composeFiles: ['docker-compose.yml'],
-      requiredEnv: [],
-      forbidPlaintextSecrets: false,
-      env: {},
-      dockerCompose: 'off',
-      ...over,
-    },
-    silentLog,
-  );
+  return validateIn(workspace, { composeFiles: ['docker-compose.yml'], ...over });
 }
 
 const rows = (fs: Finding[]) => fs.map((f) => [`${f.file}:${f.span?.line}:${f.span?.column}`, f.rule, f.message]);

@@ -2,27 +2,14 @@
 // column, and its message in plain words.
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { validateConfigs, type ValidateConfigSpec } from '../../src/validation/ConfigValidator.js';
+import { type ValidateConfigSpec } from '../../src/validation/ConfigValidator.js';
 import type { Finding } from '../../src/validation/Finding.js';
-import { silentLog } from '../../src/report/Log.js';
+import { validateIn } from '../support/validateKit.js';
 
 const workspace = join(import.meta.dirname, '../fixtures/config/schema-errors');
 
 function run(over: Partial<ValidateConfigSpec>) {
-  return validateConfigs(
-    {
-      workspace,
-      files: [],
-      schemaMap: [],
-      composeFiles: [],
-      requiredEnv: [],
-      forbidPlaintextSecrets: false,
-      env: {},
-      dockerCompose: 'off',
-      ...over,
-    },
-    silentLog,
-  );
+  return validateIn(workspace, over);
 }
 
 const at = (f: Finding) => `${f.file}:${f.span?.line}:${f.span?.column}`;
@@ -179,20 +166,7 @@ describe('JSON files are held to JSON', () => {
     writeFileSync(join(ws, 'trailing.json'), '{\n  "service": { "name": "a" },\n  "limits": {},\n}\n');
     writeFileSync(join(ws, 'comment.json'), '{\n  // the service\n  "service": { "name": "a" }\n}\n');
     writeFileSync(join(ws, 'ok.json'), '{ "service": { "name": "a", "owner": "o@example.com" }, "limits": {} }\n');
-    const r = validateConfigs(
-      {
-        workspace: ws,
-        files: ['*.json'],
-        schema: join(workspace, 'schemas/service.schema.yaml'),
-        schemaMap: [],
-        composeFiles: [],
-        requiredEnv: [],
-        forbidPlaintextSecrets: false,
-        env: {},
-        dockerCompose: 'off',
-      },
-      silentLog,
-    );
+    const r = validateIn(ws, { files: ['*.json'], schema: join(workspace, 'schemas/service.schema.yaml') });
     rmSync(ws, { recursive: true, force: true });
     const json = r.findings.filter((f) => f.file !== undefined && !f.file.startsWith('..'));
     expect(json.map((f) => [f.file, f.span?.line, f.rule])).toEqual([

@@ -1,22 +1,21 @@
 // Plaintext secrets: files named like secrets without SOPS/age, and token-looking values on their line.
 // Token-shaped strings are built at run time so that this repository holds none.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { validateConfigs, type ValidateConfigSpec } from '../../src/validation/ConfigValidator.js';
+import { describe, expect, it } from 'vitest';
+import type { ValidateConfigSpec } from '../../src/validation/ConfigValidator.js';
 import type { Finding } from '../../src/validation/Finding.js';
-import { silentLog } from '../../src/report/Log.js';
+import { validateIn } from '../support/validateKit.js';
 import {
   isEncrypted,
   isSecretFileName,
   looksLikeSecretValue,
   secretNamedFiles,
 } from '../../src/validation/SecretScan.js';
+import { scratchDir } from '../support/scratchDir.js';
 
-const scratch = mkdtempSync(join(tmpdir(), 'njord-secrets-'));
-afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+const scratch = scratchDir('njord-secrets-');
 
 const ghp = 'gh' + 'p_' + 'A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8';
 const akia = 'AK' + 'IA' + 'Z7QWERTYUIOPASDF';
@@ -33,20 +32,7 @@ function workspace(files: Record<string, string>): string {
 }
 
 function run(ws: string, over: Partial<ValidateConfigSpec> = {}) {
-  return validateConfigs(
-    {
-      workspace: ws,
-      files: [],
-      schemaMap: [],
-      composeFiles: [],
-      requiredEnv: [],
-      forbidPlaintextSecrets: true,
-      env: {},
-      dockerCompose: 'off',
-      ...over,
-    },
-    silentLog,
-  );
+  return validateIn(ws, { forbidPlaintextSecrets: true, ...over });
 }
 
 const rows = (fs: Finding[]) => fs.map((f) => [`${f.file}:${f.span?.line}:${f.span?.column}`, f.rule]);

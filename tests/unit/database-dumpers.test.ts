@@ -2,14 +2,13 @@
 // the password variables the official images use, or the files their *_FILE variables name
 // (Docker secrets). Run here with stand-ins for the dump tools that print what they were given.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { dumpers } from '../../src/backup/DatabaseDumpers.js';
+import { scratchDir } from '../support/scratchDir.js';
 
-const bin = mkdtempSync(join(tmpdir(), 'njord-dumpers-'));
-afterAll(() => rmSync(bin, { recursive: true, force: true }));
+const bin = scratchDir('njord-dumpers-');
 for (const [tool, shows] of [
   ['mariadb-dump', 'MYSQL_PWD'],
   ['pg_dump', 'PGPASSWORD'],

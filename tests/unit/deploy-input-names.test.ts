@@ -1,24 +1,19 @@
 // Names the deploy refuses before any host is touched: compose files that would overwrite njord's
 // own files in the release directory, and env/secrets keys that would change which binary or engine
 // the host's compose command runs (the env file is sourced into that command's environment).
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readDeployConfig } from '../../src/deploy/DeployConfig.js';
 import { InputReader } from '../../src/inputs/InputReader.js';
 import { renderEnvFile } from '../../src/release/EnvFile.js';
 import { inputError } from '../support/inputError.js';
+import { throwawayKey } from '../support/throwawayKey.js';
+import { scratchDir } from '../support/scratchDir.js';
 
-const scratch = mkdtempSync(join(tmpdir(), 'njord-names-'));
-afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+const scratch = scratchDir('njord-names-');
 
-function newKey(): string {
-  spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(scratch, 'k')]);
-  return readFileSync(join(scratch, 'k'), 'utf8');
-}
-const KEY = newKey();
+const KEY = throwawayKey();
 
 const workspace = join(scratch, 'ws');
 const COMPOSE = 'services:\n  web:\n    image: ${IMAGE}\n';

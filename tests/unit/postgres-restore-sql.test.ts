@@ -4,19 +4,18 @@
 // Run with the local sh, through a stand-in docker that runs the command as `docker exec` would,
 // and stand-ins for psql and pg_dump that record what they were given.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { compressors } from '../../src/backup/Compression.js';
 import { dumpers } from '../../src/backup/DatabaseDumpers.js';
 import { ReleaseLayout } from '../../src/release/ReleaseLayout.js';
 import { databaseSource } from '../../src/remote/backup/DatabaseCommands.js';
 import { RestoreCommands } from '../../src/remote/backup/RestoreCommands.js';
+import { scratchDir } from '../support/scratchDir.js';
 
-const root = mkdtempSync(join(tmpdir(), 'njord-pg-names-'));
-afterAll(() => rmSync(root, { recursive: true, force: true }));
+const root = scratchDir('njord-pg-names-');
 const bin = join(root, 'bin');
 mkdirSync(bin);
 const stub = (name: string, body: string) => {

@@ -9,6 +9,7 @@ import { ComposeCommands } from '../../src/remote/ComposeCommands.js';
 import { line } from '../../src/remote/Shell.js';
 import { ReleaseLayout } from '../../src/release/ReleaseLayout.js';
 import { newReleaseId, RELEASE_ID, releasesToPrune } from '../../src/release/ReleaseManifest.js';
+import { composeV1Here } from '../support/composeV1.js';
 
 describe('release ids', () => {
   it('sort by time and carry the short sha', () => {
@@ -52,14 +53,6 @@ describe('ReleaseLayout', () => {
 describe('env file', () => {
   // docker-compose v1 is on this machine; v1's own env-file parser expands ${VAR} even in single
   // quotes, which is why the release env is sourced by sh. Check the whole path compose sees.
-  const hasV1 = (() => {
-    try {
-      execFileSync('docker-compose', ['version'], { stdio: 'ignore' });
-      return true;
-    } catch {
-      return false;
-    }
-  })();
 
   const values: [string, string][] = [
     ['IMAGE', 'ghcr.io/acme/shop@sha256:' + 'a'.repeat(64)],
@@ -75,7 +68,7 @@ describe('env file', () => {
     expect(() => renderEnvFile([['BAD-KEY', 'x']])).toThrow(/BAD-KEY/);
   });
 
-  it.runIf(hasV1)('reaches compose variable substitution byte for byte', () => {
+  it.runIf(composeV1Here)('reaches compose variable substitution byte for byte', () => {
     const dir = mkdtempSync(join(tmpdir(), 'njord-env-'));
     const envFile = join(dir, 'release.env');
     writeFileSync(envFile, renderEnvFile(values));

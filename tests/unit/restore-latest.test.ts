@@ -2,19 +2,18 @@
 // (restoring it would undo the restore that made it); a -pre-deploy backup counts. The host's side runs its real
 // listing command with the local sh over a folder of backups.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { BackupManifest, BackupReason } from '../../src/backup/BackupManifest.js';
 import { HostRestore, type RestoreSpec } from '../../src/backup/HostRestore.js';
 import { backupForHost, type RunnerBackup } from '../../src/backup/RunnerBackup.js';
 import type { HostSession } from '../../src/ssh/HostSession.js';
 import { silentLog } from '../../src/report/Log.js';
 import { ReleaseLayout } from '../../src/release/ReleaseLayout.js';
+import { scratchDir } from '../support/scratchDir.js';
 
-const root = mkdtempSync(join(tmpdir(), 'njord-latest-'));
-afterAll(() => rmSync(root, { recursive: true, force: true }));
+const root = scratchDir('njord-latest-');
 
 function manifest(id: string, host = 'deploy@a'): BackupManifest {
   const reason = (/-(pre-deploy|pre-restore)$/.exec(id)?.[1] ?? 'backup') as BackupReason;

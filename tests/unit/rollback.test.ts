@@ -22,6 +22,7 @@ import {
   releaseRows,
   tagOf,
 } from '../../src/rollback/RollbackTarget.js';
+import { composeV1Here } from '../support/composeV1.js';
 
 const D1 = 'sha256:' + '1'.repeat(64);
 const D2 = 'sha256:' + '2'.repeat(64);
@@ -179,15 +180,7 @@ describe('the rollback plan', () => {
   });
 
   // Compose v1 is on this machine: the override wins over the env file's tag, byte for byte.
-  const hasV1 = (() => {
-    try {
-      execFileSync('docker-compose', ['version'], { stdio: 'ignore' });
-      return true;
-    } catch {
-      return false;
-    }
-  })();
-  it.skipIf(!hasV1)('compose sees the pinned image, not the tag in release.env', () => {
+  it.skipIf(!composeV1Here)('compose sees the pinned image, not the tag in release.env', () => {
     const dir = mkdtempSync(join(tmpdir(), 'njord-rb-'));
     const local = new ReleaseLayout(dir);
     execFileSync('mkdir', ['-p', local.release(r1.id)]);

@@ -4,21 +4,20 @@
 // host's side of receiving them, run here as the host's shell would.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { text } from 'node:stream/consumers';
 import { Encrypter, generateIdentity, identityToRecipient } from 'age-encryption';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ArchiveEntry, BackupManifest } from '../../src/backup/BackupManifest.js';
 import { backupForHost, readRunnerBackups, RunnerSource } from '../../src/backup/RunnerBackup.js';
 import { HashingCounter } from '../../src/backup/RunnerFiles.js';
 import { ReleaseLayout } from '../../src/release/ReleaseLayout.js';
 import { BackupDirCommands } from '../../src/remote/backup/BackupDirCommands.js';
 import { StagingCommands } from '../../src/remote/backup/StagingCommands.js';
+import { scratchDir } from '../support/scratchDir.js';
 
-const root = mkdtempSync(join(tmpdir(), 'njord-runner-backup-'));
-afterAll(() => rmSync(root, { recursive: true, force: true }));
+const root = scratchDir('njord-runner-backup-');
 const sha = (b: Buffer | Uint8Array) => createHash('sha256').update(b).digest('hex');
 
 function entry(file: string, bytes: Uint8Array, encrypted = false): ArchiveEntry {
