@@ -50,7 +50,8 @@ function build(name, outRoot) {
   if (!existsSync(entry)) throw new Error(`bundle: ${relative(root, entry)} is missing for action '${name}'`);
   const out = join(outRoot, name);
   rmSync(out, { recursive: true, force: true });
-  const args = ['build', entry, '-o', out, '-m', '-q', '--no-source-map-register'];
+  // No shared build cache: a build in another checkout at the same time must not leak into this one.
+  const args = ['build', entry, '-o', out, '-m', '-q', '-C', '--no-source-map-register'];
   for (const e of externals) args.push('-e', e);
   execFileSync(join(root, 'node_modules', '.bin', 'ncc'), args, { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
   // Pageant is a Windows agent helper ssh2 ships; we only ever authenticate with the given key.

@@ -7,7 +7,6 @@ import { join } from 'node:path';
 import type { HostSession } from '../ssh/HostSession.js';
 import { InputError } from '../inputs/InputError.js';
 import type { Log } from '../report/Log.js';
-import { refuseAppRoot } from './HostPaths.js';
 import { ReleaseStore } from '../release/ReleaseStore.js';
 import { archiveScript, parseArchiveResult } from '../remote/backup/ArchiveScript.js';
 import { listArchive, parseListing } from '../remote/backup/ArchiveListing.js';
@@ -175,7 +174,6 @@ export class HostBackup {
     const volumes = resolveVolumes(this.inv, this.app, this.spec.volumes, this.host);
     const home = this.session.facts.home;
     const paths = this.spec.paths.map((p) => hostPath(p, home));
-    refuseAppRoot('paths', paths, this.session.layout.root, this.host);
     await checkPaths(this.session, paths);
     this.stopList = containersOf(this.inv, this.spec.stopServices, 'stop-services', this.host);
     const ext = compressors[this.compression].ext + (this.spec.encryptTo.length ? '.age' : '');

@@ -3,6 +3,7 @@
 import { posix } from 'node:path';
 import type { HostSession } from '../ssh/HostSession.js';
 import { InputError } from '../inputs/InputError.js';
+import { refuseAppRoot } from './HostPaths.js';
 import { containerStatesCommand } from '../remote/DockerCommands.js';
 import { existingPathsCommand, projectVolumesCommand, volumesCommand } from '../remote/backup/InventoryCommands.js';
 
@@ -123,8 +124,9 @@ export function hostPath(path: string, home: string): string {
   return path.startsWith('~/') ? posix.join(home, path.slice(2)) : path;
 }
 
-/** Throws an input error unless each path (as the host sees it) is a directory the SSH user can read. */
+/** Throws an input error unless each path (as the host sees it) is a directory the SSH user can read and none holds or lies inside the app's own root. */
 export async function checkPaths(s: HostSession, paths: string[]): Promise<void> {
+  refuseAppRoot('paths', paths, s.layout.root, s.spec.label);
   if (!paths.length) return;
   const found = (await s.ssh.run('check the paths', existingPathsCommand(paths))).stdout.split('\n');
   paths.forEach((p, i) => {

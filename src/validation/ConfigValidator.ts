@@ -11,7 +11,6 @@ import { byPosition, type Finding } from './Finding.js';
 import { expandGlobs, globToRegExp } from './Glob.js';
 import { dotenvNames } from './Interpolation.js';
 import { jsonSyntaxError } from './JsonSyntax.js';
-import { explainErrors, type Explained } from './SchemaErrors.js';
 import { SchemaFileError, SchemaLoader } from './SchemaLoader.js';
 import { quickValue } from './QuickParse.js';
 import {
@@ -24,8 +23,8 @@ import {
   scanTokens,
   secretNamedFiles,
 } from './SecretScan.js';
-import { LineIndex, YamlSource, type Span } from './YamlSource.js';
-import type { ErrorObject } from 'ajv';
+import { dedupe, parseFindings, schemaFindings } from './SchemaFindings.js';
+import { LineIndex, YamlSource } from './YamlSource.js';
 
 export interface SchemaMapEntry {
   pattern: string;
@@ -90,57 +89,6 @@ function readText(workspace: string, file: string): { text?: string; finding?: F
       finding: { rule: 'read', severity: 'error', file, message: `cannot read ${file}: ${(e as Error).message}` },
     };
   }
-}
-
-/** Puts an explained schema error on the source: the value, the unknown key, or the object's key. */
-export function locateExplained(src: YamlSource, doc: number, x: Explained): Span {
-  const loc = src.find(doc, x.path);
-  if (x.at === 'object' && x.path.length === 0) {
-    for (const p of x.conditionPaths ?? []) {
-      const c = src.find(doc, p);
-      if (c.depth === p.length && p.length) return src.valueSpan(c, doc);
-    }
-    return src.docStart(doc);
-  }
-  if (loc.depth < x.path.length || x.at !== 'value') return src.keyOrValueSpan(loc, doc);
-  return src.valueSpan(loc, doc);
-}
-
-/** Schema errors of every document of a parsed file, located. */
-export function schemaFindings(
-  file: string,
-  src: YamlSource,
-  values: unknown[],
-  validate: (v: unknown) => boolean,
-  errorsOf: () => readonly ErrorObject[] | null | undefined,
-  rule: 'schema' | 'compose-schema',
-): Finding[] {
-  const out: Finding[] = [];
-  const docs = values.length ? values : [null];
-  docs.forEach((value, doc) => {
-    if (validate(value)) return;
-    const prefix = docs.length > 1 ? `document ${doc + 1}: ` : '';
-    for (const x of explainErrors(errorsOf() ?? [])) {
-      const span = values.length ? locateExplained(src, doc, x) : { line: 1, column: 1 };
-      const message = values.length ? x.message : `the file is empty: ${x.message}`;
-      out.push({ rule, severity: 'error', file, span, message: prefix + message });
-    }
-  });
-  return out;
-}
-
-function parseFindings(file: string, src: YamlSource): Finding[] {
-  return src.problems.map((p) => ({ rule: p.kind, severity: 'error', file, span: p.span, message: p.message }));
-}
-
-function dedupe(findings: Finding[]): Finding[] {
-  const seen = new Set<string>();
-  return findings.filter((f) => {
-    const k = `${f.file}\0${f.span?.line}\0${f.span?.column}\0${f.message}`;
-    if (seen.has(k)) return false;
-    seen.add(k);
-    return true;
-  });
 }
 
 export class ConfigValidator {
