@@ -55,13 +55,15 @@ export function readHelperImage(inputs: InputReader, name = 'helper-image'): str
   return image || undefined;
 }
 
+/** A Docker volume name: what goes on a command line as one. */
+export const VOLUME_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+
 /** `''` → every volume of the project (undefined); `none` → no volumes; else the names. */
 export function readVolumeNames(inputs: InputReader, name: string): string[] | undefined {
   const list = inputs.list(name);
   if (!list.length) return undefined;
   if (list.length === 1 && list[0]!.toLowerCase() === 'none') return [];
-  for (const v of list)
-    if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(v)) throw new InputError(name, `'${v}' is not a volume name`);
+  for (const v of list) if (!VOLUME_NAME.test(v)) throw new InputError(name, `'${v}' is not a volume name`);
   return list;
 }
 

@@ -120,7 +120,7 @@ export class HostRestore {
     this.result.backupId = this.manifest.id;
     if (this.manifest.app !== this.app)
       throw new InputError('app', `backup ${this.manifest.id} is of app '${this.manifest.app}', not '${this.app}'`);
-    this.selected = selectArchives(this.manifest, this.spec, this.app, (p) => hostPath(p, this.session.facts.home));
+    this.selected = selectArchives(this.manifest, this.spec, this.app, this.onHost);
     this.inv = await readInventory(
       this.session,
       this.app,
@@ -176,6 +176,9 @@ export class HostRestore {
     this.stopList = containersOf(this.inv, stop, 'stop-services', this.host);
   }
 
+  /** A `paths` entry as this host sees it (`~/…` under the SSH user's home). */
+  private readonly onHost = (p: string): string => hostPath(p, this.session.facts.home);
+
   /** Nothing is written over the app's root, and a runner backup writes only what is named or the app's own. */
   private async checkTargets(): Promise<void> {
     const hostBackups = this.source
@@ -186,7 +189,7 @@ export class HostRestore {
       app: this.app,
       root: this.session.layout.root,
       fromRunner: !!this.source,
-      namedPaths: this.spec.paths?.map((p) => hostPath(p, this.session.facts.home)),
+      namedPaths: this.spec.paths?.map(this.onHost),
       namedVolumes: this.spec.volumes,
       hostVolumes: this.inv.volumes,
       hostBackups,

@@ -5,6 +5,7 @@
 // restore, from anywhere, writes over the app's root.
 import { posix } from 'node:path';
 import { InputError } from '../inputs/InputError.js';
+import { VOLUME_NAME } from './BackupConfig.js';
 import type { ArchiveEntry, BackupManifest } from './BackupManifest.js';
 import { refuseAppRoot } from './HostPaths.js';
 import type { VolumeInfo } from './HostInventory.js';
@@ -25,8 +26,6 @@ export interface RestoreTargetFacts {
   /** The manifests of the app's backups on the host (read only for a runner backup). */
   hostBackups: BackupManifest[];
 }
-
-const VOLUME_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 
 /** Throws, naming what to do, when a selected archive would write where it may not. Changes nothing. */
 export function checkRestoreTargets(selected: ArchiveEntry[], f: RestoreTargetFacts): void {

@@ -8,12 +8,14 @@ export const SILENCE_S = 25;
 
 /**
  * Stops `ids`, prints `stopped <exit code>`, then reads stdin a line at a time until it ends or
- * stays silent `silenceS` seconds, and starts `ids` again whatever happened to the runner.
+ * stays silent `silenceS` seconds (where the host has timeout(1)), and starts `ids` again whatever
+ * happened to the runner.
  */
 export function stopUntilReleasedCommand(ids: string[], silenceS = SILENCE_S): string {
   return (
     `${line(stopContainersCommand(ids))} >/dev/null; echo "stopped $?"; ` +
-    `while l=$(timeout ${silenceS} head -n 1) && [ -n "$l" ]; do :; done; ` +
+    // Without timeout(1) the wait ends at EOF only: a closed connection, not a silent one.
+    `if command -v timeout >/dev/null 2>&1; then while l=$(timeout ${silenceS} head -n 1) && [ -n "$l" ]; do :; done; else cat >/dev/null; fi; ` +
     `${line(startContainersCommand(ids))} >/dev/null`
   );
 }
