@@ -86,7 +86,7 @@ export const commands: CliCommand[] = [
     name: 'rollback',
     summary: 'put a kept release back as it ran (to: previous, a release id, or an image it ran)',
     actionDir: 'actions/rollback',
-    secrets: ['ssh-key', 'github-token'],
+    secrets: ['ssh-key', 'registry-password', 'github-token'],
     async run({ inputs, log, cwd, onLocks }) {
       const cfg = readRollbackConfig(inputs, terminalMeta(cwd));
       const o = await rollback(cfg, log, { onLocks: onLocks(cfg) });

@@ -101,18 +101,28 @@ export function readDeployConfig(inputs: InputReader, workspace: string, meta: R
   };
 }
 
-function readRegistry(inputs: InputReader, image: string | undefined): RegistryLogin | undefined {
+/** The registry host an image reference names (ghcr.io of ghcr.io/acme/shop), if it names one. */
+export function registryHostOf(image: string | undefined): string | undefined {
+  const first = image?.split('/')[0];
+  return image?.includes('/') && first && /[.:]/.test(first) ? first : undefined;
+}
+
+/**
+ * The registry login inputs. Without `registry`, the server is the image's registry; `image` is
+ * 'later' for the rollback, whose image is known only once the release is chosen (server '' then).
+ */
+export function readRegistry(inputs: InputReader, image: string | undefined | 'later'): RegistryLogin | undefined {
   const password = inputs.raw('registry-password').trim();
   const username = inputs.string('registry-username');
   let server = inputs.string('registry');
   if (!password && !username && !server) return undefined;
   if (!password) throw new InputError('registry-password', 'is required when registry or registry-username is set');
   if (!username) throw new InputError('registry-username', 'is required when registry-password is set');
+  if (!server && image === 'later') return { server: '', username, password };
   if (!server) {
-    const first = image?.split('/')[0];
-    if (!image || !first || !/[.:]/.test(first) || !image.includes('/'))
-      throw new InputError('registry', 'is required: the registry host to log in to, e.g. ghcr.io');
-    server = first;
+    const host = registryHostOf(image === 'later' ? undefined : image);
+    if (!host) throw new InputError('registry', 'is required: the registry host to log in to, e.g. ghcr.io');
+    server = host;
   }
   if (!/^[a-z0-9.-]+(:\d+)?(\/[\w./-]*)?$/i.test(server.replace(/^https?:\/\//, '')))
     throw new InputError('registry', `'${server}' is not a registry host (e.g. ghcr.io or registry.example.com:5000)`);

@@ -3,7 +3,7 @@
 import type { ReleaseLayout } from '../release/ReleaseLayout.js';
 import type { ReplayedOptions } from '../release/ReleaseManifest.js';
 import { ComposeCommands } from '../remote/ComposeCommands.js';
-import { containerStatesCommand, loginCommand, repoDigestsCommand } from '../remote/DockerCommands.js';
+import { containerStatesCommand, loginCommand, logoutCommand, repoDigestsCommand } from '../remote/DockerCommands.js';
 import { LockCommands } from '../remote/LockCommands.js';
 import type { ComposeVariant } from '../remote/ProbeCommands.js';
 import { ReleaseCommands } from '../remote/ReleaseCommands.js';
@@ -41,6 +41,8 @@ export interface DeployPlan {
   activate: string;
   /** Brings the previous release back up when the new one fails its gate. */
   rollback?: string;
+  /** Ends the registry login, run under the lock just before it is freed: no token outlives the run. */
+  logout: string;
   releaseLock: string;
 }
 
@@ -90,6 +92,7 @@ export function planDeploy(ctx: PlanContext): DeployPlan {
     containerStates: containerStatesCommand(ctx.app),
     activate: releases.activate(ctx.releaseId),
     rollback: ctx.previous ? line(composeFor(ctx, ctx.previous.id, ctx.previous.options, loggedIn).up()) : undefined,
+    logout: logoutCommand(ctx.layout.dockerConfig, ctx.registry?.server),
     releaseLock: lock.release('<this run>'),
   };
 }
@@ -109,6 +112,6 @@ export function describePlan(plan: DeployPlan): string[] {
   add('health gate: probe the URLs through the SSH tunnel, and read container states', plan.containerStates);
   add('when healthy: point current at the release', plan.activate);
   if (plan.rollback) add('when not healthy: bring the previous release back', plan.rollback);
-  add('release the lock', plan.releaseLock);
+  add('log the host out of the registry and release the lock', `${plan.logout}; ${plan.releaseLock}`);
   return steps;
 }

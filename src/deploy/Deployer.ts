@@ -44,7 +44,9 @@ export async function deploy(cfg: DeployConfig, log: Log, hooks: DeployHooks = {
 
     // Recorded before taking the locks: a run killed mid-way leaves its post step the tokens to free
     // (freeing checks the token, so a lock never taken is left alone).
-    hooks.onLocks?.(runs.map((r) => ({ host: r.session.spec.label, token: owner.token })));
+    hooks.onLocks?.(
+      runs.map((r) => ({ host: r.session.spec.label, token: owner.token, registry: cfg.registry?.server })),
+    );
     const prepared = await Promise.allSettled(runs.map((r) => r.prepare()));
     const failed = prepared.find((p): p is PromiseRejectedResult => p.status === 'rejected');
     if (failed) {

@@ -12,7 +12,7 @@ import { parseStoreState, ReleaseStore } from '../release/ReleaseStore.js';
 import { missingPathsCommand, parseMissingPaths, removePathsCommand } from '../remote/MissingPaths.js';
 import { ReleaseCommands } from '../remote/ReleaseCommands.js';
 import type { LockOwner } from '../remote/LockCommands.js';
-import { pickDigest } from '../remote/DockerCommands.js';
+import { logoutCommand, pickDigest } from '../remote/DockerCommands.js';
 import { lastLine } from '../ssh/SshConnection.js';
 import { replayedOptions, type DeployConfig } from './DeployConfig.js';
 import { planDeploy, type DeployPlan, type PlanContext } from './DeployPlan.js';
@@ -199,7 +199,9 @@ export class HostDeployment {
       const added = [...(this.created ? [this.session.layout.release(this.releaseId)] : []), ...this.missingBefore];
       if (added.length) await this.session.ssh.run('remove what this run added', removePathsCommand(added));
     } finally {
-      await this.lock.release({ removeMadeDirs: true });
+      // The login may have happened before another host failed.
+      const logout = logoutCommand(this.session.layout.dockerConfig, this.cfg.registry?.server);
+      await this.lock.release({ first: logout, removeMadeDirs: true });
     }
   }
 
@@ -273,7 +275,7 @@ export class HostDeployment {
       await this.history(r.status);
       return r;
     } finally {
-      await this.lock.release();
+      await this.lock.release({ first: this.plan.logout });
     }
   }
 

@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import type { HostSession } from '../ssh/HostSession.js';
 import type { Log } from '../report/Log.js';
+import { logoutCommand } from '../remote/DockerCommands.js';
 import { LockCommands, TAKEN_OVER, type LockOwner } from '../remote/LockCommands.js';
 
 export class LockTimeoutError extends Error {}
@@ -66,16 +67,23 @@ export class HostLock {
     }
   }
 
-  /** `removeMadeDirs`: also take away the root (and its parents) that taking the lock made, when empty. */
-  async release(opts: { removeMadeDirs?: boolean } = {}): Promise<void> {
+  /**
+   * `first`: a command run under the lock, in the same round trip (the registry logout).
+   * `removeMadeDirs`: also take away the root (and its parents) that taking the lock made, when empty.
+   */
+  async release(opts: { first?: string; removeMadeDirs?: boolean } = {}): Promise<void> {
     if (!this.held) return;
     const tidy = opts.removeMadeDirs && this.madeDir ? `; ${this.cmd.removeMadeDirs(this.madeDir)}` : '';
-    await this.s.ssh.run('release the lock', `${this.cmd.release(this.owner.token)}${tidy}`);
+    await this.s.ssh.run('release the lock', `${this.cmd.release(this.owner.token, opts.first)}${tidy}`);
     this.held = false;
   }
 }
 
-/** Releases a lock by token on a fresh connection: the post step's cleanup after a killed run. */
-export async function releaseByToken(s: HostSession, token: string): Promise<void> {
-  await s.ssh.run('release the lock', new LockCommands(s.layout).release(token));
+/**
+ * Releases a lock by token on a fresh connection: the post step's cleanup after a killed run. While
+ * the lock is still the run's, its registry login goes too.
+ */
+export async function releaseByToken(s: HostSession, token: string, registry?: string): Promise<void> {
+  const logout = logoutCommand(s.layout.dockerConfig, registry);
+  await s.ssh.run('release the lock and log out', new LockCommands(s.layout).release(token, logout));
 }

@@ -24,6 +24,18 @@ export function loginCommand(dockerConfig: string, registry: string, username: s
   ])}`;
 }
 
+/**
+ * Ends the run's registry login on the host: `docker logout` (which also clears a credential
+ * helper's copy) and the app's private DOCKER_CONFIG removed, so no token outlives the run that
+ * sent it. Without a registry (a login an earlier version kept), only the folder goes.
+ */
+export function logoutCommand(dockerConfig: string, registry?: string): string {
+  const logout = registry
+    ? `${line(['env', `DOCKER_CONFIG=${dockerConfig}`, 'docker', 'logout', registry])} >/dev/null 2>&1; `
+    : '';
+  return `if [ -d ${line([dockerConfig])} ]; then ${logout}${line(['rm', '-rf', dockerConfig])}; fi`;
+}
+
 export function repoDigestsCommand(image: string): Argv {
   return ['docker', 'image', 'inspect', '--format', '{{json .RepoDigests}}', image];
 }

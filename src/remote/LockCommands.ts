@@ -89,7 +89,8 @@ export class LockCommands {
     return `cat ${quote(this.layout.lockOwner)} 2>/dev/null || true`;
   }
 
-  release(token: string): string {
-    return `if grep -qF ${quote(token)} ${quote(this.layout.lockOwner)} 2>/dev/null; then ${line(['rm', '-rf', this.layout.lockDir])}; fi`;
+  /** `first` runs only while the lock is still this run's (a post step must not undo a later run's work). */
+  release(token: string, first?: string): string {
+    return `if grep -qF ${quote(token)} ${quote(this.layout.lockOwner)} 2>/dev/null; then ${first ? `${first}; ` : ''}${line(['rm', '-rf', this.layout.lockDir])}; fi`;
   }
 }

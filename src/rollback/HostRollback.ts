@@ -15,6 +15,9 @@ import { describeRollbackPlan, parseRollbackState, planRollback, type RollbackPl
 import { fallBack } from './FallBack.js';
 import { chooseTarget, releaseRows, type ReleaseRow } from './RollbackTarget.js';
 import { lastLine } from '../ssh/SshConnection.js';
+import { registryHostOf } from '../deploy/DeployConfig.js';
+import { InputError } from '../inputs/InputError.js';
+import { logoutCommand } from '../remote/DockerCommands.js';
 
 export type RollbackStatus = 'rolled-back' | 'failed' | 'dry-run';
 
@@ -94,7 +97,7 @@ export class HostRollback {
       stdout = await this.lock.acquire(this.cfg.lockTimeoutMs, this.log, 1000, read);
       r.timings.lockMs = performance.now() - waitStart;
     }
-    const { withLogin, current, releases } = parseRollbackState(stdout);
+    const { current, releases } = parseRollbackState(stdout);
     r.from = current;
     const choice = chooseTarget(this.cfg.to, releases, current);
     if (!choice.ok) {
@@ -109,21 +112,25 @@ export class HostRollback {
     r.gitSha = this.target.gitSha;
     r.note = choice.note;
     if (choice.note) this.log.warn(`${this.session.spec.label}: ${choice.note}`);
-    this.plan = planRollback({
-      app: this.cfg.app,
-      layout: this.session.layout,
-      compose: this.session.compose,
-      target: this.target,
-      from: this.from,
-      withLogin,
-      lockToken: this.owner.token,
-    });
+    const plan = (registry?: { server: string; username: string }) =>
+      planRollback({
+        app: this.cfg.app,
+        layout: this.session.layout,
+        compose: this.session.compose,
+        target: this.target,
+        from: this.from,
+        registry,
+        lockToken: this.owner.token,
+      });
+    this.plan = plan();
     r.image = this.plan.image;
     if (this.target.image && !this.target.digest && !this.target.image.includes('@'))
       this.log.warn(
         `${this.session.spec.label}: release ${r.target} recorded no digest; it runs ${this.target.image} as that tag points now`,
       );
     const present = this.plan.imagePresent ? (await this.session.ssh.exec(this.plan.imagePresent)).code === 0 : true;
+    // The login is only for pulling a pruned image again: a host that has it never sees the credentials.
+    if (!present && this.cfg.registry) this.plan = plan(this.registry());
     if (this.cfg.dryRun) {
       r.status = 'dry-run';
       r.plan = describeRollbackPlan(this.plan, this.target.id, current);
@@ -132,17 +139,48 @@ export class HostRollback {
       return;
     }
     if (!present && this.plan.pull) {
+      await this.login();
       this.say(`${r.image} was pruned from the host: pulling it again`);
       const pullStart = performance.now();
-      await this.session.ssh.run(`pull ${r.image} again`, this.plan.pull, { timeoutMs: LONG });
+      const pull = await this.session.ssh.exec(this.plan.pull, { timeoutMs: LONG });
+      if (pull.code !== 0)
+        throw new Error(
+          `${this.session.spec.label}: pull ${r.image} again failed: ${lastLine(pull)}` +
+            (this.plan.login
+              ? ''
+              : '. A deploy logs its hosts out when it ends: give the rollback registry-username and registry-password (the reusable rollback workflow passes REGISTRY_PASSWORD, or the job token for ghcr.io)'),
+        );
       r.timings.pullMs = performance.now() - pullStart;
       r.pulled = true;
     } else if (this.plan.imagePresent) r.pulled = false;
   }
 
-  /** Undoes phase 1 after a failure on any host: frees the lock (nothing else was changed). */
+  /** The login for this host's target: `registry`, else the registry its image names. */
+  private registry(): { server: string; username: string } | undefined {
+    const login = this.cfg.registry;
+    if (!login) return undefined;
+    const server = login.server || registryHostOf(this.target.image);
+    if (!server)
+      throw new InputError(
+        'registry',
+        `is required: release ${this.target.id} runs ${this.target.image ?? 'images its compose files name'}, which names no registry host to log in to`,
+      );
+    return { server, username: login.username };
+  }
+
+  private async login(): Promise<void> {
+    if (!this.plan.login || !this.cfg.registry) return;
+    const r = await this.session.ssh.exec(this.plan.login, { stdin: this.cfg.registry.password + '\n' });
+    if (r.code !== 0)
+      throw new InputError(
+        'registry-password',
+        `${this.registry()?.server} refused the login of '${this.cfg.registry.username}' from ${this.session.spec.label}: ${lastLine(r)}`,
+      );
+  }
+
+  /** Undoes phase 1 after a failure on any host: ends the login, frees the lock (nothing else was changed). */
   async abandon(): Promise<void> {
-    await this.lock.release();
+    await this.lock.release({ first: this.plan?.logout ?? logoutCommand(this.session.layout.dockerConfig) });
   }
 
   /** Phase 2: start the target as it ran, gate it; keep it, or leave the healthier of the two (FallBack). */
@@ -191,7 +229,7 @@ export class HostRollback {
       else await this.finish(this.plan.record, 'record the failed rollback');
       return r;
     } finally {
-      await this.lock.release();
+      await this.lock.release({ first: this.plan.logout });
     }
   }
 

@@ -34,7 +34,14 @@ export async function rollback(cfg: RollbackConfig, log: Log, hooks: RollbackHoo
   const runs = sessions.map((s) => new HostRollback(s, cfg, owner, log));
   try {
     // Recorded before taking the locks: freeing checks the token, so a lock never taken is left alone.
-    if (!cfg.dryRun) hooks.onLocks?.(runs.map((r) => ({ host: r.session.spec.label, token: owner.token })));
+    if (!cfg.dryRun)
+      hooks.onLocks?.(
+        runs.map((r) => ({
+          host: r.session.spec.label,
+          token: owner.token,
+          registry: cfg.registry?.server || undefined,
+        })),
+      );
     const prepared = await Promise.allSettled(runs.map((r) => r.prepare()));
     const failed = prepared.find((p): p is PromiseRejectedResult => p.status === 'rejected');
     const missing = runs.filter((r) => !r.found);

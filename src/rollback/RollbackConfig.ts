@@ -1,7 +1,7 @@
 // The rollback's inputs, read and checked into one typed object before any host is touched. The
 // connection and health inputs are the deploy's, with the same names and rules.
 import { readConnection, type ConnectionConfig } from '../ssh/ConnectionConfig.js';
-import type { RunMeta } from '../deploy/DeployConfig.js';
+import { readRegistry, type RegistryLogin, type RunMeta } from '../deploy/DeployConfig.js';
 import { deployHealthInputs, readHealthSpec, type HealthGateSpec } from '../health/readHealthSpec.js';
 import { InputError } from '../inputs/InputError.js';
 import type { InputReader } from '../inputs/InputReader.js';
@@ -14,6 +14,8 @@ export interface RollbackConfig extends ConnectionConfig {
   /** Why the person rolls back, kept in the history. */
   reason?: string;
   health: HealthGateSpec;
+  /** The rollback's own login for a re-pull (server '' = the registry of the release's image). */
+  registry?: RegistryLogin;
   lockTimeoutMs: number;
   dryRun: boolean;
   meta: RunMeta;
@@ -30,6 +32,7 @@ export function readRollbackConfig(inputs: InputReader, meta: RunMeta): Rollback
     toText,
     reason,
     health: readHealthSpec(inputs, deployHealthInputs),
+    registry: readRegistry(inputs, 'later'),
     lockTimeoutMs: inputs.seconds('lock-timeout', 300, { min: 0, max: 86_400 }) * 1000,
     dryRun: inputs.bool('dry-run', false),
     meta,

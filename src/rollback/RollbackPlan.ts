@@ -4,10 +4,16 @@ import { composeFor } from '../deploy/DeployPlan.js';
 import type { ReleaseLayout } from '../release/ReleaseLayout.js';
 import type { ReleaseEntry, ReleaseManifest } from '../release/ReleaseManifest.js';
 import { parseStoreState } from '../release/ReleaseStore.js';
-import { containerStatesCommand, imagePresentCommand, pullCommand } from '../remote/DockerCommands.js';
+import {
+  containerStatesCommand,
+  imagePresentCommand,
+  loginCommand,
+  logoutCommand,
+  pullCommand,
+} from '../remote/DockerCommands.js';
 import { LockCommands } from '../remote/LockCommands.js';
 import type { ComposeVariant } from '../remote/ProbeCommands.js';
-import { activateAndRecordCommand, LOGIN_MARK, readStateCommand, recordCommand } from '../remote/RollbackCommands.js';
+import { activateAndRecordCommand, readStateCommand, recordCommand } from '../remote/RollbackCommands.js';
 import { line } from '../remote/Shell.js';
 import { pinnedImage } from './RollbackTarget.js';
 
@@ -18,8 +24,8 @@ export interface RollbackContext {
   target: ReleaseManifest;
   /** The release current now, brought back if the target fails its gate. */
   from?: ReleaseManifest;
-  /** The app's registry login from its deploys (<remote-dir>/.docker) exists. */
-  withLogin: boolean;
+  /** The rollback's own registry login (a deploy logs its hosts out when it ends). */
+  registry?: { server: string; username: string };
   /** This run's lock token: the last command frees the lock in the same round trip. */
   lockToken: string;
 }
@@ -28,6 +34,8 @@ export interface RollbackPlan {
   acquireLock: string;
   /** Run with the lock taken, in the same round trip. */
   readState: string;
+  /** Logs the host in to the registry (stdin: the password), into the app's private DOCKER_CONFIG. */
+  login?: string;
   /** The image the target ran, by digest; undefined when its compose files name their images. */
   image?: string;
   /** Exit 0 when the host still has the image. */
@@ -42,33 +50,38 @@ export interface RollbackPlan {
   restoreFrom?: string;
   /** When not: append the event (stdin) to the history, free the lock. */
   record: string;
+  /** Ends the login; part of the commands that free the lock. */
+  logout: string;
 }
 
 /** Compose for a release as it ran: its own files and env file, IMAGE pinned to its digest. */
 function upRelease(ctx: RollbackContext, m: ReleaseManifest): string {
   const image = pinnedImage(m);
-  return line(composeFor(ctx, m.id, m, ctx.withLogin, image ? { IMAGE: image } : undefined).up());
+  return line(composeFor(ctx, m.id, m, !!ctx.registry, image ? { IMAGE: image } : undefined).up());
 }
 
 export function planRollback(ctx: RollbackContext): RollbackPlan {
   const image = pinnedImage(ctx.target);
+  const { layout, registry } = ctx;
+  const logout = logoutCommand(layout.dockerConfig, registry?.server);
   return {
-    acquireLock: new LockCommands(ctx.layout).acquire(),
-    readState: readStateCommand(ctx.layout),
+    acquireLock: new LockCommands(layout).acquire(),
+    readState: readStateCommand(layout),
+    login: registry ? loginCommand(layout.dockerConfig, registry.server, registry.username) : undefined,
     image,
     imagePresent: image ? imagePresentCommand(image) : undefined,
-    pull: image ? line(pullCommand(image, ctx.withLogin ? ctx.layout.dockerConfig : undefined)) : undefined,
+    pull: image ? line(pullCommand(image, registry ? layout.dockerConfig : undefined)) : undefined,
     up: upRelease(ctx, ctx.target),
     containerStates: containerStatesCommand(ctx.app),
-    activateAndRecord: activateAndRecordCommand(ctx.layout, ctx.target.id, ctx.lockToken),
+    activateAndRecord: activateAndRecordCommand(layout, ctx.target.id, ctx.lockToken, logout),
     restoreFrom: ctx.from && ctx.from.id !== ctx.target.id ? upRelease(ctx, ctx.from) : undefined,
-    record: recordCommand(ctx.layout, ctx.lockToken),
+    record: recordCommand(layout, ctx.lockToken, logout),
+    logout,
   };
 }
 
-export function parseRollbackState(stdout: string): { withLogin: boolean; current?: string; releases: ReleaseEntry[] } {
-  const withLogin = stdout.startsWith(`${LOGIN_MARK}\n`);
-  return { withLogin, ...parseStoreState(withLogin ? stdout.slice(LOGIN_MARK.length + 1) : stdout) };
+export function parseRollbackState(stdout: string): { current?: string; releases: ReleaseEntry[] } {
+  return parseStoreState(stdout);
 }
 
 /** The plan as a person reads it: numbered steps. */
@@ -79,6 +92,7 @@ export function describeRollbackPlan(plan: RollbackPlan, target: string, from: s
     'take the app lock (stdin: who and which run), then read the releases',
     `${plan.acquireLock} && { ${plan.readState}; }`,
   );
+  if (plan.login) add('log in to the registry (stdin: the password)', plan.login);
   if (plan.imagePresent && plan.pull) {
     add(`check the host still has ${plan.image}`, plan.imagePresent);
     add('when it was pruned: pull it again', plan.pull);
@@ -86,10 +100,10 @@ export function describeRollbackPlan(plan: RollbackPlan, target: string, from: s
   add(`start release ${target} as it ran`, plan.up);
   add('health gate: probe the URLs through the SSH tunnel, and read container states', plan.containerStates);
   add(
-    `when healthy: point current at ${target}, record the rollback (stdin: the event) and release the lock`,
+    `when healthy: point current at ${target}, record the rollback (stdin: the event), log out and release the lock`,
     plan.activateAndRecord,
   );
   if (plan.restoreFrom) add(`when not healthy: bring ${from} back`, plan.restoreFrom);
-  add('when not healthy: record the failed rollback (stdin: the event) and release the lock', plan.record);
+  add('when not healthy: record the failed rollback (stdin: the event), log out and release the lock', plan.record);
   return steps;
 }

@@ -10,6 +10,8 @@ import { heldLocks } from './state.js';
 export interface HeldLock {
   host: string;
   token: string;
+  /** The registry the run logged the host in to, logged out with the lock. */
+  registry?: string;
 }
 
 /** The post step: frees what the main step recorded and did not free itself (inputs read only then). */
@@ -26,7 +28,8 @@ export async function freeHeldLocks(held: HeldLock[], cfg: ConnectionConfig, log
   );
   try {
     for (const s of sessions) {
-      await releaseByToken(s, held.find((l) => l.host === s.spec.label)!.token);
+      const lock = held.find((l) => l.host === s.spec.label)!;
+      await releaseByToken(s, lock.token, lock.registry);
       log.info(`${s.spec.label}: released the lock the ${action} left behind`);
     }
   } finally {

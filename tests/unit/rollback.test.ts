@@ -130,7 +130,7 @@ describe('the rollback plan', () => {
     compose: 'v1',
     target: r1.manifest!,
     from: r4.manifest!,
-    withLogin: true,
+    registry: { server: 'ghcr.io', username: 'bot' },
     lockToken: 'tok123',
   });
 
@@ -139,10 +139,14 @@ describe('the rollback plan', () => {
     expect(plan.up).toContain(`-f ${layout.release(r1.id)}/docker-compose.yml up --detach`);
     expect(plan.restoreFrom).toContain(`IMAGE=${REPO}@${D2}`);
     expect(plan.pull).toBe(`env DOCKER_CONFIG=${layout.dockerConfig} docker pull --quiet ${REPO}@${D1}`);
-    // Activation, the history line and freeing the lock: one round trip, in that order.
+    // The rollback's own login, in the app's private DOCKER_CONFIG (password on stdin).
+    expect(plan.login).toContain(
+      `DOCKER_CONFIG=${layout.dockerConfig} docker login --username bot --password-stdin ghcr.io`,
+    );
+    // Activation, the history line, the logout and freeing the lock: one round trip, in that order.
     expect(plan.activateAndRecord).toMatch(
       new RegExp(
-        `^ln -sfn releases/${r1.id} .* && cat >> ${layout.history} && if grep -qF tok123 .* rm -rf ${layout.lockDir}; fi$`,
+        `^ln -sfn releases/${r1.id} .* && cat >> ${layout.history} && if grep -qF tok123 .*; then if \\[ -d ${layout.dockerConfig} \\]; then env DOCKER_CONFIG=${layout.dockerConfig} docker logout ghcr.io >/dev/null 2>&1; rm -rf ${layout.dockerConfig}; fi; rm -rf ${layout.lockDir}; fi$`,
       ),
     );
     expect(plan.record).toMatch(/^cat >> \S+history.jsonl && if grep -qF tok123/);
@@ -151,18 +155,15 @@ describe('the rollback plan', () => {
     expect(steps).toContain(`when not healthy: bring ${r4.id} back`);
   });
 
-  it('reads the kept login, the current release and the releases in one command', () => {
+  it('reads the current release and the releases in one command', () => {
     const dir = mkdtempSync(join(tmpdir(), 'njord-rb-state-'));
     const local = new ReleaseLayout(dir);
     const run = () => parseRollbackState(execFileSync('sh', ['-c', readStateCommand(local)], { encoding: 'utf8' }));
-    expect(run()).toEqual({ withLogin: false, current: undefined, releases: [] });
-    execFileSync('sh', [
-      '-c',
-      `mkdir -p ${dir}/.docker ${local.release(r1.id)} && echo {} > ${dir}/.docker/config.json`,
-    ]);
+    expect(run()).toEqual({ current: undefined, releases: [] });
+    execFileSync('sh', ['-c', `mkdir -p ${local.release(r1.id)}`]);
     writeFileSync(local.manifest(r1.id), JSON.stringify(r1.manifest));
     execFileSync('ln', ['-s', `releases/${r1.id}`, local.current]);
-    expect(run()).toEqual({ withLogin: true, current: r1.id, releases: [r1] });
+    expect(run()).toEqual({ current: r1.id, releases: [r1] });
   });
 
   it('has nothing to bring back when the target is the current release', () => {
@@ -172,7 +173,6 @@ describe('the rollback plan', () => {
       compose: 'v2',
       target: r4.manifest!,
       from: r4.manifest!,
-      withLogin: false,
       lockToken: 't',
     });
     expect(again.restoreFrom).toBeUndefined();
@@ -191,7 +191,6 @@ describe('the rollback plan', () => {
       layout: local,
       compose: 'v1',
       target: r1.manifest!,
-      withLogin: false,
       lockToken: 't',
     });
     const config = p.up.replace(/ up --detach --remove-orphans$/, ' config');

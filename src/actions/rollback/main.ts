@@ -19,7 +19,7 @@ import { runAction } from '../../runtime/runAction.js';
 
 async function main(): Promise<void> {
   const inputs = new InputReader(runnerInputs);
-  maskSecrets([inputs.raw('ssh-key'), inputs.raw('github-token')]);
+  maskSecrets([inputs.raw('ssh-key'), inputs.raw('github-token'), inputs.raw('registry-password')]);
   const cfg = readRollbackConfig(inputs, { runUrl: runLinks().runUrl, actor: process.env.GITHUB_ACTOR });
   const github = readDeploymentTarget(inputs, process.env, actionLog, cfg.meta.runUrl);
   // Started once the hosts chose the release (its commit is known only then), finished with the result.
