@@ -108,7 +108,10 @@ export function describePlan(plan: DeployPlan): string[] {
   if (plan.login) add('log in to the registry (stdin: the password)', plan.login);
   for (const w of plan.writeFiles) add(`write ${w.name}${w.secret ? ' (0600; stdin: the values)' : ''}`, w.command);
   add('pull the images (this checks the compose files) and resolve the image digest', plan.pull);
-  add('start the release', plan.up);
+  add(
+    'start the release; the host keeps the way back until the runner decides (a lost runner: the previous release comes back)',
+    plan.up,
+  );
   add('health gate: probe the URLs through the SSH tunnel, and read container states', plan.containerStates);
   add('when healthy: point current at the release', plan.activate);
   if (plan.rollback) add('when not healthy: bring the previous release back', plan.rollback);

@@ -16,6 +16,7 @@ import { logoutCommand, pickDigest } from '../remote/DockerCommands.js';
 import { lastLine } from '../ssh/SshConnection.js';
 import { replayedOptions, type DeployConfig } from './DeployConfig.js';
 import { planDeploy, type DeployPlan, type PlanContext } from './DeployPlan.js';
+import { ReleaseGuard } from './ReleaseGuard.js';
 
 /** `unchanged`: this host was fine, but another failed before the rollout, so none was changed. */
 export type HostStatus = 'deployed' | 'rolled-back' | 'failed' | 'unchanged' | 'dry-run';
@@ -213,17 +214,28 @@ export class HostDeployment {
     this.result.previous = current;
   }
 
-  /** Phase 2: start, gate, then keep it or put the previous release back. */
+  /**
+   * Phase 2: start, gate, then keep it or put the previous release back. The host holds the way
+   * back until the runner decides (ReleaseGuard): a runner lost mid-way leaves the previous release
+   * running, not a release that never passed its gate.
+   */
   async rollout(): Promise<HostResult> {
-    const { ssh } = this.session;
     const r = this.result;
+    const goBack = this.cfg.rollbackOnFailure && r.previous ? this.plan.rollback : undefined;
+    let guard: ReleaseGuard | undefined;
     try {
       this.say(`starting release ${this.releaseId}`);
       const upStart = performance.now();
-      const up = await ssh.exec(this.plan.up, { timeoutMs: 30 * 60_000 });
+      const started = await ReleaseGuard.start(this.session.ssh, {
+        up: this.plan.up,
+        keep: this.plan.activate,
+        undo: goBack,
+      });
+      guard = started.guard;
+      const up = started.up;
       r.timings.startMs = performance.now() - upStart;
       if (up.code !== 0) {
-        r.reason = `compose up failed: ${lastLine(up)}`;
+        r.reason = `compose up failed: ${up.lastLine}`;
       } else {
         const gateStart = performance.now();
         r.gate = await this.gate();
@@ -236,8 +248,9 @@ export class HostDeployment {
             this.releaseId,
             r.previous,
           ]);
+          const kept = await guard.decide('keep');
+          if (kept.code !== 0) throw new Error(`pointing current at ${this.releaseId} failed: ${kept.lastLine}`);
           await Promise.all([
-            this.store.activate(this.releaseId),
             this.store.writeManifest({ ...this.manifest, status: 'active' }),
             this.store.remove(r.pruned),
             this.history('deployed'),
@@ -253,9 +266,9 @@ export class HostDeployment {
       r.logs = await this.containers.failingLogs();
       await this.store.writeManifest({ ...this.manifest, status: 'failed', failure: r.reason });
       this.say(`release ${this.releaseId} failed: ${r.reason}`);
-      if (this.cfg.rollbackOnFailure && this.plan.rollback && r.previous) {
+      if (goBack && r.previous) {
         this.say(`rolling back to ${r.previous}`);
-        const back = await ssh.exec(this.plan.rollback, { timeoutMs: 30 * 60_000 });
+        const back = await guard.decide('undo');
         if (back.code === 0) r.rollbackGate = await this.gate();
         if (back.code === 0 && r.rollbackGate?.healthy) {
           r.status = 'rolled-back';
@@ -264,9 +277,10 @@ export class HostDeployment {
         } else {
           r.status = 'failed';
           r.release = undefined;
-          r.reason += `; rollback to ${r.previous} ${back.code !== 0 ? `could not start: ${lastLine(back)}` : `is not healthy either: ${r.rollbackGate?.reason}`}`;
+          r.reason += `; rollback to ${r.previous} ${back.code !== 0 ? `could not start: ${back.lastLine}` : `is not healthy either: ${r.rollbackGate?.reason}`}`;
         }
       } else {
+        await guard.decide('leave');
         r.status = 'failed';
         r.release = r.previous ? undefined : this.releaseId;
         if (!r.previous) r.reason += ' (first release: nothing to roll back to; it is left running for inspection)';
@@ -275,6 +289,8 @@ export class HostDeployment {
       await this.history(r.status);
       return r;
     } finally {
+      // Undecided (an error on the way): the host goes back, as it would for a lost runner.
+      if (guard && !guard.isDecided) await guard.decide('undo').catch(() => undefined);
       await this.lock.release({ first: this.plan.logout });
     }
   }

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import type { HostSession } from '../ssh/HostSession.js';
 import type { Log } from '../report/Log.js';
 import { logoutCommand } from '../remote/DockerCommands.js';
-import { LockCommands, TAKEN_OVER, type LockOwner } from '../remote/LockCommands.js';
+import { LockCommands, NOT_RECORDED, TAKEN_OVER, type LockOwner } from '../remote/LockCommands.js';
 
 export class LockTimeoutError extends Error {}
 
@@ -55,6 +55,10 @@ export class HostLock {
         this.madeDir = r.stdout.slice(0, end < 0 ? undefined : end) || undefined;
         return end < 0 ? '' : r.stdout.slice(end + 1);
       }
+      if (r.stderr.includes(NOT_RECORDED))
+        throw new Error(
+          `${this.s.spec.label}: could not write the lock in ${this.s.layout.root}: ${r.stderr.split('\n').find((l) => l && !l.includes(NOT_RECORDED)) ?? 'no reason given'}`,
+        );
       const holder = describeOwner((await this.s.ssh.exec(this.cmd.readOwner())).stdout);
       if (Date.now() + pollMs > deadline)
         throw new LockTimeoutError(

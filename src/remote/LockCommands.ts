@@ -15,6 +15,9 @@ export interface LockOwner {
   since: string;
 }
 
+/** Marks, on stderr, a lock taken but not recorded (a full disk): it was removed again, not held. */
+export const NOT_RECORDED = 'njord-lock-not-recorded';
+
 /** Marks, on stderr, a lock taken over from a gone holder; the owner JSON follows on the line. */
 export const TAKEN_OVER = 'njord-lock-taken-over ';
 
@@ -58,12 +61,16 @@ export class LockCommands {
 
   /**
    * Exit 0: taken, the owner (stdin) recorded, and the first line of stdout the outermost directory
-   * it had to make for the root (empty when the root was there). Non-zero: someone holds it.
+   * it had to make for the root (empty when the root was there). Non-zero: someone holds it, or
+   * (NOT_RECORDED on stderr) its owner could not be written, and the lock was let go at once: a lock
+   * nobody can name would never be taken over.
    */
   acquire(): string {
     const root = quote(this.layout.root);
+    const lock = quote(this.layout.lockDir);
     const outermostMissing = `made=; d=${root}; while [ ! -e "$d" ]; do made=$d; d=$(dirname "$d"); done`;
-    return `${outermostMissing}; mkdir -p ${root} && { mkdir ${quote(this.layout.lockDir)} 2>/dev/null || { ${this.takeOver()}; }; } && cat > ${quote(this.layout.lockOwner)} && ${this.recordHolder()} && printf '%s\\n' "$made"`;
+    const record = `{ cat > ${quote(this.layout.lockOwner)} && ${this.recordHolder()}; } || { rm -rf ${lock}; echo ${NOT_RECORDED} >&2; false; }`;
+    return `${outermostMissing}; mkdir -p ${root} && { mkdir ${lock} 2>/dev/null || { ${this.takeOver()}; }; } && { ${record}; } && printf '%s\\n' "$made"`;
   }
 
   /**

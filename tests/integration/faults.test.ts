@@ -1,0 +1,168 @@
+// The fault matrix (docs/reference/faults.md): each fault made to happen on a sandbox server (its own
+// network namespace, sshd and dockerd), each ending with the app serving a healthy release, no lock
+// stuck and the next run succeeding. The server's side of the SSH session is cut by killing the
+// sshd process that the lock's holder file names: exactly this run's connection, nobody else's.
+import type { ChildProcess } from 'node:child_process';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { ActionRun } from '../harness/runAction.js';
+import { onServer } from '../sandbox/Sandbox.js';
+import { inVolume, backupsOnHost, webRunning } from '../support/appData.js';
+import { backupAction } from '../support/backupKit.js';
+import { deploy, served, visibleLog, type TestApp } from '../support/deployKit.js';
+import { currentOnHost, onHost, releasesOnHost } from '../support/hostState.js';
+import { rollback } from '../support/rollbackKit.js';
+import { brokenImage, describeOnSandbox, sandboxInfo, suiteApps, versionImage } from '../support/sandboxSuite.js';
+import type { TestImage } from '../sandbox/Sandbox.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describeOnSandbox('faults: every one ends with the app serving and nothing stuck', () => {
+  const info = sandboxInfo();
+  const apps = suiteApps();
+  let v1: TestImage;
+  let v2: TestImage;
+  let broken: TestImage;
+
+  beforeAll(async () => {
+    v1 = await versionImage(info, 'njord-test/faults', 'v1');
+    v2 = await versionImage(info, 'njord-test/faults', 'v2');
+    broken = await brokenImage(info, 'njord-test/faults');
+  });
+
+  const ok = (run: ActionRun) => expect(run.exitCode, visibleLog(run)).toBe(0);
+  const lockFree = (a: TestApp) => expect(onHost(`ls -A ${a.root}`)).not.toContain('.lock');
+  const asRoot = (cmd: string) => onServer(info.server, cmd, { user: 'root' });
+
+  /**
+   * An onSpawn hook that, once `reached()` (polled), kills the sshd process of the connection that
+   * holds the app's lock, on the server: the server's side of the session cut mid-run.
+   */
+  function cutWhen(a: TestApp, reached: () => boolean) {
+    let cut = false;
+    return {
+      cut: () => cut,
+      onSpawn: (_child: ChildProcess, step: 'main' | 'post') => {
+        if (step !== 'main') return;
+        const poll = setInterval(() => {
+          if (cut || !reached()) return;
+          const pid = onHost(`cut -d' ' -f1 ${a.root}/.lock/holder 2>/dev/null || true`);
+          if (!/^\d+$/.test(pid)) return;
+          clearInterval(poll);
+          asRoot(`kill -KILL ${pid}`);
+          cut = true;
+        }, 200);
+        setTimeout(() => clearInterval(poll), 60_000).unref();
+      },
+    };
+  }
+
+  const runsImage = (a: TestApp, image: TestImage) =>
+    onHost(
+      `docker ps --filter label=com.docker.compose.project=${a.name} --filter status=running --format '{{.Image}}'`,
+    ).includes(image.ref.split('/').pop()!);
+
+  it('SSH cut during a deploy gate: the host brings the previous release back; the next deploy succeeds', async () => {
+    const a = await apps.deployed('fault-cut', v1.refByDigest);
+    const before = currentOnHost(a);
+    const cut = cutWhen(a, () => runsImage(a, broken));
+    const run = await deploy(info, a, broken.ref, { 'health-timeout': '30' }, { onSpawn: cut.onSpawn });
+    expect(cut.cut()).toBe(true);
+    expect(run.exitCode).not.toBe(0);
+    // The host went back by itself, with no word from the runner.
+    let back = '';
+    for (let i = 0; i < 40 && back !== 'v1'; i++) {
+      back = await served(a).catch(() => '');
+      if (back !== 'v1') await sleep(500);
+    }
+    expect(back).toBe('v1');
+    expect(currentOnHost(a)).toBe(before);
+    const next = await deploy(info, a, v2.refByDigest);
+    ok(next);
+    expect(await served(a)).toBe('v2');
+    lockFree(a);
+  });
+
+  it('SSH cut during a rollback gate: the target keeps serving; the next rollback succeeds', async () => {
+    const a = await apps.deployed('fault-rb-cut', v1.refByDigest);
+    const first = currentOnHost(a);
+    ok(await deploy(info, a, v2.refByDigest));
+    const cut = cutWhen(a, () => runsImage(a, v1));
+    const run = await rollback(info, a, { 'health-successes': '15' }, { onSpawn: cut.onSpawn });
+    expect(cut.cut()).toBe(true);
+    expect(run.exitCode).not.toBe(0);
+    expect(await served(a)).toBe('v1');
+    const again = await rollback(info, a, { to: first });
+    ok(again);
+    expect(currentOnHost(a)).toBe(first);
+    expect(await served(a)).toBe('v1');
+    lockFree(a);
+  });
+
+  it('the registry down during the pull: nothing changes, the old release keeps serving', async () => {
+    const a = await apps.deployed('fault-registry', v1.refByDigest);
+    const before = { releases: releasesOnHost(a), current: currentOnHost(a) };
+    // The registry's name resolves on the server; nothing answers on this port.
+    const run = await deploy(info, a, 'njord-registry:5999/njord-test/faults:v2');
+    expect(run.exitCode).toBe(1);
+    expect(run.summary).toMatch(/failed before the rollout/);
+    expect({ releases: releasesOnHost(a), current: currentOnHost(a) }).toEqual(before);
+    expect(await served(a)).toBe('v1');
+    lockFree(a);
+    ok(await deploy(info, a, v2.refByDigest));
+  });
+
+  describeDiskFull();
+
+  function describeDiskFull() {
+    const dir = `/srv/njord-full-${process.pid}`;
+    afterAll(() => {
+      asRoot(`umount ${dir} 2>/dev/null; rmdir ${dir} 2>/dev/null; true`);
+    });
+
+    it('the disk full at the lock, at the upload and during a backup: each fails saying so, nothing is left', async () => {
+      asRoot(`mkdir -p ${dir} && mount -t tmpfs -o size=1m tmpfs ${dir} && chown ${info.sshUser} ${dir}`);
+      const made = await apps.app('fault-full');
+      const a: TestApp = { ...made, root: `${dir}/app` };
+      apps.track(a);
+      const inputs = { 'remote-dir': a.root };
+      ok(await deploy(info, a, v1.refByDigest, inputs));
+      const before = { releases: releasesOnHost(a), current: currentOnHost(a) };
+      const unchanged = async () => {
+        expect({ releases: releasesOnHost(a), current: currentOnHost(a) }).toEqual(before);
+        expect(await served(a)).toBe('v1');
+        lockFree(a);
+      };
+
+      // Not one byte free: even the lock's owner file cannot be written.
+      onHost(`cat /dev/zero > ${dir}/filler 2>/dev/null; true`);
+      const atLock = await deploy(info, a, v2.refByDigest, { ...inputs, 'lock-timeout': '5' });
+      expect(atLock.exitCode).toBe(1);
+      expect(visibleLog(atLock)).toContain('No space left on device');
+      await unchanged();
+
+      // Room for the lock's two files, not for the release's three.
+      onHost(`rm ${dir}/filler; head -c $(( ($(stat -f -c %a ${dir}) - 2) * 4096 )) /dev/zero > ${dir}/filler`);
+      const atUpload = await deploy(info, a, v2.refByDigest, inputs);
+      expect(atUpload.exitCode).toBe(1);
+      expect(visibleLog(atUpload)).toContain('No space left on device');
+      await unchanged();
+      onHost(`rm ${dir}/filler`);
+
+      // A backup bigger than the disk, with web stopped for it.
+      inVolume(a, v1.ref, 'head -c 3000000 /dev/urandom > /data/big');
+      const backup = await backupAction(info, a, { ...inputs, compression: 'none', 'stop-services': 'web' });
+      expect(backup.exitCode).toBe(1);
+      expect(visibleLog(backup)).toMatch(/No space left on device|no space/i);
+      expect(webRunning(a)).toBe(true);
+      expect(backupsOnHost(a).filter((b) => b.complete)).toEqual([]);
+      await unchanged();
+
+      // The next runs succeed once there is room.
+      inVolume(a, v1.ref, 'rm /data/big');
+      const small = await backupAction(info, a, { ...inputs, compression: 'gzip' });
+      ok(small);
+      ok(await deploy(info, a, v2.refByDigest, inputs));
+      expect(await served(a)).toBe('v2');
+    });
+  }
+});
