@@ -16,7 +16,7 @@ const ref = process.argv[2] ?? 'main';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 async function get(url) {
-  const res = await fetch(url, { headers: { 'User-Agent': 'njord-refresh-compose-schema' } });
+  const res = await globalThis.fetch(url, { headers: { 'User-Agent': 'njord-refresh-compose-schema' } });
   if (!res.ok) throw new Error(`${url}: HTTP ${res.status}`);
   return res;
 }

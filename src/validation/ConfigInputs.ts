@@ -36,6 +36,14 @@ export function readValidateConfigSpec(
   for (const n of requiredEnv)
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(n))
       throw new InputError('required-env', `'${n}' is not a variable name (letters, digits and _)`);
+  // Empty turns the rule off, so the value is read as given (the default applies when it is not given).
+  const imageVariable = inputs.raw('image-variable').trim();
+  if (imageVariable && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(imageVariable))
+    throw new InputError(
+      'image-variable',
+      `'${imageVariable}' is not a variable name (letters, digits and _; empty turns the rule off)`,
+    );
+  const envValues = Object.fromEntries(inputs.keyValues('env'));
   if (!files.length && !schemaMap.length && !composeFiles.length)
     throw new InputError('files', 'nothing to check: give files (with schema), schema-map or compose-files');
   if (schema && !files.length)
@@ -48,6 +56,9 @@ export function readValidateConfigSpec(
     composeFiles,
     requiredEnv,
     forbidPlaintextSecrets: inputs.bool('forbid-plaintext-secrets', true),
+    imageVariable,
+    requireVariables: inputs.bool('require-variables', true),
+    envValues,
     env,
     dockerCompose: 'auto',
   };
