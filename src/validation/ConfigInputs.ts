@@ -36,8 +36,10 @@ export function readValidateConfigSpec(
   for (const n of requiredEnv)
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(n))
       throw new InputError('required-env', `'${n}' is not a variable name (letters, digits and _)`);
-  // Empty turns the rule off, so the value is read as given (the default applies when it is not given).
-  const imageVariable = inputs.raw('image-variable').trim();
+  // Given empty, the rule is off. A runner always sets the input (to the default, IMAGE, when the
+  // workflow leaves it out); started without one at all, the default holds too.
+  const rawImage = inputs.raw('image-variable').trim();
+  const imageVariable = rawImage === '' && env['INPUT_IMAGE-VARIABLE'] === undefined ? 'IMAGE' : rawImage;
   if (imageVariable && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(imageVariable))
     throw new InputError(
       'image-variable',

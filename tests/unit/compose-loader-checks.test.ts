@@ -3,6 +3,8 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { InputReader } from '../../src/inputs/InputReader.js';
+import { readValidateConfigSpec } from '../../src/validation/ConfigInputs.js';
 import type { ValidateConfigSpec } from '../../src/validation/ConfigValidator.js';
 import type { Runner } from '../../src/validation/DockerComposeConfig.js';
 import { interpolate, UNKNOWN } from '../../src/validation/ComposeVariables.js';
@@ -162,5 +164,30 @@ describe('the deploy policy, switchable', () => {
       [3, 'warning'],
       [4, 'error'],
     ]);
+  });
+});
+
+describe('the inputs of the rules', () => {
+  const read = (given: Record<string, string>) =>
+    readValidateConfigSpec(
+      new InputReader({ get: (n) => given[n] ?? '' }),
+      '/ws',
+      Object.fromEntries(Object.entries(given).map(([k, v]) => [`INPUT_${k.toUpperCase()}`, v])),
+    ).spec;
+
+  it('reads image-variable (empty: off; left out: IMAGE), require-variables and env', () => {
+    const base = { 'compose-files': 'compose.yaml' };
+    expect(read(base)).toMatchObject({ imageVariable: 'IMAGE', requireVariables: true, envValues: {} });
+    expect(read({ ...base, 'image-variable': '' }).imageVariable).toBe('');
+    expect(
+      read({ ...base, 'image-variable': 'APP_IMAGE', 'require-variables': 'false', env: 'REPLICAS=2' }),
+    ).toMatchObject({
+      imageVariable: 'APP_IMAGE',
+      requireVariables: false,
+      envValues: { REPLICAS: '2' },
+    });
+    expect(() => read({ ...base, 'image-variable': 'app-image' })).toThrow(
+      /image-variable.*'app-image' is not a variable name/,
+    );
   });
 });
