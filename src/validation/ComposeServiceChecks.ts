@@ -190,9 +190,10 @@ function checkMounts(s: Service, report: Report): void {
     });
 }
 
-/** The target of a short volume spec (`src:dst[:opts]`, `dst`; Windows drives kept whole). */
+/** The target of a short volume spec (`src:dst[:opts]` or `dst`; a Windows drive `C:` stays whole). */
 function volumeTarget(spec: string): string | undefined {
-  const parts = spec.split(/:(?![\\/])/);
+  const parts = spec.split(':');
+  if (/^[A-Za-z]$/.test(parts[0]!) && parts.length > 1) parts.splice(0, 2, `${parts[0]}:${parts[1]}`);
   if (parts.length === 1) return parts[0];
   return parts[1];
 }

@@ -180,6 +180,17 @@ function pruneAlternatives(errors: ErrorObject[]): { kept: ErrorObject[]; summar
     const fitting = [...branches.values()].filter(
       (es) => !es.some((e) => e.keyword === 'type' && e.instancePath === alt.instancePath),
     );
+    // A branch can fail only inside a `$ref` it uses: ajv files those errors under the referenced
+    // schema's path, not the branch's. Then they are what is wrong, not the other branches' types.
+    const total = Array.isArray(alt.schema) ? alt.schema.length : branches.size;
+    const below = `${alt.instancePath}/`;
+    if (
+      total > branches.size &&
+      kept.some((e) => !inBranches.has(e) && e !== alt && e.instancePath.startsWith(below))
+    ) {
+      kept = kept.filter((e) => e !== alt && !inBranches.has(e));
+      continue;
+    }
     const data0 = (alt as ErrorObject & { data?: unknown }).data;
     if (fitting.length === 1 && branches.size > 1 && typeof data0 === 'object' && data0 !== null) {
       const best = new Set(fitting[0]);

@@ -191,3 +191,11 @@ describe('the inputs of the rules', () => {
     );
   });
 });
+
+describe('an error inside a $ref of one of several forms', () => {
+  it('names the key inside, not the other form', () => {
+    expect(errors('services:\n  a:\n    build:\n      context: .\n      ssh:\n')).toEqual([
+      '5:7 services.a.build.ssh must be a mapping (key: value) or a list, not empty (null)',
+    ]);
+  });
+});
