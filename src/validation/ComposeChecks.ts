@@ -1,6 +1,7 @@
 // What the Compose schema cannot see, across the compose files of one project (given together, they
 // are merged as `docker compose -f a -f b` merges them): variables nothing provides, services that use
-// volumes, networks, secrets, configs or services no file defines, and no service with `image: ${IMAGE}`.
+// volumes, networks, secrets, configs or services no file defines, and (a policy of the deploy, which
+// can be turned off) no service with `image: ${IMAGE}`.
 import type { Finding } from './Finding.js';
 import { variableUses } from './Interpolation.js';
 import { formatPath, type PathSegment, type Span, type YamlSource } from './YamlSource.js';
@@ -11,6 +12,8 @@ export interface ComposeFile {
   source: YamlSource;
   /** The parsed document (the first one). */
   value: unknown;
+  /** The same, interpolated with the values known here (ComposeVariables). */
+  resolved: unknown;
 }
 
 /** Where a variable comes from, for the messages: `required-env`, `.env`, `the deploy`. */
@@ -19,7 +22,10 @@ export type Provided = Map<string, string>;
 type Dict = Record<string, unknown>;
 const isDict = (v: unknown): v is Dict => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-const IMAGE_REF = /\$\{IMAGE(?:[:?+-][^}]*)?\}|\$IMAGE(?![A-Za-z0-9_])/;
+/** `${NAME}`, `${NAME:-…}` or `$NAME` in a string. */
+export function imageRef(variable: string): RegExp {
+  return new RegExp(`\\$\\{${variable}(?:[:?+-][^}]*)?\\}|\\$${variable}(?![A-Za-z0-9_])`);
+}
 
 function spanOf(cf: ComposeFile, path: PathSegment[], at: 'key' | 'value' = 'value'): Span {
   const loc = cf.source.find(0, path);
@@ -28,7 +34,11 @@ function spanOf(cf: ComposeFile, path: PathSegment[], at: 'key' | 'value' = 'val
 }
 
 /** `${VAR}` references that nothing provides: not required-env, not in .env, not the deploy's IMAGE, no default. */
-export function checkVariables(files: ComposeFile[], provided: Provided): Finding[] {
+export function checkVariables(
+  files: ComposeFile[],
+  provided: Provided,
+  severity: Finding['severity'] = 'error',
+): Finding[] {
   const out: Finding[] = [];
   for (const cf of files) {
     for (const s of cf.source.strings()) {
@@ -45,7 +55,8 @@ export function checkVariables(files: ComposeFile[], provided: Provided): Findin
         const why = use.requiredMessage ? ` (${use.requiredMessage.trim() || 'marked required with :?'})` : '';
         out.push({
           rule: 'compose-variable',
-          severity: 'error',
+          // `${VAR:?…}` unset: Compose itself refuses the file.
+          severity: use.requiredMessage !== undefined ? 'error' : severity,
           file: cf.file,
           span,
           message:
@@ -76,9 +87,9 @@ function defined(files: ComposeFile[]): Defined {
     configs: new Set(),
   };
   for (const cf of files) {
-    if (!isDict(cf.value)) continue;
+    if (!isDict(cf.resolved)) continue;
     for (const k of Object.keys(d) as (keyof Defined)[]) {
-      const section = cf.value[k];
+      const section = cf.resolved[k];
       if (isDict(section)) for (const name of Object.keys(section)) d[k].add(name);
     }
   }
@@ -122,7 +133,7 @@ export function checkReferences(files: ComposeFile[]): Finding[] {
   const report = (cf: ComposeFile, path: PathSegment[], message: string, at: 'key' | 'value' = 'value') =>
     out.push({ rule: 'compose-reference', severity: 'error', file: cf.file, span: spanOf(cf, path, at), message });
   for (const cf of files) {
-    const services = isDict(cf.value) && isDict(cf.value.services) ? cf.value.services : {};
+    const services = isDict(cf.resolved) && isDict(cf.resolved.services) ? cf.resolved.services : {};
     for (const [svc, def] of Object.entries(services)) {
       if (!isDict(def)) continue;
       const base = ['services', svc];
@@ -168,12 +179,13 @@ export function checkReferences(files: ComposeFile[]): Finding[] {
   return out;
 }
 
-/** The deploy sets IMAGE to the image it deploys: some service must use `image: ${IMAGE}`. */
-export function checkImage(files: ComposeFile[]): Finding[] {
+/** The deploy sets IMAGE (the image-variable input) to the image it deploys: some service must use it. */
+export function checkImage(files: ComposeFile[], variable = 'IMAGE'): Finding[] {
+  const ref = imageRef(variable);
   for (const cf of files) {
     const services = isDict(cf.value) && isDict(cf.value.services) ? cf.value.services : {};
     for (const def of Object.values(services))
-      if (isDict(def) && typeof def.image === 'string' && IMAGE_REF.test(def.image)) return [];
+      if (isDict(def) && typeof def.image === 'string' && ref.test(def.image)) return [];
   }
   const first = files[0];
   if (!first) return [];
@@ -185,8 +197,9 @@ export function checkImage(files: ComposeFile[]): Finding[] {
       file: first.file,
       span: hasServices ? spanOf(first, ['services'], 'key') : first.source.docStart(0),
       message:
-        'no service has image: ${IMAGE}. The deploy sets IMAGE to the image it deploys; ' +
-        'use image: ${IMAGE} on the service it should update',
+        `no service has image: \${${variable}}. The deploy sets ${variable} to the image it deploys; ` +
+        `use image: \${${variable}} on the service it should update (or set image-variable to the variable ` +
+        `your file uses; empty turns this rule off)`,
     },
   ];
 }

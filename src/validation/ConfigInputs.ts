@@ -36,6 +36,16 @@ export function readValidateConfigSpec(
   for (const n of requiredEnv)
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(n))
       throw new InputError('required-env', `'${n}' is not a variable name (letters, digits and _)`);
+  // Given empty, the rule is off. A runner always sets the input (to the default, IMAGE, when the
+  // workflow leaves it out); started without one at all, the default holds too.
+  const rawImage = inputs.raw('image-variable').trim();
+  const imageVariable = rawImage === '' && env['INPUT_IMAGE-VARIABLE'] === undefined ? 'IMAGE' : rawImage;
+  if (imageVariable && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(imageVariable))
+    throw new InputError(
+      'image-variable',
+      `'${imageVariable}' is not a variable name (letters, digits and _; empty turns the rule off)`,
+    );
+  const envValues = Object.fromEntries(inputs.keyValues('env'));
   if (!files.length && !schemaMap.length && !composeFiles.length)
     throw new InputError('files', 'nothing to check: give files (with schema), schema-map or compose-files');
   if (schema && !files.length)
@@ -48,6 +58,9 @@ export function readValidateConfigSpec(
     composeFiles,
     requiredEnv,
     forbidPlaintextSecrets: inputs.bool('forbid-plaintext-secrets', true),
+    imageVariable,
+    requireVariables: inputs.bool('require-variables', true),
+    envValues,
     env,
     dockerCompose: 'auto',
   };

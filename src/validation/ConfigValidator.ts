@@ -1,20 +1,19 @@
 // The core of validate-config: finds the files, parses each with positions, validates configs against
 // their schema and compose files against the Compose Specification and the project checks, looks for
 // plaintext secrets, and returns every problem located on its file, line and column.
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join, posix } from 'node:path';
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Log } from '../report/Log.js';
-import { checkImage, checkReferences, checkVariables, type ComposeFile, type Provided } from './ComposeChecks.js';
-import { composeSchema } from './ComposeSchema.js';
-import { composeConfig, findComposeCli, type ComposeCli, type Runner } from './DockerComposeConfig.js';
+import { checkComposeProject } from './ComposeProject.js';
+import { findComposeCli, type ComposeCli, type Runner } from './DockerComposeConfig.js';
 import { byPosition, type Finding } from './Finding.js';
 import { expandGlobs, globToRegExp } from './Glob.js';
-import { dotenvNames } from './Interpolation.js';
 import { jsonSyntaxError } from './JsonSyntax.js';
 import { SchemaFileError, SchemaLoader } from './SchemaLoader.js';
 import { quickValue } from './QuickParse.js';
 import {
   hasKeyedSecret,
+  holdsSecrets,
   isEncrypted,
   isSecretFileName,
   plaintextSecretFile,
@@ -40,6 +39,12 @@ export interface ValidateConfigSpec {
   composeFiles: string[];
   requiredEnv: string[];
   forbidPlaintextSecrets: boolean;
+  /** The variable a service must use as its image (the deploy sets it); '' turns the rule off. */
+  imageVariable: string;
+  /** Unprovided `${VAR}` are errors (true) or warnings, as Compose itself treats them (false). */
+  requireVariables: boolean;
+  /** KEY=VALUE settings of the `env` input: provided, with their values. */
+  envValues: Record<string, string>;
   /** The step's environment, for required-env. */
   env: NodeJS.ProcessEnv;
   /** 'auto': run docker compose / docker-compose config when installed. */
@@ -70,8 +75,6 @@ export interface ValidationReport {
   filesChecked: number;
   composeCli?: ComposeCli['variant'];
 }
-
-const COMPOSE_SCHEMA = 'Compose Specification';
 
 function isFolder(p: string): boolean {
   try {
@@ -138,7 +141,16 @@ export class ConfigValidator {
 
     const composeSet = new Set(composeGlobs.files);
     for (const file of configGlobs.files) results.push(this.checkConfig(file, composeSet.has(file)));
-    const compose = this.checkComposeProject(composeGlobs.files);
+    const compose = checkComposeProject(
+      {
+        spec,
+        log: this.log,
+        read: (file) => readText(spec.workspace, file),
+        scanSecrets: (file, text, src) => this.scanSecrets(file, text, src),
+        composeCli: () => this.composeCli(),
+      },
+      composeGlobs.files,
+    );
     results.push(...compose);
 
     if (spec.forbidPlaintextSecrets) {
@@ -149,7 +161,7 @@ export class ConfigValidator {
         const findings: Finding[] = [];
         if (finding) findings.push(finding);
         else if (text !== undefined && !isEncrypted(text)) {
-          findings.push(plaintextSecretFile(file));
+          if (holdsSecrets(text)) findings.push(plaintextSecretFile(file));
           if (!checked.has(file))
             findings.push(
               ...this.scanSecrets(file, text, /\.(ya?ml|json)$/i.test(file) ? new YamlSource(text) : undefined),
@@ -199,7 +211,8 @@ export class ConfigValidator {
       result.schema = '';
       return result;
     }
-    if (this.spec.forbidPlaintextSecrets && isSecretFileName(file)) result.findings.push(plaintextSecretFile(file));
+    if (this.spec.forbidPlaintextSecrets && isSecretFileName(file) && holdsSecrets(text))
+      result.findings.push(plaintextSecretFile(file));
     const json = /\.json$/i.test(file) ? jsonSyntaxError(text) : undefined;
     if (!json && this.quickCheck(file, text, schemaPath, alsoCompose, result)) return result;
     const src = new YamlSource(text);
@@ -285,78 +298,6 @@ export class ConfigValidator {
       this.log.debug(`compose CLI: ${this.cli ? this.cli.command.join(' ') : 'none'}`);
     }
     return this.cli;
-  }
-
-  /** Variables the deploy will provide: required-env, IMAGE, and the project's .env. */
-  private provided(projectDir: string): Provided {
-    const p: Provided = new Map();
-    p.set('IMAGE', 'the deploy');
-    for (const n of this.spec.requiredEnv) p.set(n, 'required-env');
-    const envFile = posix.join(projectDir, '.env');
-    const abs = join(this.spec.workspace, envFile);
-    if (existsSync(abs)) {
-      const text = readText(this.spec.workspace, envFile).text ?? '';
-      for (const n of dotenvNames(text)) if (!p.has(n)) p.set(n, envFile);
-    }
-    return p;
-  }
-
-  private checkComposeProject(files: string[]): FileResult[] {
-    if (!files.length) return [];
-    const results: FileResult[] = [];
-    const parsed: ComposeFile[] = [];
-    let clean = true;
-    for (const file of files) {
-      const result: FileResult = { file, kind: 'compose', schema: COMPOSE_SCHEMA, documents: 0, findings: [] };
-      results.push(result);
-      const { text, finding } = readText(this.spec.workspace, file);
-      if (finding || text === undefined) {
-        result.findings.push(finding!);
-        clean = false;
-        continue;
-      }
-      const src = new YamlSource(text);
-      result.documents = src.docs.length;
-      result.findings.push(...parseFindings(file, src), ...this.scanSecrets(file, text, src));
-      if (src.problems.length) {
-        clean = false;
-        continue;
-      }
-      if (src.docs.length > 1) {
-        result.findings.push({
-          rule: 'syntax',
-          severity: 'error',
-          file,
-          span: src.docStart(1),
-          message: `a compose file holds one YAML document; this one has ${src.docs.length} (the second starts here)`,
-        });
-        clean = false;
-        continue;
-      }
-      const values = src.values();
-      const validate = composeSchema();
-      const schemaErrors = schemaFindings(
-        file,
-        src,
-        values,
-        (v) => validate(v),
-        () => validate.errors,
-        'compose-schema',
-      );
-      result.findings.push(...schemaErrors);
-      if (schemaErrors.length) clean = false;
-      parsed.push({ file, source: src, value: values[0] });
-    }
-    const provided = this.provided(dirname(files[0]!) === '.' ? '' : dirname(files[0]!));
-    const project: Finding[] = [...checkVariables(parsed, provided), ...checkReferences(parsed)];
-    if (parsed.length === files.length) project.push(...checkImage(parsed));
-    const cli = clean ? this.composeCli() : undefined;
-    if (cli)
-      project.push(
-        ...composeConfig(cli, this.spec.workspace, parsed, provided.keys(), { run: this.spec.run, env: this.spec.env }),
-      );
-    for (const f of project) (results.find((r) => r.file === f.file) ?? results[0]!).findings.push(f);
-    return results;
   }
 }
 

@@ -37,12 +37,17 @@ export function findComposeCli(
   return undefined;
 }
 
-/** A clean environment: the runner's PATH and HOME, and a stand-in value for each provided variable. */
-function composeEnv(provided: Iterable<string>, env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+/**
+ * A clean environment: the runner's PATH and HOME, and the real value of each variable known here
+ * (compose reads the .env beside the file itself). The image the deploy builds is not known yet: it
+ * gets a well-formed reference, used only where it can change nothing (the caller makes sure the
+ * variable appears in `image:` values alone).
+ */
+function composeEnv(given: Map<string, string>, imageVariable: string, env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const out: NodeJS.ProcessEnv = {};
   for (const k of ['PATH', 'HOME', 'DOCKER_HOST', 'DOCKER_CONFIG', 'TMPDIR']) if (env[k]) out[k] = env[k];
-  for (const name of provided)
-    out[name] = name === 'IMAGE' ? 'registry.invalid/validate-config:placeholder' : 'placeholder';
+  if (imageVariable && !given.has(imageVariable)) out[imageVariable] = 'registry.invalid/validate-config:unknown';
+  for (const [name, value] of given) out[name] = value;
   return out;
 }
 
@@ -67,7 +72,8 @@ export function composeConfig(
   cli: ComposeCli,
   workspace: string,
   files: ComposeFile[],
-  provided: Iterable<string>,
+  given: Map<string, string>,
+  imageVariable: string,
   { run = spawnRunner, env = process.env }: { run?: Runner; env?: NodeJS.ProcessEnv } = {},
 ): Finding[] {
   if (!files.length) return [];
@@ -75,7 +81,7 @@ export function composeConfig(
   const argv = [...cli.command, '--project-directory', projectDir];
   for (const f of files) argv.push('-f', resolve(workspace, f.file));
   argv.push('config', '--quiet');
-  const r = run(argv, { cwd: projectDir, env: composeEnv(provided, env) });
+  const r = run(argv, { cwd: projectDir, env: composeEnv(given, imageVariable, env) });
   if (r.code === 0) return [];
   // Paths as the annotations give them: relative to the workspace.
   const message = (cleanMessage(r.output) || `exited with code ${r.code}`).split(`${resolve(workspace)}/`).join('');

@@ -12,6 +12,7 @@ export type Rule =
   | 'compose-variable'
   | 'compose-reference'
   | 'compose-image'
+  | 'compose-check'
   | 'compose-config'
   | 'plaintext-secret'
   | 'secret-value'
@@ -39,6 +40,7 @@ export const ruleTitle: Record<Rule, string> = {
   'compose-variable': 'compose variable',
   'compose-reference': 'compose reference',
   'compose-image': 'compose image',
+  'compose-check': 'compose check',
   'compose-config': 'docker compose config',
   'plaintext-secret': 'plaintext secret file',
   'secret-value': 'secret in plain text',

@@ -153,6 +153,15 @@ function sortedByDepth(errors: ErrorObject[]): ErrorObject[] {
   return [...errors].sort((a, b) => a.schemaPath.length - b.schemaPath.length);
 }
 
+const BOUNDS = new Set(['minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum']);
+const isBound = (e: ErrorObject) => BOUNDS.has(e.keyword);
+
+/** `a whole number >= 0`: a bound with the type of the schema it is in. */
+function boundWords(e: ErrorObject): string {
+  const type = (e.parentSchema as { type?: unknown } | undefined)?.type;
+  return `${type ? expectedTypes(type) : 'a number'} ${String(e.params.comparison)} ${String(e.params.limit)}`;
+}
+
 /** Keeps, for each failed oneOf/anyOf, only the branch that got furthest (or a one-line summary). */
 function pruneAlternatives(errors: ErrorObject[]): { kept: ErrorObject[]; summaries: Explained[] } {
   let kept = [...errors];
@@ -167,6 +176,27 @@ function pruneAlternatives(errors: ErrorObject[]): { kept: ErrorObject[]; summar
       branches.set(idx, [...(branches.get(idx) ?? []), e]);
     }
     const inBranches = new Set([...branches.values()].flat());
+    // The branch whose type the value has (a mapping for `build: {…}`) says which key inside is wrong.
+    const fitting = [...branches.values()].filter(
+      (es) => !es.some((e) => e.keyword === 'type' && e.instancePath === alt.instancePath),
+    );
+    // A branch can fail only inside a `$ref` it uses: ajv files those errors under the referenced
+    // schema's path, not the branch's. Then they are what is wrong, not the other branches' types.
+    const total = Array.isArray(alt.schema) ? alt.schema.length : branches.size;
+    const below = `${alt.instancePath}/`;
+    if (
+      total > branches.size &&
+      kept.some((e) => !inBranches.has(e) && e !== alt && e.instancePath.startsWith(below))
+    ) {
+      kept = kept.filter((e) => e !== alt && !inBranches.has(e));
+      continue;
+    }
+    const data0 = (alt as ErrorObject & { data?: unknown }).data;
+    if (fitting.length === 1 && branches.size > 1 && typeof data0 === 'object' && data0 !== null) {
+      const best = new Set(fitting[0]);
+      kept = kept.filter((e) => e !== alt && (!inBranches.has(e) || best.has(e)));
+      continue;
+    }
     const depthOf = (es: ErrorObject[]) => Math.max(...es.map((e) => e.instancePath.split('/').length));
     const base = alt.instancePath.split('/').length;
     const deeper = [...branches.values()].filter((es) => depthOf(es) > base);
@@ -190,6 +220,7 @@ function pruneAlternatives(errors: ErrorObject[]): { kept: ErrorObject[]; summar
         for (const e of es) {
           if (e.keyword === 'const') forms.push(fmt(e.params.allowedValue));
           else if (e.keyword === 'enum') forms.push(...(e.params.allowedValues as unknown[]).map(fmt));
+          else if (isBound(e)) forms.push(boundWords(e));
           else if (e.message) forms.push(`a value that ${e.message}`);
         }
     }

@@ -228,3 +228,25 @@ export function scanDotenv(file: string, text: string, lines: LineIndex, skipLin
   }
   return out;
 }
+
+/**
+ * Whether a secrets-named file holds what looks like a secret: a token, a random-looking value, or a
+ * value under a password/token/secret key that is not empty, a reference or a placeholder. A `.env`
+ * of a time zone and a URL holds none.
+ */
+export function holdsSecrets(text: string): boolean {
+  if (ANY_TOKEN.test(text) || /:\/\/[^\s/@]*:[^\s/@]+@/.test(text)) return true;
+  for (const line of text.split(/\r?\n/)) {
+    const t = line.trim();
+    if (!t || t.startsWith('#')) continue;
+    const m = /^(?:export\s+|-\s+)?["']?([A-Za-z_][\w.-]*)["']?\s*[=:]\s*(.*)$/.exec(t);
+    const value = (m ? m[2]! : t)
+      .replace(/\s+#.*$/, '')
+      .replace(/^(['"])(.*)\1$/, '$2')
+      .trim();
+    if (!value || PLACEHOLDER.test(value) || /^(?:\||>)[-+]?$/.test(value)) continue;
+    if (looksLikeSecretValue(value)) return true;
+    if (m && SECRET_KEY.test(m[1]!) && !REFERENCE_KEY.test(m[1]!)) return true;
+  }
+  return false;
+}

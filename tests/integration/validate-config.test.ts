@@ -188,6 +188,47 @@ describe.each<NodeChoice>(['machine', 'node24'])('validate-config under %s', (no
     ]);
   });
 
+  // Issue 20: a compose file checked as Compose reads it, the deploy's rules off, with real values.
+  it('checks a compose file with its real values and the deploy rules off', async () => {
+    const ws = mkdtempSync(join(scratch, 'ws-'));
+    writeFileSync(
+      join(ws, 'compose.yaml'),
+      'services:\n  web:\n    image: nginx:${TAG}\n    deploy:\n      replicas: ${REPLICAS}\n    depends_on: [web]\n',
+    );
+    writeFileSync(join(ws, '.env'), 'TAG=1.27\nTZ=Europe/Berlin\nAPP_URL=https://shop.example.com\n');
+    const bin = mkdtempSync(join(scratch, 'bin-'));
+    const seen = join(bin, 'env.log');
+    // docker compose as a stand-in that records the variables it was given.
+    writeFileSync(
+      join(bin, 'docker'),
+      `#!/bin/sh\n[ "$1 $2" = "compose version" ] && exit 0\necho "REPLICAS=\${REPLICAS-unset} TAG=\${TAG-unset}" >> ${seen}\nexit 0\n`,
+    );
+    chmodSync(join(bin, 'docker'), 0o755);
+    const inputs = { 'compose-files': 'compose.yaml', 'image-variable': '', 'require-variables': 'false' };
+    const env = { PATH: `${bin}:${process.env.PATH ?? ''}` };
+    const cycle = await runAction(
+      'actions/validate-config',
+      { ...inputs, env: 'REPLICAS=2' },
+      { node, workspace: ws, env },
+    );
+    expect(cycle.annotations.filter((a) => a.file).map((a) => [a.file, a.line, a.col, a.message])).toEqual([
+      ['compose.yaml', 6, 18, "service 'web' depends on itself"],
+    ]);
+    writeFileSync(
+      join(ws, 'compose.yaml'),
+      'services:\n  web:\n    image: nginx:${TAG}\n    deploy:\n      replicas: ${REPLICAS}\n',
+    );
+    const ok = await runAction(
+      'actions/validate-config',
+      { ...inputs, env: 'REPLICAS=2' },
+      { node, workspace: ws, env },
+    );
+    expect(ok.exitCode).toBe(0);
+    expect(ok.outputs).toEqual({ valid: 'true', 'error-count': '0', 'files-checked': '1' });
+    // The env input's value, and no stand-in for TAG: compose reads it from .env itself.
+    expect(readFileSync(seen, 'utf8')).toBe('REPLICAS=2 TAG=unset\n');
+  });
+
   it('fails on a bad input, naming it', async () => {
     const run = await runAction('actions/validate-config', { files: 'x.yml', mode: 'strict' }, { node });
     expect(run.exitCode).toBe(1);

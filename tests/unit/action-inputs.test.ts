@@ -75,6 +75,8 @@ function validValues(port: number, privateKey: string, publicKey: string): Recor
     'compose-files': 'docker-compose.yml',
     'required-env': 'PLAIN',
     'forbid-plaintext-secrets': 'true',
+    'image-variable': 'IMAGE',
+    'require-variables': 'true',
     mode: 'warn',
     // health-gate
     urls: 'http://127.0.0.1:1/health',

@@ -162,7 +162,8 @@ describe('interpolation', () => {
 describe('docker compose config', () => {
   const file = 'docker-compose.yml';
   const text = 'services:\n  web:\n    image: ${IMAGE}\n    ports:\n      - "80:80"\n';
-  const cf = { file, source: new YamlSource(text), value: parse(text) as unknown };
+  const value = parse(text) as unknown;
+  const cf = { file, source: new YamlSource(text), value, resolved: value };
 
   it('prefers v2, falls back to v1, or finds none', () => {
     const answers =
@@ -173,16 +174,23 @@ describe('docker compose config', () => {
     expect(findComposeCli(answers([]))).toBeUndefined();
   });
 
-  it('runs config --quiet over the files with stand-ins for provided variables, and locates a path it names', () => {
+  it('runs config --quiet over the files with the real values of variables, and locates a path it names', () => {
     let seen: { argv: string[]; env: NodeJS.ProcessEnv } | undefined;
     const run: Runner = (argv, { env }) => {
       seen = { argv, env };
       return { code: 15, output: 'validating /ws/docker-compose.yml: services.web.ports.0 invalid port' };
     };
-    const found = composeConfig({ variant: 'v2', command: ['docker', 'compose'] }, '/ws', [cf], ['IMAGE', 'DB_URL'], {
-      run,
-      env: { PATH: '/bin', SECRET_FROM_RUNNER: 'x' },
-    });
+    const found = composeConfig(
+      { variant: 'v2', command: ['docker', 'compose'] },
+      '/ws',
+      [cf],
+      new Map([['DB_URL', 'postgres://db/shop']]),
+      'IMAGE',
+      {
+        run,
+        env: { PATH: '/bin', SECRET_FROM_RUNNER: 'x' },
+      },
+    );
     expect(seen!.argv).toEqual([
       'docker',
       'compose',
@@ -195,8 +203,9 @@ describe('docker compose config', () => {
     ]);
     expect(seen!.env).toEqual({
       PATH: '/bin',
-      IMAGE: 'registry.invalid/validate-config:placeholder',
-      DB_URL: 'placeholder',
+      // The image the deploy builds is unknown here: a well-formed reference (used only in image:).
+      IMAGE: 'registry.invalid/validate-config:unknown',
+      DB_URL: 'postgres://db/shop',
     });
     expect(found).toEqual([
       {
@@ -212,7 +221,10 @@ describe('docker compose config', () => {
 
   it('locates "line N" and makes v1 complaints warnings', () => {
     const run: Runner = () => ({ code: 1, output: 'ERROR: yaml: line 5: did not find expected key' });
-    const [f] = composeConfig({ variant: 'v1', command: ['docker-compose'] }, '/ws', [cf], [], { run, env: {} });
+    const [f] = composeConfig({ variant: 'v1', command: ['docker-compose'] }, '/ws', [cf], new Map(), '', {
+      run,
+      env: {},
+    });
     expect(f).toMatchObject({ severity: 'warning', span: { line: 5, column: 1 } });
     expect(f!.message).toBe(
       'docker-compose (v1) config rejects the compose project: yaml: line 5: did not find expected key',
@@ -255,6 +267,9 @@ describe('the docker compose on this machine, if any', () => {
         composeFiles: ['docker-compose.yml'],
         requiredEnv: [],
         forbidPlaintextSecrets: false,
+        imageVariable: 'IMAGE',
+        requireVariables: true,
+        envValues: {},
         env: process.env,
         dockerCompose: 'auto',
       },

@@ -15,6 +15,9 @@ function run(workspace: string) {
     composeFiles: ['docker-compose.yml'],
     requiredEnv: ['DATABASE_URL', 'DB_PASSWORD'],
     forbidPlaintextSecrets: true,
+    imageVariable: 'IMAGE',
+    requireVariables: true,
+    envValues: {},
     env: { DATABASE_URL: 'postgres://x', DB_PASSWORD: 'x' },
     dockerCompose: 'off',
   };

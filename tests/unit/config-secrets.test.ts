@@ -59,7 +59,7 @@ describe('file names', () => {
 describe('committed secrets files', () => {
   it('flags plaintext ones on line 1, passes encrypted ones and templates, skips node_modules', () => {
     const ws = workspace({
-      'deploy/.env': 'PORT=8080\n',
+      'deploy/.env': 'PORT=8080\nDB_PASSWORD=hunter2\n',
       'deploy/.env.example': 'DB_PASSWORD=\n',
       'config/secrets.prod.yaml': 'db_password: hunter2\n',
       'config/secrets.enc.yaml': 'db_password: ENC[AES256_GCM,data:abc]\nsops:\n  version: 3.9.0\n',
@@ -81,6 +81,22 @@ describe('committed secrets files', () => {
       'keys/prod.secrets',
     ]);
     expect(r.filesChecked).toBe(0);
+  });
+
+  // Issue 20: a .env of settings was called an unencrypted secrets file. Only what looks like a
+  // secret (a token, a random value, a value under a password/token/secret name) makes it one.
+  it('passes a .env of plain settings, and one whose secret-named values are empty or references', () => {
+    const ws = workspace({
+      '.env': 'TZ=Europe/Berlin\nAPP_URL=https://shop.example.com\n',
+      'deploy/.env': 'DB_PASSWORD=\nAPI_TOKEN=${API_TOKEN}\nSECRET_KEY_FILE=/run/secrets/key\n',
+      'config/secrets.yaml': 'db_password: changeme\n',
+      'prod/.env': 'SESSION_SECRET=s3cr3t-v4lue\n',
+      'prod/.env.production': `HOOK=${'a9F3kq2LmZ8xW4rT6yB1nV7c'}\n`,
+    });
+    expect(rows(run(ws).findings)).toEqual([
+      ['prod/.env:1:1', 'plaintext-secret'],
+      ['prod/.env.production:1:1', 'plaintext-secret'],
+    ]);
   });
 
   it('uses what git tracks when the workspace is a checkout (an ignored .env is not committed)', () => {
