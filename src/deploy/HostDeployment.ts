@@ -25,6 +25,8 @@ export interface Timings {
   pullMs?: number;
   startMs?: number;
   gateMs?: number;
+  /** The release tasks (and backup-before) on this host, before the rollout. */
+  tasksMs?: number;
 }
 
 export interface HostResult {
