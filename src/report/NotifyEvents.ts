@@ -15,6 +15,8 @@ export interface NotifyContext {
   app: string;
   hosts: string[];
   environment?: string;
+  /** Who started it; default GITHUB_ACTOR (the CLI: the person at the terminal). */
+  actor?: string;
 }
 
 /** The context as the inputs give it, read leniently: a bad input is itself an end to tell. */
@@ -37,7 +39,7 @@ function common(ctx: NotifyContext): Pick<NotifyEvent, 'app' | 'hosts' | 'enviro
     app: ctx.app,
     hosts: ctx.hosts,
     environment: ctx.environment || undefined,
-    actor: process.env.GITHUB_ACTOR || undefined,
+    actor: ctx.actor || process.env.GITHUB_ACTOR || undefined,
     runUrl: runLinks().runUrl,
   };
 }
