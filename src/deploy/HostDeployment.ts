@@ -16,6 +16,7 @@ import { pickDigest } from '../remote/DockerCommands.js';
 import { lastLine } from '../ssh/SshConnection.js';
 import { replayedOptions, type DeployConfig } from './DeployConfig.js';
 import { planDeploy, type DeployPlan, type PlanContext } from './DeployPlan.js';
+import { runsReleaseTasks } from './releaseTasks/ReleaseTasksConfig.js';
 
 /** `unchanged`: this host was fine, but another failed before the rollout, so none was changed. */
 export type HostStatus = 'deployed' | 'rolled-back' | 'failed' | 'unchanged' | 'dry-run';
@@ -115,6 +116,7 @@ export class HostDeployment {
       image: this.cfg.image,
       registry: this.cfg.registry,
       previous,
+      tasks: runsReleaseTasks(this.cfg, this.session.spec.label) ? this.cfg.releaseTasks.tasks : [],
     });
     return this.plan;
   }

@@ -1,5 +1,7 @@
 // A release task's command, byte for byte, for Compose v2 and v1, and with text a shell would expand.
 import { describe, expect, it } from 'vitest';
+import { describePlan, planDeploy } from '../../src/deploy/DeployPlan.js';
+import { ReleaseLayout } from '../../src/release/ReleaseLayout.js';
 import { ComposeCommands } from '../../src/remote/ComposeCommands.js';
 import { releaseTaskCommand } from '../../src/remote/ReleaseTaskCommands.js';
 
@@ -29,5 +31,25 @@ describe('releaseTaskCommand', () => {
   it('quotes the text once, so the host expands nothing in it and the container does', () => {
     const cmd = releaseTaskCommand(v1, { service: 'web', command: `echo "$DB" 'it''s' $(id) ; rm -rf / #` });
     expect(cmd.endsWith(` -T web sh -c 'echo "$DB" '\\''it'\\'''\\''s'\\'' $(id) ; rm -rf / #' 2>&1`)).toBe(true);
+  });
+});
+
+describe('the dry run plan', () => {
+  it('shows each release task between the pull and the start, with its command', () => {
+    const plan = planDeploy({
+      app: 'shop',
+      layout: new ReleaseLayout('/srv/shop'),
+      compose: 'v1',
+      releaseId: 'r2',
+      options: { composeFiles: ['docker-compose.yml'] },
+      tasks: [{ service: 'web', command: 'migrate' }],
+    });
+    const steps = describePlan(plan);
+    const at = (what: string) => steps.findIndex((s) => s.includes(what));
+    expect(at('pull the images')).toBeLessThan(at('release task in web'));
+    expect(at('release task in web')).toBeLessThan(at('start the release'));
+    expect(steps[at('release task in web')]).toBe(
+      `${at('release task in web') + 1}. release task in web (a failure stops the deploy everywhere)\n     $ ${env} docker-compose --project-name shop --project-directory /srv/shop/releases/r2 -f /srv/shop/releases/r2/docker-compose.yml run --rm --no-deps -T web sh -c migrate 2>&1`,
+    );
   });
 });

@@ -8,6 +8,7 @@ import { releaseTaskCommand, type ReleaseTask } from '../../remote/ReleaseTaskCo
 import type { HostSession } from '../../ssh/HostSession.js';
 import { replayedOptions, type DeployConfig } from '../DeployConfig.js';
 import { composeFor } from '../DeployPlan.js';
+import { runsReleaseTasks } from './ReleaseTasksConfig.js';
 import { TaskOutput } from './TaskOutput.js';
 
 export interface TaskRun extends ReleaseTask {
@@ -44,11 +45,11 @@ export async function runReleaseTasks(
   releaseId: string,
   log: Log,
 ): Promise<ReleaseTasksOutcome | undefined> {
-  const { tasks, on, backupBefore } = cfg.releaseTasks;
+  const { tasks, backupBefore } = cfg.releaseTasks;
   if (!tasks.length && !backupBefore) return undefined;
   const outcome: ReleaseTasksOutcome = { runs: [], backups: [] };
   if (backupBefore) outcome.backups = await backUpEach(hosts, cfg, log);
-  const where = on === 'all' ? hosts : hosts.slice(0, 1);
+  const where = hosts.filter((h) => runsReleaseTasks(cfg, h.session.spec.label));
   for (const host of where) {
     const started = performance.now();
     try {

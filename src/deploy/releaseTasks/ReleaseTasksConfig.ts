@@ -44,6 +44,14 @@ export function readReleaseTasks(
   };
 }
 
+/** Whether the host (by label) runs the release tasks: the first of `hosts`, or every one with `all`. */
+export function runsReleaseTasks(
+  cfg: { hosts: { label: string }[]; releaseTasks: ReleaseTasksConfig },
+  host: string,
+): boolean {
+  return cfg.releaseTasks.on === 'all' || cfg.hosts[0]?.label === host;
+}
+
 function serviceNames(compose: string): string[] {
   const services: unknown = parseDocument(compose).toJS()?.services;
   return services && typeof services === 'object' ? Object.keys(services) : [];
