@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { onServer, type TestImage } from '../sandbox/Sandbox.js';
 import { deploy, newApp, served, visibleLog, type TestApp } from '../support/deployKit.js';
+import { backupAction } from '../support/backupKit.js';
 import { currentOnHost, onHost, releasesOnHost } from '../support/hostState.js';
 import { describeOnSandbox, sandboxInfo, suiteApps, versionImage } from '../support/sandboxSuite.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhookReceiver.js';
@@ -109,6 +110,19 @@ describeOnSandbox('release tasks', () => {
     expect(endedAt - hang.messages[0]!.at).toBeLessThan(6500);
     expect(bad.stdout).toContain('::warning::notify: webhook 1 (127.0.0.1): no answer within 5 s');
     expect(endedAt - startedAt).toBeGreaterThan(5000);
+
+    // The pipeline's own backup step, in the same workflow run: the failed deploy names that backup.
+    const run = { GITHUB_RUN_ID: String(7_000_000_000 + Math.floor(Math.random() * 1e9)) };
+    const backupHook = await receiver();
+    const pipelineBackup = await backupAction(info, a, { notify: `${backupHook.url}/ops` }, { env: run });
+    expect(pipelineBackup.exitCode, visibleLog(pipelineBackup)).toBe(0);
+    expect(backupHook.messages.map((m) => [m.body.action, m.body.result, m.body.backup_id])).toEqual([
+      ['backup', 'succeeded', pipelineBackup.outputs['backup-id']],
+    ]);
+    const named = await deploy(info, a, v1.refByDigest, { 'release-command': 'web: exit 4' }, { env: run });
+    expect(named.exitCode).toBe(1);
+    expect(named.summary).toContain(`\`backup-id: ${pipelineBackup.outputs['backup-id']}\``);
+    expect(await served(a)).toBe('v2');
   });
 
   it('release-command-on: all runs on every host; first (the default) on the first only', async (ctx) => {

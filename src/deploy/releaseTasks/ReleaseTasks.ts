@@ -3,6 +3,7 @@
 // of the new release, on the first host or on each in turn. The first task that fails stops the
 // deploy: the caller abandons the release everywhere, so nothing that runs is changed.
 import { backupBeforeDeploy } from '../../backup/Backup.js';
+import { listBackups } from '../../backup/BackupList.js';
 import type { Log } from '../../report/Log.js';
 import { releaseTaskCommand, type ReleaseTask } from '../../remote/ReleaseTaskCommands.js';
 import type { HostSession } from '../../ssh/HostSession.js';
@@ -58,6 +59,7 @@ export async function runReleaseTasks(
         outcome.runs.push(run);
         if (run.exitCode !== 0) {
           outcome.failed = run;
+          if (!outcome.backups.length) outcome.backups = await backupsOfThisRun(host.session, cfg.meta.runUrl, log);
           return outcome;
         }
       }
@@ -80,6 +82,25 @@ async function backUpEach(hosts: TaskHost[], cfg: DeployConfig, log: Log): Promi
     log.info(`${r.host}: backup ${r.id} taken before the release tasks`);
     return [{ host: r.host, id: r.id }];
   });
+}
+
+/**
+ * A backup this same workflow run took on the host before the deploy (the pipeline's backup step):
+ * the one to name when a task failed without backup-before. Best effort: the failure is the news.
+ */
+async function backupsOfThisRun(
+  session: HostSession,
+  runUrl: string | undefined,
+  log: Log,
+): Promise<PreDeployBackup[]> {
+  if (!runUrl) return [];
+  try {
+    const found = (await listBackups(session)).filter((b) => b.manifest?.runUrl === runUrl);
+    return found.slice(-1).map((b) => ({ host: session.spec.label, id: b.id }));
+  } catch (err) {
+    log.warn(`${session.spec.label}: could not list the backups of this run: ${(err as Error).message}`);
+    return [];
+  }
 }
 
 async function runTask(
