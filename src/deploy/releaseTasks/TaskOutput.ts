@@ -33,6 +33,8 @@ export class TaskOutput extends Writable {
     return [...this.last];
   }
 
+  // Every line starts with the prefix (host and service), so a task printing `::set-output` or
+  // `::add-mask::` cannot issue workflow commands to the runner.
   private line(l: string): void {
     this.log.info(`${this.prefix}${l}`);
     this.last.push(l);
