@@ -3,6 +3,8 @@
 import { execFileSync } from 'node:child_process';
 import { hostname, userInfo } from 'node:os';
 import { readConnection, type ConnectionConfig } from '../ssh/ConnectionConfig.js';
+import { notifyAll, readWebhooks } from '../report/Notify.js';
+import { deployEvent, rollbackEvent, type NotifyContext } from '../report/NotifyEvents.js';
 import type { RunMeta } from '../deploy/DeployConfig.js';
 import { readDeployConfig } from '../deploy/DeployConfig.js';
 import { deploy } from '../deploy/Deployer.js';
@@ -65,16 +67,23 @@ export function terminalMeta(cwd: string, env = process.env): RunMeta {
   };
 }
 
+/** Who and where, for a webhook told from the terminal: the person here, no run link. */
+function cliNotifyContext(cfg: { app: string; hosts: { label: string }[]; meta: RunMeta }): NotifyContext {
+  return { app: cfg.app, hosts: cfg.hosts.map((h) => h.label), actor: cfg.meta.actor };
+}
+
 export const commands: CliCommand[] = [
   {
     name: 'deploy',
     summary: 'a new release of the compose app on each host, health-gated, rolled back when it fails',
     actionDir: '.',
-    secrets: ['ssh-key', 'secrets', 'registry-password', 'github-token'],
+    secrets: ['ssh-key', 'secrets', 'registry-password', 'github-token', 'notify'],
     async run({ inputs, log, cwd, onLocks }) {
+      const webhooks = readWebhooks(inputs);
       const cfg = readDeployConfig(inputs, cwd, terminalMeta(cwd));
       const started = Date.now();
       const o = await deploy(cfg, log, { onLocks: onLocks(cfg) });
+      if (!cfg.dryRun) await notifyAll(webhooks, deployEvent(cliNotifyContext(cfg), o), log);
       return {
         report: deploySummary(cfg.app, o, { tookMs: Date.now() - started }),
         outputs: deployOutputs(o),
@@ -86,10 +95,12 @@ export const commands: CliCommand[] = [
     name: 'rollback',
     summary: 'put a kept release back as it ran (to: previous, a release id, or an image it ran)',
     actionDir: 'actions/rollback',
-    secrets: ['ssh-key', 'registry-password', 'github-token'],
+    secrets: ['ssh-key', 'registry-password', 'github-token', 'notify'],
     async run({ inputs, log, cwd, onLocks }) {
+      const webhooks = readWebhooks(inputs);
       const cfg = readRollbackConfig(inputs, terminalMeta(cwd));
       const o = await rollback(cfg, log, { onLocks: onLocks(cfg) });
+      if (o.status !== 'dry-run') await notifyAll(webhooks, rollbackEvent(cliNotifyContext(cfg), o), log);
       return {
         report: rollbackSummary(cfg.app, o),
         outputs: rollbackOutputs(o),

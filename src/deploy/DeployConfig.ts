@@ -9,6 +9,7 @@ import { isImageReference } from '../inputs/imageReference.js';
 import type { InputReader } from '../inputs/InputReader.js';
 import { hostVariable } from '../release/EnvFile.js';
 import type { ReplayedOptions } from '../release/ReleaseManifest.js';
+import { readReleaseTasks, type ReleaseTasksConfig } from './releaseTasks/ReleaseTasksConfig.js';
 
 export interface ComposeFile {
   /** The name it gets in the release directory. */
@@ -44,6 +45,7 @@ export interface DeployConfig extends ConnectionConfig {
   lockTimeoutMs: number;
   dryRun: boolean;
   meta: RunMeta;
+  releaseTasks: ReleaseTasksConfig;
 }
 
 /** The options this deploy's release keeps in its release.json, for the fallback and the rollback. */
@@ -98,6 +100,7 @@ export function readDeployConfig(inputs: InputReader, workspace: string, meta: R
     lockTimeoutMs: inputs.seconds('lock-timeout', 300, { min: 0, max: 86_400 }) * 1000,
     dryRun: inputs.bool('dry-run', false),
     meta,
+    releaseTasks: readReleaseTasks(inputs, composeFiles),
   };
 }
 

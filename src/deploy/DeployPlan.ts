@@ -7,6 +7,7 @@ import { containerStatesCommand, loginCommand, logoutCommand, repoDigestsCommand
 import { LockCommands } from '../remote/LockCommands.js';
 import type { ComposeVariant } from '../remote/ProbeCommands.js';
 import { ReleaseCommands } from '../remote/ReleaseCommands.js';
+import { releaseTaskCommand, type ReleaseTask } from '../remote/ReleaseTaskCommands.js';
 import { all, line } from '../remote/Shell.js';
 
 export interface PlanContext {
@@ -19,6 +20,8 @@ export interface PlanContext {
   image?: string;
   registry?: { server: string; username: string };
   previous?: { id: string; options: ReplayedOptions };
+  /** The release tasks this host runs (release-command), after the pull. */
+  tasks?: ReleaseTask[];
 }
 
 export interface PlannedWrite {
@@ -36,6 +39,8 @@ export interface DeployPlan {
   writeFiles: PlannedWrite[];
   /** Pulls, then prints the image's RepoDigests JSON as the last line. */
   pull: string;
+  /** Each release task's one-off container, in order (the deploy runs them between pull and up). */
+  releaseTasks: { service: string; command: string }[];
   up: string;
   containerStates: string;
   activate: string;
@@ -88,6 +93,7 @@ export function planDeploy(ctx: PlanContext): DeployPlan {
     pull: ctx.image
       ? all(compose.pull(), `(${line(repoDigestsCommand(ctx.image))} || echo '[]')`)
       : line(compose.pull()),
+    releaseTasks: (ctx.tasks ?? []).map((t) => ({ service: t.service, command: releaseTaskCommand(compose, t) })),
     up: line(compose.up()),
     containerStates: containerStatesCommand(ctx.app),
     activate: releases.activate(ctx.releaseId),
@@ -108,6 +114,8 @@ export function describePlan(plan: DeployPlan): string[] {
   if (plan.login) add('log in to the registry (stdin: the password)', plan.login);
   for (const w of plan.writeFiles) add(`write ${w.name}${w.secret ? ' (0600; stdin: the values)' : ''}`, w.command);
   add('pull the images (this checks the compose files) and resolve the image digest', plan.pull);
+  for (const t of plan.releaseTasks)
+    add(`release task in ${t.service} (a failure stops the deploy everywhere)`, t.command);
   add(
     'start the release; the host keeps the way back until the runner decides (a lost runner: the previous release comes back)',
     plan.up,

@@ -9,6 +9,7 @@ import { describePlan } from './DeployPlan.js';
 import { HostDeployment, type HostResult, type HostStatus } from './HostDeployment.js';
 import type { HeldLock } from '../runtime/heldLocks.js';
 import { rolloutEverywhere } from './rolloutEverywhere.js';
+import { releaseTasksOrStop, type ReleaseTasksOutcome } from './releaseTasks/ReleaseTasksStep.js';
 
 export interface DeployOutcome {
   status: HostStatus;
@@ -16,6 +17,8 @@ export interface DeployOutcome {
   hosts: HostResult[];
   /** Set when no host got as far as a rollout: the first failure (each host's is in its reason). */
   error?: Error;
+  /** The release tasks and backup-before, when the deploy has any. */
+  releaseTasks?: ReleaseTasksOutcome;
 }
 
 export interface DeployHooks {
@@ -55,10 +58,19 @@ export async function deploy(cfg: DeployConfig, log: Log, hooks: DeployHooks = {
       hooks.onLocks?.([]);
       return await stoppedBeforeRollout(cfg, releaseId, connected, runs, failed.reason);
     }
+    const tasks = await releaseTasksOrStop(runs, cfg, releaseId, log);
+    if (tasks.stopped) {
+      await Promise.allSettled(runs.map((r) => r.abandon()));
+      hooks.onLocks?.([]);
+      return {
+        ...(await stoppedBeforeRollout(cfg, releaseId, connected, runs, tasks.stopped)),
+        releaseTasks: tasks.outcome,
+      };
+    }
 
     const results = await rolloutEverywhere(runs);
     hooks.onLocks?.([]);
-    return { status: overall(results.map((r) => r.status)), releaseId, hosts: results };
+    return { status: overall(results.map((r) => r.status)), releaseId, hosts: results, releaseTasks: tasks.outcome };
   } finally {
     closeHosts(sessions);
   }

@@ -17,6 +17,7 @@ import { lastLine } from '../ssh/SshConnection.js';
 import { replayedOptions, type DeployConfig } from './DeployConfig.js';
 import { planDeploy, type DeployPlan, type PlanContext } from './DeployPlan.js';
 import { ReleaseGuard } from './ReleaseGuard.js';
+import { runsReleaseTasks } from './releaseTasks/ReleaseTasksConfig.js';
 
 /** `unchanged`: this host was fine, but another failed before the rollout, so none was changed. */
 export type HostStatus = 'deployed' | 'rolled-back' | 'failed' | 'unchanged' | 'dry-run';
@@ -26,6 +27,8 @@ export interface Timings {
   pullMs?: number;
   startMs?: number;
   gateMs?: number;
+  /** The release tasks (and backup-before) on this host, before the rollout. */
+  tasksMs?: number;
 }
 
 export interface HostResult {
@@ -114,6 +117,7 @@ export class HostDeployment {
       image: this.cfg.image,
       registry: this.cfg.registry,
       previous,
+      tasks: runsReleaseTasks(this.cfg, this.session.spec.label) ? this.cfg.releaseTasks.tasks : [],
     });
     return this.plan;
   }

@@ -47,4 +47,9 @@ export class ComposeCommands {
   up(): Argv {
     return [...this.base(), 'up', '--detach', '--remove-orphans'];
   }
+
+  /** A one-off container of `service` running `command`, removed after; no other service started. */
+  run(service: string, command: Argv): Argv {
+    return [...this.base(), 'run', '--rm', '--no-deps', '-T', service, ...command];
+  }
 }

@@ -4,6 +4,7 @@ import type { DeployOutcome } from '../deploy/Deployer.js';
 import type { HostResult } from '../deploy/HostDeployment.js';
 import { describeAttempt } from '../health/HealthGate.js';
 import type { DeploymentRequest, FinalState } from './Deployments.js';
+import { releaseTasksSection } from './ReleaseTasksReport.js';
 import { annotate } from './RunPage.js';
 import { formatMs, RunSummary, shortImage, type Outcome, type RunFacts } from './SummaryMarkdown.js';
 
@@ -31,8 +32,10 @@ export function deploySummary(
   const [outcome, text] = headline(o);
   const s = new RunSummary(`Deploy ${app}`).headline(outcome, text);
   if (o.error) s.paragraph(o.error.message.split('\n')[0]!);
+  // The tasks' column only where a deploy has tasks (or backup-before): other summaries keep their shape.
+  const tasks = !!o.releaseTasks;
   s.table(
-    ['Host', 'Result', 'Now running', 'Image', 'Connect', 'Pull', 'Start', 'Gate'],
+    ['Host', 'Result', 'Now running', 'Image', 'Connect', 'Pull', ...(tasks ? ['Tasks'] : []), 'Start', 'Gate'],
     o.hosts.map((h) => [
       h.host,
       h.status,
@@ -40,10 +43,12 @@ export function deploySummary(
       imageCell(h),
       formatMs(h.timings.connectMs),
       formatMs(h.timings.pullMs),
+      ...(tasks ? [formatMs(h.timings.tasksMs)] : []),
       formatMs(h.timings.startMs),
       h.gate ? `${formatMs(h.timings.gateMs)}${h.gate.healthy ? '' : ' ✗'}` : undefined,
     ]),
   );
+  releaseTasksSection(s, o.releaseTasks);
   for (const h of o.hosts) hostDetails(s, h, !!o.error);
   const first = o.hosts[0];
   // What this run deployed (the headline says what runs now).

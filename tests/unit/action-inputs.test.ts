@@ -56,6 +56,10 @@ function validValues(port: number, privateKey: string, publicKey: string): Recor
     'github-token': 'ghs_driftToken',
     to: 'previous',
     reason: 'drift test',
+    'release-command': 'web: true',
+    'release-command-on': 'first',
+    'backup-before': 'false',
+    notify: 'http://127.0.0.1:1/drift-hook',
     // build-push
     context: '.',
     file: 'Dockerfile',

@@ -621,7 +621,7 @@ describe('the reusable backup workflow', () => {
   it('is callable and dispatchable, with least privilege and the deploy workflow secret names', () => {
     expect(Object.keys(wf.on)).toEqual(['workflow_call', 'workflow_dispatch']);
     expect(wf.permissions).toEqual({});
-    expect(Object.keys(wf.on.workflow_call.secrets)).toEqual(['SSH_PRIVATE_KEY', 'SSH_KNOWN_HOSTS']);
+    expect(Object.keys(wf.on.workflow_call.secrets)).toEqual(['SSH_PRIVATE_KEY', 'SSH_KNOWN_HOSTS', 'NOTIFY_WEBHOOKS']);
     for (const name of ['environment', 'hosts', 'app', 'remote-dir', 'age-recipients'])
       expect(Object.keys(wf.on.workflow_call.inputs)).toContain(name);
   });
@@ -651,6 +651,7 @@ describe('the reusable restore workflow', () => {
       SSH_PRIVATE_KEY: { required: true },
       SSH_KNOWN_HOSTS: { required: true },
       AGE_IDENTITY: { required: false },
+      NOTIFY_WEBHOOKS: { required: false },
     });
     expect(wf.jobs.restore.environment).toEqual({ name: '${{ inputs.environment }}', deployment: false });
   });

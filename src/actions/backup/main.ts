@@ -1,7 +1,7 @@
 // Entry of actions/backup: read inputs, back up every host, report. The post step undoes what a
 // killed run left: stopped services, throwaway containers, an unfinished backup, the app lock.
 import * as core from '@actions/core';
-import { backup } from '../../backup/Backup.js';
+import { backup, type BackupOutcome } from '../../backup/Backup.js';
 import { readBackupConfig } from '../../backup/BackupConfig.js';
 import { backupAnnotations, backupSummary } from '../../backup/BackupReport.js';
 import { totalSize } from '../../backup/Formatting.js';
@@ -9,11 +9,23 @@ import { postStep } from '../../backup/PostCleanup.js';
 import { InputReader, runnerInputs } from '../../inputs/InputReader.js';
 import { actionLog, maskSecrets, runLinks, setOutputs } from '../../report/RunPage.js';
 import { runAction } from '../../runtime/runAction.js';
+import { readWebhooks, withNotify } from '../../report/Notify.js';
+import { backupEvent, failedEvent, notifyContext } from '../../report/NotifyEvents.js';
 import { saveCleanupState } from '../../runtime/state.js';
 
 async function main(): Promise<void> {
   const inputs = new InputReader(runnerInputs);
-  maskSecrets([inputs.raw('ssh-key')]);
+  maskSecrets([inputs.raw('ssh-key'), inputs.raw('notify')]);
+  const ctx = notifyContext(inputs, false);
+  await withNotify(
+    readWebhooks(inputs),
+    actionLog,
+    (err) => failedEvent('backup', ctx, err),
+    async () => backupEvent(ctx, await backupAndReport(inputs)),
+  );
+}
+
+async function backupAndReport(inputs: InputReader): Promise<BackupOutcome> {
   const cfg = readBackupConfig(inputs, { runUrl: runLinks().runUrl, actor: process.env.GITHUB_ACTOR });
   const outcome = await backup(cfg, actionLog, {
     onState: saveCleanupState,
@@ -32,6 +44,7 @@ async function main(): Promise<void> {
   await backupSummary(cfg.app, outcome).write();
   if (outcome.status !== 'complete')
     core.setFailed(`Backup of ${cfg.app} failed: ${outcome.error ?? 'see the job summary'}`);
+  return outcome;
 }
 
 async function post(): Promise<void> {

@@ -18,6 +18,9 @@ import { readDeploymentTarget, recordDeployment } from '../../report/Deployments
 import { actionLog, maskSecrets, runLinks, setOutputs } from '../../report/RunPage.js';
 import { freeLocksLeftBehind } from '../../runtime/heldLocks.js';
 import { runAction } from '../../runtime/runAction.js';
+import { readWebhooks, withNotify } from '../../report/Notify.js';
+import type { NotifyEvent } from '../../report/NotifyMessage.js';
+import { deployEvent, failedEvent, notifyContext } from '../../report/NotifyEvents.js';
 import { saveHeldLocks } from '../../runtime/state.js';
 
 async function main(): Promise<void> {
@@ -27,7 +30,18 @@ async function main(): Promise<void> {
     inputs.raw('registry-password'),
     inputs.raw('github-token'),
     ...inputs.keyValuesLoose('secrets'),
+    inputs.raw('notify'),
   ]);
+  const ctx = notifyContext(inputs, true);
+  await withNotify(
+    readWebhooks(inputs),
+    actionLog,
+    (err) => failedEvent('deploy', ctx, err),
+    () => deployAndReport(inputs),
+  );
+}
+
+async function deployAndReport(inputs: InputReader): Promise<NotifyEvent | undefined> {
   let cfg: DeployConfig;
   try {
     cfg = readDeployConfig(inputs, process.env.GITHUB_WORKSPACE || process.cwd(), {
@@ -60,6 +74,9 @@ async function main(): Promise<void> {
   }).write();
   const failure = deployFailure(cfg.app, outcome);
   if (failure) core.setFailed(failure);
+  return cfg.dryRun
+    ? undefined
+    : deployEvent({ app: cfg.app, hosts: cfg.hosts.map((h) => h.label), environment: target?.environment }, outcome);
 }
 
 /** The hosts input's labels, when it parses, for the summary of a refused input. */

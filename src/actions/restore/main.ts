@@ -2,17 +2,29 @@
 // killed run left: stopped services, throwaway containers, an unfinished safety backup, the lock.
 import * as core from '@actions/core';
 import { postStep } from '../../backup/PostCleanup.js';
-import { restore } from '../../backup/Restore.js';
+import { restore, type RestoreOutcome } from '../../backup/Restore.js';
 import { readRestoreConfig } from '../../backup/RestoreConfig.js';
 import { restoreAnnotations, restoreSummary } from '../../backup/RestoreReport.js';
 import { InputReader, runnerInputs } from '../../inputs/InputReader.js';
 import { actionLog, maskSecrets, runLinks, setOutputs } from '../../report/RunPage.js';
 import { runAction } from '../../runtime/runAction.js';
+import { readWebhooks, withNotify } from '../../report/Notify.js';
+import { failedEvent, notifyContext, restoreEvent } from '../../report/NotifyEvents.js';
 import { saveCleanupState } from '../../runtime/state.js';
 
 async function main(): Promise<void> {
   const inputs = new InputReader(runnerInputs);
-  maskSecrets([inputs.raw('ssh-key'), inputs.raw('decrypt-key')]);
+  maskSecrets([inputs.raw('ssh-key'), inputs.raw('decrypt-key'), inputs.raw('notify')]);
+  const ctx = notifyContext(inputs, false);
+  await withNotify(
+    readWebhooks(inputs),
+    actionLog,
+    (err) => failedEvent('restore', ctx, err),
+    async () => restoreEvent(ctx, await restoreAndReport(inputs)),
+  );
+}
+
+async function restoreAndReport(inputs: InputReader): Promise<RestoreOutcome> {
   const cfg = readRestoreConfig(inputs, { runUrl: runLinks().runUrl, actor: process.env.GITHUB_ACTOR });
   const outcome = await restore(cfg, actionLog, {
     onState: saveCleanupState,
@@ -28,6 +40,7 @@ async function main(): Promise<void> {
   await restoreSummary(cfg.app, outcome).write();
   if (outcome.status !== 'restored')
     core.setFailed(`Restore of ${cfg.app} failed: ${outcome.error ?? 'see the job summary'}`);
+  return outcome;
 }
 
 async function post(): Promise<void> {
