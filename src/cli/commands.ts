@@ -5,6 +5,7 @@ import { hostname, userInfo } from 'node:os';
 import { readConnection, type ConnectionConfig } from '../ssh/ConnectionConfig.js';
 import type { RunMeta } from '../deploy/DeployConfig.js';
 import { readDeployConfig } from '../deploy/DeployConfig.js';
+import { readReleaseFiles } from '../deploy/readReleaseFiles.js';
 import { deploy } from '../deploy/Deployer.js';
 import type { InputReader } from '../inputs/InputReader.js';
 import type { Log } from '../report/Log.js';
@@ -70,9 +71,10 @@ export const commands: CliCommand[] = [
     name: 'deploy',
     summary: 'a new release of the compose app on each host, health-gated, rolled back when it fails',
     actionDir: '.',
-    secrets: ['ssh-key', 'secrets', 'registry-password', 'github-token'],
+    secrets: ['ssh-key', 'secrets', 'registry-password', 'github-token', 'sops-age-key'],
     async run({ inputs, log, cwd, onLocks }) {
       const cfg = readDeployConfig(inputs, cwd, terminalMeta(cwd));
+      cfg.releaseFiles = await readReleaseFiles(inputs, cfg, cwd);
       const started = Date.now();
       const o = await deploy(cfg, log, { onLocks: onLocks(cfg) });
       return {

@@ -9,6 +9,7 @@ import { isImageReference } from '../inputs/imageReference.js';
 import type { InputReader } from '../inputs/InputReader.js';
 import { hostVariable } from '../release/EnvFile.js';
 import type { ReplayedOptions } from '../release/ReleaseManifest.js';
+import type { ReleaseFiles } from '../release/ReleaseFiles.js';
 
 export interface ComposeFile {
   /** The name it gets in the release directory. */
@@ -44,6 +45,8 @@ export interface DeployConfig extends ConnectionConfig {
   lockTimeoutMs: number;
   dryRun: boolean;
   meta: RunMeta;
+  /** Files the compose files name, and the `files` input's (readReleaseFiles), sent with the release. */
+  releaseFiles?: ReleaseFiles;
 }
 
 /** The options this deploy's release keeps in its release.json, for the fallback and the rollback. */
