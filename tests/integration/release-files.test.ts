@@ -1,13 +1,16 @@
 // Files the compose file names travel with each release and come back with a rollback; SOPS files
 // reach the container decrypted, 0600 on the host, their values nowhere in the log, the summary or
 // release.json; a tampered file, a wrong key and a ../ path are refused with the host unchanged.
-// Through the bundled dist/deploy and dist/rollback, looked at on the server.
+// A promotion through promote.yml deploys the source's digest with the target's own config file.
+// Through the bundled dist/deploy, dist/rollback and dist/current-release, looked at on the servers.
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateIdentity } from 'age-encryption';
 import { beforeAll, expect, it } from 'vitest';
-import { type TestImage } from '../sandbox/Sandbox.js';
+import { onServer, type TestImage } from '../sandbox/Sandbox.js';
 import { deploy, visibleLog, type TestApp } from '../support/deployKit.js';
+import { startGithubApi } from '../support/githubApiServer.js';
+import { runWorkflow } from '../support/workflowRun.js';
 import { currentOnHost, onHost, releasesOnHost } from '../support/hostState.js';
 import { rollback } from '../support/rollbackKit.js';
 import { describeOnSandbox, sandboxInfo, suiteApps, versionImage } from '../support/sandboxSuite.js';
@@ -19,7 +22,7 @@ const SECRET = 'this is a secret';
 describeOnSandbox('release files', () => {
   const info = sandboxInfo();
   let v1: TestImage;
-  const { app } = suiteApps();
+  const { app, track } = suiteApps();
   const container = (a: TestApp) => `$(docker ps -q --filter label=com.docker.compose.project=${a.name} | head -1)`;
   const inContainer = (a: TestApp, cmd: string) => onHost(`docker exec ${container(a)} /bin/sh -c '${cmd}'`);
   /** Adds lines under the web service of the app's compose file. */
@@ -118,5 +121,66 @@ describeOnSandbox('release files', () => {
 
     expect({ releases: releasesOnHost(a), current: currentOnHost(a) }).toEqual(before);
     expect(inContainer(a, 'echo "$secret"')).toBe(SECRET);
+  });
+
+  it('promote.yml deploys the digest that runs in staging to production, with production’s own config', async () => {
+    const [staging, production] = info.servers;
+    const a = await app('promote');
+    // The same app on the second server is production; removed after the suite too.
+    const prod: TestApp = { ...a, server: production!.name };
+    track(prod);
+    addVolume(a, './config/environments/${NJORD_ENV}.yaml:/etc/app/config.yaml:ro');
+    write(a, 'config/environments/staging.yaml', 'env: staging\n');
+    write(a, 'config/environments/production.yaml', 'env: production\n');
+    const gitSha = 'c0ffee'.padEnd(40, '0');
+    const staged = await deploy(
+      info,
+      a,
+      v1.ref,
+      { hosts: staging!.hostSpec, env: 'NJORD_ENV=staging' },
+      { env: { GITHUB_SHA: gitSha } },
+    );
+    expect(staged.exitCode, visibleLog(staged)).toBe(0);
+    const source = JSON.parse(onHost(`cat ${a.root}/releases/${staged.outputs.release}/release.json`)) as {
+      digest: string;
+    };
+
+    const token = 'ghs_promoteWorkflowToken42';
+    const api = await startGithubApi({ token });
+    try {
+      const r = await runWorkflow('.github/workflows/promote.yml', {
+        inputs: {
+          from: 'staging',
+          to: 'production',
+          'source-hosts': staging!.hostSpec,
+          hosts: production!.hostSpec,
+          app: a.name,
+          env: 'NJORD_ENV=production',
+          'health-url': `http://127.0.0.1:${a.port}/health`,
+          'health-timeout': '8',
+        },
+        secrets: { SSH_PRIVATE_KEY: info.privateKey, SSH_KNOWN_HOSTS: info.knownHosts },
+        workspace: a.workspace,
+        env: { GITHUB_TOKEN: token, GITHUB_API_URL: api.url },
+      });
+      const step = r.step('deploy');
+      expect(step.result, step.run ? visibleLog(step.run) : '').toBe('success');
+      const imageRef = `${v1.ref.replace(/:[^/:]+$/, '')}@${source.digest}`;
+      expect(r.outputs).toMatchObject({ status: 'deployed', 'image-ref': imageRef });
+      const onProd = (cmd: string) => onServer(production!.name, cmd).trim();
+      const release = JSON.parse(onProd(`cat ${a.root}/releases/${r.outputs.release}/release.json`)) as Record<
+        string,
+        unknown
+      >;
+      expect(release).toMatchObject({ image: imageRef, digest: source.digest, gitSha });
+      expect(
+        onProd(
+          `docker exec $(docker ps -q --filter label=com.docker.compose.project=${a.name} | head -1) cat /etc/app/config.yaml`,
+        ),
+      ).toBe('env: production');
+      expect(api.deployments.map((d) => [d.environment, d.sha])).toEqual([['production', gitSha]]);
+    } finally {
+      await api.close();
+    }
   });
 });

@@ -34,7 +34,8 @@ async function main(): Promise<void> {
   const workspace = process.env.GITHUB_WORKSPACE || process.cwd();
   try {
     cfg = readDeployConfig(inputs, workspace, {
-      gitSha: process.env.GITHUB_SHA,
+      // The promotion workflow deploys an older commit's files: it names that commit here.
+      gitSha: process.env.NJORD_GIT_SHA || process.env.GITHUB_SHA,
       ref: process.env.GITHUB_REF,
       runUrl: runLinks().runUrl,
       actor: process.env.GITHUB_ACTOR,
