@@ -1,6 +1,6 @@
 // validate-config on a SOPS file made by sops (tests/fixtures/sops): with the key, the decrypted
 // values against the schema, each error on the encrypted file's line; without it, the keys only.
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -72,5 +72,40 @@ describe('validate-config on SOPS files', () => {
       expect.stringMatching(/^error 8: .*array/),
     ]);
     expect(report.errorCount).toBe(2);
+  });
+});
+
+describe('examples/trading-config: the SOPS exchange keys', () => {
+  const example = join(import.meta.dirname, '..', '..', 'examples', 'trading-config');
+  const spec = (ws: string): ValidateConfigSpec => ({
+    workspace: ws,
+    files: ['config/*.yaml'],
+    schema: 'schema/trading-config.schema.json',
+    schemaMap: [{ pattern: 'secrets/*.enc.yaml', schema: 'schema/exchange-keys.schema.json' }],
+    composeFiles: [],
+    requiredEnv: [],
+    forbidPlaintextSecrets: true,
+    env: {},
+    dockerCompose: 'off',
+  });
+
+  it('passes with the key, and without it with a notice that only the keys were checked', async () => {
+    const withKey = spec(example);
+    withKey.sopsOpened = await openSopsConfigs(example, ['secrets/*.enc.yaml'], [key], () => undefined);
+    expect(validateConfigs(withKey, silentLog).findings).toEqual([]);
+    const without = validateConfigs(spec(example), silentLog);
+    expect(without.errorCount).toBe(0);
+    expect(without.findings.map((f) => [f.file, f.severity])).toEqual([['secrets/exchange-keys.enc.yaml', 'warning']]);
+  });
+
+  it('production must name the decrypted keys file as its secrets_file', () => {
+    const ws = mkdtempSync(join(tmpdir(), 'njord-trading-'));
+    cpSync(example, ws, { recursive: true });
+    const prod = join(ws, 'config', 'production.yaml');
+    writeFileSync(prod, readFileSync(prod, 'utf8').replace('trader-exchange-keys.yaml', 'plain-keys.yaml'));
+    const r = validateConfigs(spec(ws), silentLog);
+    expect(r.findings.filter((f) => f.severity === 'error').map((f) => `${f.file}:${f.span?.line}`)).toEqual([
+      'config/production.yaml:7',
+    ]);
   });
 });
