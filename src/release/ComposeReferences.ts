@@ -11,6 +11,8 @@ export interface FileReference {
   /** The compose file (as the user gave it) and the line. */
   composeFile: string;
   line: number;
+  /** An env_file with `required: false`: compose skips it when missing, and so does the release. */
+  optional?: true;
 }
 
 /** A reference that cannot travel; `field`, file and line say where it is. */
@@ -31,13 +33,13 @@ export function composeReferences(source: string, content: string, vars: Readonl
   const doc = parseDocument(content, { lineCounter: lc });
   const out: FileReference[] = [];
   const lineOf = (n: Node) => (n.range ? lc.linePos(n.range[0]).line : 0);
-  const add = (node: unknown, field: string, bindOnly = false) => {
+  const add = (node: unknown, field: string, bindOnly = false, optional = false) => {
     if (!isScalar(node) || typeof node.value !== 'string') return;
     const line = lineOf(node);
     const value = interpolate(node.value, vars, (m) => new ReferenceError(source, line, m));
     const path = bindOnly ? bindSource(value) : value;
     if (path === undefined || path.startsWith('/') || path.startsWith('~')) return;
-    out.push({ path, field, composeFile: source, line });
+    out.push({ path, field, composeFile: source, line, ...(optional && { optional: true as const }) });
   };
   const services = doc.get('services');
   if (isMap(services))
@@ -54,7 +56,12 @@ export function composeReferences(source: string, content: string, vars: Readonl
         }
       const envFile = svc.get('env_file', true);
       for (const e of isSeq(envFile) ? envFile.items : [envFile])
-        add(isMap(e) ? e.get('path', true) : e, `services.${name}.env_file`);
+        add(
+          isMap(e) ? e.get('path', true) : e,
+          `services.${name}.env_file`,
+          false,
+          isMap(e) && e.get('required') === false,
+        );
       const ext = svc.get('extends');
       if (isMap(ext)) add(ext.get('file', true), `services.${name}.extends.file`);
     }

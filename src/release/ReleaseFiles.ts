@@ -70,6 +70,7 @@ export async function gatherReleaseFiles(o: GatherOptions): Promise<ReleaseFiles
           `${at} names ${r.path}, which climbs out of the project directory: keep it beside the compose file, or name a file of the server itself by an absolute path`,
         );
       const full = join(project, rel);
+      if (!existsSync(full) && r.optional) continue;
       if (!existsSync(full))
         throw new InputError(
           'compose-file',

@@ -110,6 +110,13 @@ describe('gathering the files of a release', () => {
     await expect(gather(ws, bad)).rejects.toThrow(/docker-compose.yml:5 .*\.\.\/\.\.\/etc\/passwd.*climbs out/);
   });
 
+  it('skips a missing env_file that compose may skip (required: false)', async () => {
+    const ws = workspace({ 'app.env': 'A=1\n' });
+    const c =
+      'services:\n  a:\n    image: x\n    env_file:\n      - ./app.env\n      - path: ./local.env\n        required: false\n';
+    expect((await gather(ws, c))!.files.map((f) => f.path)).toEqual(['app.env']);
+  });
+
   it('refuses a missing file', async () => {
     const ws = workspace({ 'app.env': '' });
     await expect(gather(ws, compose)).rejects.toThrow(
