@@ -7,6 +7,7 @@ import { notifyAll, readWebhooks } from '../report/Notify.js';
 import { deployEvent, rollbackEvent, type NotifyContext } from '../report/NotifyEvents.js';
 import type { RunMeta } from '../deploy/DeployConfig.js';
 import { readDeployConfig } from '../deploy/DeployConfig.js';
+import { readReleaseFiles } from '../deploy/readReleaseFiles.js';
 import { deploy } from '../deploy/Deployer.js';
 import type { InputReader } from '../inputs/InputReader.js';
 import type { Log } from '../report/Log.js';
@@ -77,10 +78,11 @@ export const commands: CliCommand[] = [
     name: 'deploy',
     summary: 'a new release of the compose app on each host, health-gated, rolled back when it fails',
     actionDir: '.',
-    secrets: ['ssh-key', 'secrets', 'registry-password', 'github-token', 'notify'],
+    secrets: ['ssh-key', 'secrets', 'registry-password', 'github-token', 'notify', 'sops-age-key'],
     async run({ inputs, log, cwd, onLocks }) {
       const webhooks = readWebhooks(inputs);
       const cfg = readDeployConfig(inputs, cwd, terminalMeta(cwd));
+      cfg.releaseFiles = await readReleaseFiles(inputs, cfg, cwd);
       const started = Date.now();
       const o = await deploy(cfg, log, { onLocks: onLocks(cfg) });
       if (!cfg.dryRun) await notifyAll(webhooks, deployEvent(cliNotifyContext(cfg), o), log);

@@ -10,6 +10,7 @@ import type { InputReader } from '../inputs/InputReader.js';
 import { hostVariable } from '../release/EnvFile.js';
 import type { ReplayedOptions } from '../release/ReleaseManifest.js';
 import { readReleaseTasks, type ReleaseTasksConfig } from './releaseTasks/ReleaseTasksConfig.js';
+import type { ReleaseFiles } from '../release/ReleaseFiles.js';
 
 export interface ComposeFile {
   /** The name it gets in the release directory. */
@@ -46,6 +47,8 @@ export interface DeployConfig extends ConnectionConfig {
   dryRun: boolean;
   meta: RunMeta;
   releaseTasks: ReleaseTasksConfig;
+  /** Files the compose files name, and the `files` input's (readReleaseFiles), sent with the release. */
+  releaseFiles?: ReleaseFiles;
 }
 
 /** The options this deploy's release keeps in its release.json, for the fallback and the rollback. */

@@ -22,7 +22,12 @@ export interface PlanContext {
   previous?: { id: string; options: ReplayedOptions };
   /** The release tasks this host runs (release-command), after the pull. */
   tasks?: ReleaseTask[];
+  /** Files that travel with the release (ReleaseFiles), sent as one archive. */
+  releaseFiles?: { count: number; sops: boolean };
 }
+
+/** The name of the planned write that unpacks the release files' archive. */
+export const RELEASE_FILES_WRITE = 'the files the compose files name';
 
 export interface PlannedWrite {
   name: string;
@@ -84,6 +89,12 @@ export function planDeploy(ctx: PlanContext): DeployPlan {
     { name: 'release.env', command: releases.writeReleaseFile(ctx.releaseId, 'release.env', true), secret: true },
     { name: 'release.json', command: releases.writeReleaseFile(ctx.releaseId, 'release.json', false), secret: false },
   ];
+  if (ctx.releaseFiles?.count)
+    writes.push({
+      name: RELEASE_FILES_WRITE,
+      command: releases.extractIntoRelease(ctx.releaseId),
+      secret: ctx.releaseFiles.sops,
+    });
   return {
     acquireLock: lock.acquire(),
     login: ctx.registry ? loginCommand(ctx.layout.dockerConfig, ctx.registry.server, ctx.registry.username) : undefined,
@@ -112,7 +123,8 @@ export function describePlan(plan: DeployPlan): string[] {
     `${plan.acquireLock} && ${plan.readState}`,
   );
   if (plan.login) add('log in to the registry (stdin: the password)', plan.login);
-  for (const w of plan.writeFiles) add(`write ${w.name}${w.secret ? ' (0600; stdin: the values)' : ''}`, w.command);
+  for (const w of plan.writeFiles)
+    add(`write ${w.name}${w.secret ? ' (0600 where secret; stdin: the values)' : ''}`, w.command);
   add('pull the images (this checks the compose files) and resolve the image digest', plan.pull);
   for (const t of plan.releaseTasks)
     add(`release task in ${t.service} (a failure stops the deploy everywhere)`, t.command);

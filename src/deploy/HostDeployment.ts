@@ -15,7 +15,7 @@ import type { LockOwner } from '../remote/LockCommands.js';
 import { logoutCommand, pickDigest } from '../remote/DockerCommands.js';
 import { lastLine } from '../ssh/SshConnection.js';
 import { replayedOptions, type DeployConfig } from './DeployConfig.js';
-import { planDeploy, type DeployPlan, type PlanContext } from './DeployPlan.js';
+import { planDeploy, RELEASE_FILES_WRITE, type DeployPlan, type PlanContext } from './DeployPlan.js';
 import { ReleaseGuard } from './ReleaseGuard.js';
 import { runsReleaseTasks } from './releaseTasks/ReleaseTasksConfig.js';
 
@@ -118,6 +118,10 @@ export class HostDeployment {
       registry: this.cfg.registry,
       previous,
       tasks: runsReleaseTasks(this.cfg, this.session.spec.label) ? this.cfg.releaseTasks.tasks : [],
+      releaseFiles: this.cfg.releaseFiles && {
+        count: this.cfg.releaseFiles.files.length,
+        sops: this.cfg.releaseFiles.files.some((f) => f.sops),
+      },
     });
     return this.plan;
   }
@@ -156,15 +160,19 @@ export class HostDeployment {
       actor: this.cfg.meta.actor,
       createdAt: new Date().toISOString(),
       status: 'pending',
+      ...(this.cfg.releaseFiles && {
+        files: this.cfg.releaseFiles.files.map(({ path, sha256, sops }) => ({ path, sha256, sops })),
+      }),
     };
     this.step = this.plan.login ? 'log in to the registry and upload the release' : 'upload the release';
     this.say(`uploading release ${this.releaseId}`);
     this.created = true;
-    const contents: Record<string, string> = {
+    const contents: Record<string, string | Buffer> = {
       'release.env': renderEnvFile(vars),
       'release.json': JSON.stringify(this.manifest, null, 2) + '\n',
     };
     for (const f of this.cfg.composeFiles) contents[f.name] = f.content;
+    if (this.cfg.releaseFiles) contents[RELEASE_FILES_WRITE] = this.cfg.releaseFiles.archive;
     // The login and the writes are independent: one round trip for all of them. All are let finish
     // before a failure counts, so that abandon() never races a write still under way.
     const sent = await Promise.allSettled([

@@ -25,6 +25,8 @@ export interface ReleaseManifest extends ReplayedOptions {
   status: 'pending' | 'active' | 'failed' | 'rolled-back';
   /** Why a release failed its gate, in one line. */
   failure?: string;
+  /** The files that travel with the release besides the compose files (ReleaseFiles). */
+  files?: { path: string; sha256: string; sops?: true }[];
 }
 
 export interface ReleaseEntry {

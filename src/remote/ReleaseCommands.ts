@@ -16,6 +16,15 @@ export class ReleaseCommands {
     return `${line(['mkdir', '-p', this.layout.releasesDir])} && (${line(['mkdir', '-m', '700', dir])} 2>/dev/null || test -d ${quote(dir)}) && ${stdinToFile(`${dir}/${name}`, secret ? '600' : '644')}`;
   }
 
+  /**
+   * Unpacks a tar archive from stdin into the release directory (made as writeReleaseFile does),
+   * with the modes the archive gives: 0600 for decrypted SOPS files.
+   */
+  extractIntoRelease(id: string): string {
+    const dir = this.layout.release(id);
+    return `${line(['mkdir', '-p', this.layout.releasesDir])} && (${line(['mkdir', '-m', '700', dir])} 2>/dev/null || test -d ${quote(dir)}) && (umask 077 && ${line(['tar', '-x', '-p', '-o', '-f', '-', '-C', dir])})`;
+  }
+
   /** What runs and what releases exist, in one round trip: current's target, a separator, list(). */
   state(): string {
     return `${this.readCurrent()}; echo ${STATE_SEPARATOR}; (${this.list()})`;

@@ -24,6 +24,7 @@ import {
 } from './SecretScan.js';
 import { dedupe, parseFindings, schemaFindings } from './SchemaFindings.js';
 import { LineIndex, YamlSource } from './YamlSource.js';
+import { checkSopsConfig, isSopsConfig, type SopsOpened } from './SopsValidation.js';
 
 export interface SchemaMapEntry {
   pattern: string;
@@ -51,6 +52,8 @@ export interface ValidateConfigSpec {
   dockerCompose: 'auto' | 'off';
   /** For tests: how commands run. */
   run?: Runner;
+  /** SOPS files opened with sops-age-key before the run (SopsValidation). */
+  sopsOpened?: Map<string, SopsOpened>;
 }
 
 export type FileKind = 'config' | 'compose' | 'secrets';
@@ -203,6 +206,11 @@ export class ConfigValidator {
     const { text, finding } = readText(this.spec.workspace, file);
     if (finding || text === undefined) {
       result.findings.push(finding!);
+      return result;
+    }
+    if (isSopsConfig(file, text)) {
+      result.documents = 1;
+      result.findings.push(...checkSopsConfig(file, text, schemaPath, this.schemas, this.spec.sopsOpened?.get(file)));
       return result;
     }
     if (isSecretFileName(file) && isEncrypted(text)) {

@@ -37,14 +37,16 @@ describeOnSandbox('faults: every one ends with the app serving and nothing stuck
    * An onSpawn hook that, once `reached()` (polled), kills the sshd process of the connection that
    * holds the app's lock, on the server: the server's side of the session cut mid-run.
    */
-  function cutWhen(a: TestApp, reached: () => boolean) {
+  function cutWhen(a: TestApp, reached: (stdout: string) => boolean) {
     let cut = false;
     return {
       cut: () => cut,
-      onSpawn: (_child: ChildProcess, step: 'main' | 'post') => {
+      onSpawn: (child: ChildProcess, step: 'main' | 'post') => {
         if (step !== 'main') return;
+        let stdout = '';
+        child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
         const poll = setInterval(() => {
-          if (cut || !reached()) return;
+          if (cut || !reached(stdout)) return;
           const pid = onHost(`cut -d' ' -f1 ${a.root}/.lock/holder 2>/dev/null || true`);
           if (!/^\d+$/.test(pid)) return;
           clearInterval(poll);
@@ -86,7 +88,12 @@ describeOnSandbox('faults: every one ends with the app serving and nothing stuck
     const a = await apps.deployed('fault-rb-cut', v1.refByDigest);
     const first = currentOnHost(a);
     ok(await deploy(info, a, v2.refByDigest));
-    const cut = cutWhen(a, () => runsImage(a, v1));
+    // In its gate: started a moment ago, 15 passing checks to go.
+    let seenAt = 0;
+    const cut = cutWhen(a, (out) => {
+      if (!seenAt && out.includes('rolling back from')) seenAt = Date.now();
+      return seenAt > 0 && Date.now() - seenAt > 2500;
+    });
     const run = await rollback(info, a, { 'health-successes': '15' }, { onSpawn: cut.onSpawn });
     expect(cut.cut()).toBe(true);
     expect(run.exitCode).not.toBe(0);

@@ -1,6 +1,6 @@
 // Runs a reusable workflow of this repository (.github/workflows/*.yml, on: workflow_call) as the
 // runner would, from the file itself: jobs in `needs` order, each step's `if:` and `with:`
-// evaluated, this repository's actions (`njord/deploy/actions/x@v1`, `njord/deploy@v1`) run from
+// evaluated (and its env:), this repository's actions (`njord/deploy/actions/x@v1`, `njord/deploy@v1`) run from
 // their bundled dist through the harness, job and workflow outputs collected. actions/checkout is
 // the given workspace (the caller's repository, already there); actions/download-artifact writes
 // the files of one of the given artifacts (what an upload stored) into its path. Any other step
@@ -145,7 +145,10 @@ export async function runWorkflow(file: string, call: WorkflowCall): Promise<Wor
       const given: Record<string, string> = {};
       for (const [k, v] of Object.entries((step.with ?? {}) as Yaml)) given[k] = asString(interpolate(v, ctx));
       record.inputs = given;
-      const run = await runAction(dir, given, { workspace: call.workspace, env });
+      // A step's own env: adds to the runner's variables for that step.
+      const stepEnv = { ...env };
+      for (const [k, v] of Object.entries((step.env ?? {}) as Yaml)) stepEnv[k] = asString(interpolate(v, ctx));
+      const run = await runAction(dir, given, { workspace: call.workspace, env: stepEnv });
       record.run = run;
       record.result = run.exitCode === 0 ? 'success' : 'failure';
       if (run.exitCode !== 0) failed = true;

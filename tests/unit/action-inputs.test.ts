@@ -54,6 +54,8 @@ function validValues(port: number, privateKey: string, publicKey: string): Recor
     environment: 'staging',
     'environment-url': 'https://drift.example.com',
     'github-token': 'ghs_driftToken',
+    // A published test key (tests/fixtures/sops): there is no SOPS file to open here.
+    'sops-age-key': 'AGE-SECRET-KEY-1QXRVEJH9S4NQU0FPD6V79ESZQ8S6PXH3L8V40EVPTHFH6KNKD4DQ7SKC4P',
     to: 'previous',
     reason: 'drift test',
     'release-command': 'web: true',

@@ -3,6 +3,7 @@ import * as core from '@actions/core';
 import { readConnection } from '../../ssh/ConnectionConfig.js';
 import { readDeployConfig, type DeployConfig } from '../../deploy/DeployConfig.js';
 import { deploy } from '../../deploy/Deployer.js';
+import { readReleaseFiles } from '../../deploy/readReleaseFiles.js';
 import { InputReader, runnerInputs } from '../../inputs/InputReader.js';
 import { parseHostList } from '../../ssh/HostSpec.js';
 import {
@@ -29,6 +30,7 @@ async function main(): Promise<void> {
     inputs.raw('ssh-key'),
     inputs.raw('registry-password'),
     inputs.raw('github-token'),
+    inputs.raw('sops-age-key'),
     ...inputs.keyValuesLoose('secrets'),
     inputs.raw('notify'),
   ]);
@@ -43,14 +45,18 @@ async function main(): Promise<void> {
 
 async function deployAndReport(inputs: InputReader): Promise<NotifyEvent | undefined> {
   let cfg: DeployConfig;
+  const workspace = process.env.GITHUB_WORKSPACE || process.cwd();
   try {
-    cfg = readDeployConfig(inputs, process.env.GITHUB_WORKSPACE || process.cwd(), {
-      gitSha: process.env.GITHUB_SHA,
+    cfg = readDeployConfig(inputs, workspace, {
+      // The promotion workflow deploys an older commit's files: it names that commit here.
+      gitSha: process.env.NJORD_GIT_SHA || process.env.GITHUB_SHA,
       ref: process.env.GITHUB_REF,
       runUrl: runLinks().runUrl,
       actor: process.env.GITHUB_ACTOR,
       repository: process.env.GITHUB_REPOSITORY,
     });
+    cfg.releaseFiles = await readReleaseFiles(inputs, cfg, workspace);
+    maskSecrets(cfg.releaseFiles?.secretValues ?? []);
   } catch (err) {
     // No host was contacted: nothing is known of what runs there.
     setOutputs({ status: 'failed', release: '', 'previous-release': '', 'release-attempted': '' });

@@ -4,12 +4,23 @@ import { InputReader, runnerInputs } from '../../inputs/InputReader.js';
 import { annotateFindings, configSummary, logFindings } from '../../validation/ConfigReport.js';
 import { readValidateConfigSpec } from '../../validation/ConfigInputs.js';
 import { validateConfigs } from '../../validation/ConfigValidator.js';
-import { actionLog, setOutputs } from '../../report/RunPage.js';
+import { actionLog, maskSecrets, setOutputs } from '../../report/RunPage.js';
+import { ageIdentities } from '../../sops/AgeIdentities.js';
+import { openSopsConfigs } from '../../validation/SopsValidation.js';
 import { runAction } from '../../runtime/runAction.js';
 
 async function main(): Promise<void> {
   const workspace = process.env.GITHUB_WORKSPACE || process.cwd();
-  const { spec, mode } = readValidateConfigSpec(new InputReader(runnerInputs), workspace, process.env);
+  const inputs = new InputReader(runnerInputs);
+  maskSecrets([inputs.raw('sops-age-key')]);
+  const { spec, mode } = readValidateConfigSpec(inputs, workspace, process.env);
+  const identities = ageIdentities(inputs);
+  spec.sopsOpened = await openSopsConfigs(
+    workspace,
+    [...spec.files, ...spec.schemaMap.map((m) => m.pattern)],
+    identities,
+    maskSecrets,
+  );
   const report = validateConfigs(spec, actionLog);
   setOutputs({
     valid: report.errorCount === 0,
