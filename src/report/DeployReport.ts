@@ -116,12 +116,16 @@ export function deployFailure(app: string, o: DeployOutcome, seeWhere = 'the job
  * that could be read from the inputs, untouched.
  */
 export function inputErrorSummary(app: string | undefined, error: Error, hosts: string[]): RunSummary {
-  const s = new RunSummary(app ? `Deploy ${app}` : 'Deploy').headline('failure', 'failed: bad input (nothing changed)');
+  const refused = error.name === 'OutsideDeployWindow';
+  const s = new RunSummary(app ? `Deploy ${app}` : 'Deploy').headline(
+    'failure',
+    refused ? 'refused: outside every deploy window (nothing changed)' : 'failed: bad input (nothing changed)',
+  );
   s.paragraph(error.message.split('\n')[0]!);
   if (hosts.length)
     s.table(
       ['Host', 'Result'],
-      hosts.map((h) => [h, 'not contacted (bad input)']),
+      hosts.map((h) => [h, `not contacted (${refused ? 'outside the deploy windows' : 'bad input'})`]),
     );
   return s.facts({});
 }
