@@ -3,6 +3,10 @@
 import type { HostSession } from '../ssh/HostSession.js';
 import { ContainerHealth, gateOnHost } from '../health/ContainerHealth.js';
 import type { GateResult } from '../health/HealthGate.js';
+import type { WatchResult } from '../health/watch/ReleaseWatch.js';
+import { describeTrip } from '../health/watch/TriggerEvaluator.js';
+import { watchOnHost } from '../health/watch/watchOnHost.js';
+import { formatMs } from '../report/SummaryMarkdown.js';
 import { InputError } from '../inputs/InputError.js';
 import type { Log } from '../report/Log.js';
 import { renderEnvFile } from '../release/EnvFile.js';
@@ -40,6 +44,8 @@ export interface HostResult {
   timings: Timings;
   reason?: string;
   gate?: GateResult;
+  /** The watch after the gate, when one was asked for. */
+  watch?: WatchResult;
   rollbackGate?: GateResult;
   logs?: { name: string; tail: string }[];
   plan?: string[];
@@ -243,9 +249,8 @@ export class HostDeployment {
           this.say(
             `release ${this.releaseId} is healthy and current${r.pruned.length ? `; pruned ${r.pruned.join(', ')}` : ''}`,
           );
-          return r;
-        }
-        r.reason = r.gate.reason;
+          if (await this.keptAfterWatch()) return r;
+        } else r.reason = r.gate.reason;
       }
       // Not healthy: keep the evidence, then go back if we can.
       r.logs = await this.containers.failingLogs();
@@ -256,6 +261,8 @@ export class HostDeployment {
         const back = await ssh.exec(this.plan.rollback, { timeoutMs: 30 * 60_000 });
         if (back.code === 0) r.rollbackGate = await this.gate();
         if (back.code === 0 && r.rollbackGate?.healthy) {
+          // A watched release was current: the previous one is again.
+          if (r.watch) await this.store.activate(r.previous);
           r.status = 'rolled-back';
           r.release = r.previous;
           this.say(`previous release ${r.previous} is back and healthy`);
@@ -275,6 +282,21 @@ export class HostDeployment {
     } finally {
       await this.lock.release();
     }
+  }
+
+  /** True when no watch was asked for or no trigger tripped; else the reason names the trigger. */
+  private async keptAfterWatch(): Promise<boolean> {
+    if (!this.cfg.watch) return true;
+    const r = this.result;
+    r.watch = await watchOnHost(this.session, this.containers, this.cfg.health, this.cfg.watch, this.log);
+    if (!r.watch.tripped) {
+      this.say(
+        `release ${this.releaseId} stays: no rollback trigger tripped in its ${formatMs(r.watch.watchedMs)} watch`,
+      );
+      return true;
+    }
+    r.reason = `rollback trigger ${describeTrip(r.watch.tripped)}`;
+    return false;
   }
 
   private gate(): Promise<GateResult> {

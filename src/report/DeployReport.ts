@@ -5,12 +5,17 @@ import type { HostResult } from '../deploy/HostDeployment.js';
 import { describeAttempt } from '../health/HealthGate.js';
 import type { DeploymentRequest, FinalState } from './Deployments.js';
 import { annotate } from './RunPage.js';
+import { watchSection } from './WatchReport.js';
 import { formatMs, RunSummary, shortImage, type Outcome, type RunFacts } from './SummaryMarkdown.js';
 
 function headline(o: DeployOutcome): [Outcome, string] {
   const release = `release \`${o.releaseId}\``;
   if (o.status === 'deployed') return ['success', `deployed — ${release}`];
-  if (o.status === 'rolled-back') return ['failure', `rolled back — ${release} failed its health gate`];
+  if (o.status === 'rolled-back')
+    return [
+      'failure',
+      `rolled back — ${release} ${o.hosts.some((h) => h.watch?.tripped) ? 'tripped a rollback trigger in its watch' : 'failed its health gate'}`,
+    ];
   if (o.status === 'dry-run') return ['neutral', `dry run (nothing changed) — ${release}`];
   if (o.error) return ['failure', `failed before the rollout (nothing changed) — ${release}`];
   return ['failure', `failed — ${release}`];
@@ -44,6 +49,7 @@ export function deploySummary(
       h.gate ? `${formatMs(h.timings.gateMs)}${h.gate.healthy ? '' : ' ✗'}` : undefined,
     ]),
   );
+  watchSection(s, o.hosts);
   for (const h of o.hosts) hostDetails(s, h, !!o.error);
   const first = o.hosts[0];
   // What this run deployed (the headline says what runs now).

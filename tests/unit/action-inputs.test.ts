@@ -54,6 +54,9 @@ function validValues(port: number, privateKey: string, publicKey: string): Recor
     environment: 'staging',
     'environment-url': 'https://drift.example.com',
     'github-token': 'ghs_driftToken',
+    'deploy-windows': 'daily 00:00-24:00 UTC',
+    watch: '0',
+    'rollback-triggers': '',
     to: 'previous',
     reason: 'drift test',
     // build-push
