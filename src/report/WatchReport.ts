@@ -43,7 +43,7 @@ export function latencyChart(h: HostResult): string | undefined {
     'xychart-beta',
     `  title "${h.host.replace(/"/g, "'")}: slowest health answer during the watch"`,
     `  x-axis "seconds into the watch" [${series.map((p) => `"${p.atS}"`).join(', ')}]`,
-    `  y-axis "ms" 0 --> ${Math.ceil((top * 1.1) / 10) * 10 || 10}`,
+    `  y-axis "ms" 0 --> ${Math.ceil((top * 11) / 100) * 10 || 10}`,
     `  line [${series.map((p) => Math.round(p.ms)).join(', ')}]`,
   ].join('\n');
 }

@@ -39,7 +39,8 @@ export function latencySeries(samples: WatchSample[], points = 30): { atS: numbe
   for (const s of answered) {
     const i = Math.min(n - 1, Math.floor(((s.at - first) / span) * n));
     const ms = Math.max(...s.answers.map((a) => a.latencyMs));
-    const b = (buckets[i] ??= { atS: Math.round((first + (i * span) / n) / 100) / 10, ms: 0 });
+    // A slice is labelled with the time of its first sample.
+    const b = (buckets[i] ??= { atS: Math.round(s.at / 100) / 10, ms: 0 });
     b.ms = Math.max(b.ms, ms);
   }
   return buckets.filter(Boolean);
