@@ -1,7 +1,10 @@
 // The release watch, deploy windows and the tcp:// and exec:// checks, through the bundled deploy
 // action on the sandbox host. The watch app's /cgi-bin/health misbehaves after the gate the way a
 // release does (tests/sandbox/WatchAppImage.ts); watches are seconds long so the file stays short.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { beforeAll, expect, it } from 'vitest';
+import { ensurePrometheusImage } from '../sandbox/PrometheusImage.js';
 import { buildWatchAppImage } from '../sandbox/WatchAppImage.js';
 import { runAction } from '../harness/runAction.js';
 import { connectionInputs, deploy, portFreeOnServer, visibleLog, type TestApp } from '../support/deployKit.js';
@@ -15,11 +18,13 @@ describeOnSandbox('release watch', () => {
   let ok: string;
   let failsLater: string;
   let slow: string;
+  let erroring: string;
 
   beforeAll(() => {
     ok = buildWatchAppImage(info, 'ok');
     failsLater = buildWatchAppImage(info, 'fails-after-5s');
     slow = buildWatchAppImage(info, 'slow-1200ms');
+    erroring = buildWatchAppImage(info, 'erroring');
   });
 
   const cgi = (a: TestApp) => ({ 'health-url': `http://127.0.0.1:${a.port}/cgi-bin/health` });
@@ -128,5 +133,35 @@ describeOnSandbox('release watch', () => {
     expect(errorOf(unknown)).toContain(
       "Input 'health-url': 'redis://127.0.0.1:6379' has the scheme redis://, which njord cannot check",
     );
+  });
+
+  it('rolls back a release under a PromQL trigger, asking a real Prometheus on the host', async () => {
+    const prometheus = await ensurePrometheusImage(info);
+    const a = await app('watch-prom');
+    const promPort = await portFreeOnServer(a.server);
+    // The app and its Prometheus, which scrapes web:8080/metrics every second, on the host's loopback.
+    writeFileSync(
+      join(a.workspace, 'docker-compose.yml'),
+      [
+        'services:',
+        '  web:',
+        '    image: ${IMAGE}',
+        `    ports: ["127.0.0.1:${a.port}:8080"]`,
+        '  prometheus:',
+        `    image: ${prometheus}`,
+        `    ports: ["127.0.0.1:${promPort}:9090"]`,
+        '',
+      ].join('\n'),
+    );
+    const first = await deploy(info, a, ok);
+    expect(first.exitCode, visibleLog(first)).toBe(0);
+    const bad = await deploy(info, a, erroring, {
+      watch: '10s',
+      'rollback-triggers': `prometheus: [{ query: 'sum(app_errors_total)', above: 5, url: 'http://127.0.0.1:${promPort}' }]`,
+    });
+    expect(bad.exitCode, visibleLog(bad)).toBe(1);
+    expect(bad.outputs.status).toBe('rolled-back');
+    expect(currentOnHost(a)).toBe(first.outputs.release);
+    expect(errorOf(bad)).toContain('rollback trigger prometheus: 7 > 5 at the last query (sum(app_errors_total))');
   });
 });

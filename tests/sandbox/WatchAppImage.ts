@@ -8,8 +8,11 @@ import { run } from './process.js';
 import type { SandboxInfo } from './Sandbox.js';
 import { addBusybox } from './testApp.js';
 
-/** `ok`: always 200; `fails-after-5s`: 503 from 5 s after boot; `slow-1200ms`: 200 after 1.2 s. */
-export type WatchAppBehaviour = 'ok' | 'fails-after-5s' | 'slow-1200ms';
+/**
+ * `ok`: always 200; `fails-after-5s`: 503 from 5 s after boot; `slow-1200ms`: 200 after 1.2 s;
+ * `erroring`: healthy, but its /metrics count 7 errors (the others 0), for a PromQL trigger.
+ */
+export type WatchAppBehaviour = 'ok' | 'fails-after-5s' | 'slow-1200ms' | 'erroring';
 
 const ENTRYPOINT = `#!/bin/sh
 mkdir -p /tmp
@@ -29,6 +32,7 @@ const HEALTH_CGI: Record<WatchAppBehaviour, string> = {
     "  printf 'HTTP/1.0 200 OK\\r\\nContent-Type: text/plain\\r\\n\\r\\nok'",
     'fi',
   ].join('\n'),
+  erroring: `printf 'HTTP/1.0 200 OK\\r\\nContent-Type: text/plain\\r\\n\\r\\nok'`,
   'slow-1200ms': `usleep 1200000\nprintf 'HTTP/1.0 200 OK\\r\\nContent-Type: text/plain\\r\\n\\r\\nok'`,
 };
 
@@ -40,6 +44,9 @@ export function buildWatchAppImage(info: SandboxInfo, behaviour: WatchAppBehavio
     writeFileSync(join(ctx, 'entrypoint.sh'), ENTRYPOINT, { mode: 0o755 });
     mkdirSync(join(ctx, 'www', 'cgi-bin'), { recursive: true });
     writeFileSync(join(ctx, 'www', 'health'), behaviour);
+    // Prometheus's text format: what the test's Prometheus scrapes.
+    const errors = behaviour === 'erroring' ? 7 : 0;
+    writeFileSync(join(ctx, 'www', 'metrics'), `# TYPE app_errors_total counter\napp_errors_total ${errors}\n`);
     writeFileSync(join(ctx, 'www', 'cgi-bin', 'health'), `#!/bin/sh\nPATH=/bin\n${HEALTH_CGI[behaviour]}\n`, {
       mode: 0o755,
     });

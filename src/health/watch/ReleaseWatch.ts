@@ -1,7 +1,7 @@
 // The watch after the gate: the release's checks every interval for the watch's length, each round
 // a sample, every trigger judged after each. The first trigger that trips ends the watch.
 import type { Log } from '../../report/Log.js';
-import type { HealthCheck } from '../HealthCheck.js';
+import type { CheckOutcome, HealthCheck } from '../HealthCheck.js';
 import type { PrometheusQuery } from './PrometheusQuery.js';
 import type { WatchSpec } from './RollbackTriggers.js';
 import { describeTrip, evaluateTriggers, type TrippedTrigger, type WatchSample } from './TriggerEvaluator.js';
@@ -35,7 +35,10 @@ export class ReleaseWatch {
     while (since() < this.spec.watchMs) {
       const roundStart = performance.now();
       const [outcomes, values] = await Promise.all([
-        Promise.all(this.checks.map((c) => c.check())),
+        // A check that throws (the SSH channel refused, say) is a failed sample, not the end of the watch.
+        Promise.all(
+          this.checks.map((c) => c.check().catch((err: Error): CheckOutcome => ({ ok: false, detail: err.message }))),
+        ),
         Promise.all(this.queries.map((q) => q.value())),
       ]);
       const metrics: Record<string, number | undefined> = {};
