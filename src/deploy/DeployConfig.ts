@@ -4,6 +4,7 @@ import { basename, isAbsolute, join, relative } from 'node:path';
 import { parseDocument } from 'yaml';
 import { readConnection, type ConnectionConfig } from '../ssh/ConnectionConfig.js';
 import { deployHealthInputs, readHealthSpec, type HealthGateSpec } from '../health/readHealthSpec.js';
+import { readWatchSpec, type WatchSpec } from '../health/watch/RollbackTriggers.js';
 import { InputError } from '../inputs/InputError.js';
 import { isImageReference } from '../inputs/imageReference.js';
 import type { InputReader } from '../inputs/InputReader.js';
@@ -11,6 +12,7 @@ import { hostVariable } from '../release/EnvFile.js';
 import type { ReplayedOptions } from '../release/ReleaseManifest.js';
 import { readReleaseTasks, type ReleaseTasksConfig } from './releaseTasks/ReleaseTasksConfig.js';
 import type { ReleaseFiles } from '../release/ReleaseFiles.js';
+import { OutsideDeployWindow, outsideWindows, parseDeployWindows, type DeployWindow } from './DeployWindows.js';
 
 export interface ComposeFile {
   /** The name it gets in the release directory. */
@@ -49,6 +51,9 @@ export interface DeployConfig extends ConnectionConfig {
   releaseTasks: ReleaseTasksConfig;
   /** Files the compose files name, and the `files` input's (readReleaseFiles), sent with the release. */
   releaseFiles?: ReleaseFiles;
+  deployWindows: DeployWindow[];
+  /** Set when the release is watched after its gate. */
+  watch?: WatchSpec;
 }
 
 /** The options this deploy's release keeps in its release.json, for the fallback and the rollback. */
@@ -56,7 +61,12 @@ export function replayedOptions(cfg: DeployConfig): ReplayedOptions {
   return { composeFiles: cfg.composeFiles.map((f) => f.name) };
 }
 
-export function readDeployConfig(inputs: InputReader, workspace: string, meta: RunMeta): DeployConfig {
+export function readDeployConfig(
+  inputs: InputReader,
+  workspace: string,
+  meta: RunMeta,
+  now = new Date(),
+): DeployConfig {
   const connection = readConnection(inputs);
   const composeFiles = readComposeFiles(inputs.list('compose-file'), workspace);
 
@@ -89,6 +99,11 @@ export function readDeployConfig(inputs: InputReader, workspace: string, meta: R
 
   const registry = readRegistry(inputs, image);
   const health = readHealthSpec(inputs, deployHealthInputs);
+  const watch = readWatchSpec(inputs);
+  const dryRun = inputs.bool('dry-run', false);
+  const deployWindows = parseDeployWindows(inputs.list('deploy-windows', { commas: false }));
+  const closed = dryRun ? undefined : outsideWindows(deployWindows, now);
+  if (closed) throw new OutsideDeployWindow(closed);
 
   return {
     ...connection,
@@ -101,9 +116,11 @@ export function readDeployConfig(inputs: InputReader, workspace: string, meta: R
     rollbackOnFailure: inputs.bool('rollback-on-failure', true),
     keepReleases: inputs.int('keep-releases', 5, { min: 2, max: 1000 }),
     lockTimeoutMs: inputs.seconds('lock-timeout', 300, { min: 0, max: 86_400 }) * 1000,
-    dryRun: inputs.bool('dry-run', false),
+    dryRun,
     meta,
     releaseTasks: readReleaseTasks(inputs, composeFiles),
+    deployWindows,
+    watch,
   };
 }
 

@@ -108,7 +108,13 @@ export function planDeploy(ctx: PlanContext): DeployPlan {
     up: line(compose.up()),
     containerStates: containerStatesCommand(ctx.app),
     activate: releases.activate(ctx.releaseId),
-    rollback: ctx.previous ? line(composeFor(ctx, ctx.previous.id, ctx.previous.options, loggedIn).up()) : undefined,
+    // `current` back too: a watched release was current while the host held the way back.
+    rollback: ctx.previous
+      ? all(
+          line(composeFor(ctx, ctx.previous.id, ctx.previous.options, loggedIn).up()),
+          releases.activate(ctx.previous.id),
+        )
+      : undefined,
     logout: logoutCommand(ctx.layout.dockerConfig, ctx.registry?.server),
     releaseLock: lock.release('<this run>'),
   };

@@ -3,6 +3,10 @@
 import type { HostSession } from '../ssh/HostSession.js';
 import { ContainerHealth, gateOnHost } from '../health/ContainerHealth.js';
 import type { GateResult } from '../health/HealthGate.js';
+import type { WatchResult } from '../health/watch/ReleaseWatch.js';
+import { describeTrip } from '../health/watch/TriggerEvaluator.js';
+import { watchOnHost } from '../health/watch/watchOnHost.js';
+import { formatMs } from '../report/SummaryMarkdown.js';
 import { InputError } from '../inputs/InputError.js';
 import type { Log } from '../report/Log.js';
 import { renderEnvFile } from '../release/EnvFile.js';
@@ -44,6 +48,8 @@ export interface HostResult {
   timings: Timings;
   reason?: string;
   gate?: GateResult;
+  /** The watch after the gate, when one was asked for. */
+  watch?: WatchResult;
   rollbackGate?: GateResult;
   logs?: { name: string; tail: string }[];
   plan?: string[];
@@ -260,8 +266,9 @@ export class HostDeployment {
             this.releaseId,
             r.previous,
           ]);
-          const kept = await guard.decide('keep');
-          if (kept.code !== 0) throw new Error(`pointing current at ${this.releaseId} failed: ${kept.lastLine}`);
+          // A watched release is current during its watch, while the host still holds the way back.
+          if (this.cfg.watch) await this.store.activate(this.releaseId);
+          else await this.keep(guard);
           await Promise.all([
             this.store.writeManifest({ ...this.manifest, status: 'active' }),
             this.store.remove(r.pruned),
@@ -270,9 +277,11 @@ export class HostDeployment {
           this.say(
             `release ${this.releaseId} is healthy and current${r.pruned.length ? `; pruned ${r.pruned.join(', ')}` : ''}`,
           );
-          return r;
-        }
-        r.reason = r.gate.reason;
+          if (await this.keptAfterWatch()) {
+            if (!guard.isDecided) await this.keep(guard);
+            return r;
+          }
+        } else r.reason = r.gate.reason;
       }
       // Not healthy: keep the evidence, then go back if we can.
       r.logs = await this.containers.failingLogs();
@@ -305,6 +314,27 @@ export class HostDeployment {
       if (guard && !guard.isDecided) await guard.decide('undo').catch(() => undefined);
       await this.lock.release({ first: this.plan.logout });
     }
+  }
+
+  /** Tells the host to keep the release: it points `current` at it. */
+  private async keep(guard: ReleaseGuard): Promise<void> {
+    const kept = await guard.decide('keep');
+    if (kept.code !== 0) throw new Error(`pointing current at ${this.releaseId} failed: ${kept.lastLine}`);
+  }
+
+  /** True when no watch was asked for or no trigger tripped; else the reason names the trigger. */
+  private async keptAfterWatch(): Promise<boolean> {
+    if (!this.cfg.watch) return true;
+    const r = this.result;
+    r.watch = await watchOnHost(this.session, this.containers, this.cfg.health, this.cfg.watch, this.log);
+    if (!r.watch.tripped) {
+      this.say(
+        `release ${this.releaseId} stays: no rollback trigger tripped in its ${formatMs(r.watch.watchedMs)} watch`,
+      );
+      return true;
+    }
+    r.reason = `rollback trigger ${describeTrip(r.watch.tripped)}`;
+    return false;
   }
 
   private gate(): Promise<GateResult> {

@@ -23,7 +23,7 @@ export interface ContainerLog {
 export class ContainerHealth implements HealthCheck {
   constructor(
     private readonly ssh: SshConnection,
-    private readonly project: string,
+    readonly project: string,
   ) {}
 
   async states(): Promise<ContainerState[]> {
@@ -70,7 +70,14 @@ export function gateOnHost(
   spec: HealthGateSpec,
   log: Log,
 ): Promise<GateResult> {
-  const checks = [...specChecks(spec, (host, port) => session.ssh.forward(host, port)), containers];
+  const checks = [
+    ...specChecks(spec, {
+      open: (host, port) => session.ssh.forward(host, port),
+      exec: (command, opts) => session.ssh.exec(command, opts),
+      project: containers.project,
+    }),
+    containers,
+  ];
   const gate = new HealthGate(spec, checks);
   return gate.run(log, `${session.spec.label}: `);
 }

@@ -94,7 +94,7 @@ export class HealthGate {
 }
 
 export function describeAttempt(results: ProbeResult[], extra?: string): string {
-  const parts = results.map((r) => `${r.url} → ${r.ok ? `${r.status} in ${r.latencyMs} ms` : r.reason}`);
+  const parts = results.map((r) => `${r.url} → ${r.ok ? `${r.status ?? 'ok'} in ${r.latencyMs} ms` : r.reason}`);
   if (extra) parts.push(extra);
   return parts.join('; ') || 'no checks';
 }

@@ -24,7 +24,8 @@ export interface HealthGateConfig {
 
 export function readHealthGateConfig(inputs: InputReader): HealthGateConfig {
   const spec = readHealthSpec(inputs, healthGateInputs);
-  if (!spec.urls.length) throw new InputError('urls', 'is required: one or more http:// or https:// URLs, one a line');
+  if (!spec.urls.length)
+    throw new InputError('urls', 'is required: one or more http(s)://, tcp:// or exec:// URLs, one a line');
   const re = spec.expectBody && /^\/(.+)\/([a-z]*)$/.exec(spec.expectBody);
   if (re) {
     try {
@@ -40,6 +41,8 @@ export function readHealthGateConfig(inputs: InputReader): HealthGateConfig {
   for (const name of ['ssh-key', 'known-hosts'])
     if (inputs.raw(name).trim())
       throw new InputError('hosts', `is required when ${name} is given: the user@host[:port] to check through`);
+  const exec = spec.urls.find((u) => /^exec:\/\//i.test(u));
+  if (exec) throw new InputError('hosts', `is required for ${exec}: an exec:// check runs in a container on a host`);
   return { spec };
 }
 

@@ -32,7 +32,10 @@ export async function runHealthGate(cfg: HealthGateConfig, log: Log, here = HERE
     if (failed) throw failed.reason;
     const places = await Promise.all(
       conns.map(async (c) => {
-        const checks = specChecks(cfg.spec, (host, port) => c.forward(host, port));
+        const checks = specChecks(cfg.spec, {
+          open: (host, port) => c.forward(host, port),
+          exec: (command, opts) => c.exec(command, opts),
+        });
         const gate = await new HealthGate(cfg.spec, checks).run(log, `${c.spec.label}: `);
         return { place: c.spec.label, gate };
       }),

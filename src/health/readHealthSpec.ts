@@ -4,6 +4,7 @@ import { InputError } from '../inputs/InputError.js';
 import type { InputReader } from '../inputs/InputReader.js';
 import type { GateTiming } from './HealthGate.js';
 import type { ProbeExpectations } from './HttpProbe.js';
+import { parseHealthTarget } from './healthTargets.js';
 
 export interface HealthGateSpec extends GateTiming, ProbeExpectations {
   urls: string[];
@@ -32,14 +33,8 @@ export const deployHealthInputs: HealthInputNames = {
 export function readHealthSpec(inputs: InputReader, names: HealthInputNames): HealthGateSpec {
   const urls = inputs.list(names.urls, { commas: false });
   for (const u of urls) {
-    let parsed: URL;
-    try {
-      parsed = new URL(u);
-    } catch {
-      throw new InputError(names.urls, `'${u}' is not a URL (for example http://127.0.0.1:8080/health)`);
-    }
-    if (!['http:', 'https:'].includes(parsed.protocol))
-      throw new InputError(names.urls, `'${u}' must be http:// or https://`);
+    const target = parseHealthTarget(u);
+    if ('error' in target) throw new InputError(names.urls, target.error);
   }
   const timeoutMs = inputs.seconds(names.timeout, 60, { min: 1, max: 3600 }) * 1000;
   const intervalMs = inputs.seconds(names.interval, 1, { min: 0.05, max: 600 }) * 1000;

@@ -6,12 +6,17 @@ import { describeAttempt } from '../health/HealthGate.js';
 import type { DeploymentRequest, FinalState } from './Deployments.js';
 import { releaseTasksSection } from './ReleaseTasksReport.js';
 import { annotate } from './RunPage.js';
+import { watchSection } from './WatchReport.js';
 import { formatMs, RunSummary, shortImage, type Outcome, type RunFacts } from './SummaryMarkdown.js';
 
 function headline(o: DeployOutcome): [Outcome, string] {
   const release = `release \`${o.releaseId}\``;
   if (o.status === 'deployed') return ['success', `deployed — ${release}`];
-  if (o.status === 'rolled-back') return ['failure', `rolled back — ${release} failed its health gate`];
+  if (o.status === 'rolled-back')
+    return [
+      'failure',
+      `rolled back — ${release} ${o.hosts.some((h) => h.watch?.tripped) ? 'tripped a rollback trigger in its watch' : 'failed its health gate'}`,
+    ];
   if (o.status === 'dry-run') return ['neutral', `dry run (nothing changed) — ${release}`];
   if (o.error) return ['failure', `failed before the rollout (nothing changed) — ${release}`];
   return ['failure', `failed — ${release}`];
@@ -49,6 +54,7 @@ export function deploySummary(
     ]),
   );
   releaseTasksSection(s, o.releaseTasks);
+  watchSection(s, o.hosts);
   for (const h of o.hosts) hostDetails(s, h, !!o.error);
   const first = o.hosts[0];
   // What this run deployed (the headline says what runs now).
@@ -121,12 +127,16 @@ export function deployFailure(app: string, o: DeployOutcome, seeWhere = 'the job
  * that could be read from the inputs, untouched.
  */
 export function inputErrorSummary(app: string | undefined, error: Error, hosts: string[]): RunSummary {
-  const s = new RunSummary(app ? `Deploy ${app}` : 'Deploy').headline('failure', 'failed: bad input (nothing changed)');
+  const refused = error.name === 'OutsideDeployWindow';
+  const s = new RunSummary(app ? `Deploy ${app}` : 'Deploy').headline(
+    'failure',
+    refused ? 'refused: outside every deploy window (nothing changed)' : 'failed: bad input (nothing changed)',
+  );
   s.paragraph(error.message.split('\n')[0]!);
   if (hosts.length)
     s.table(
       ['Host', 'Result'],
-      hosts.map((h) => [h, 'not contacted (bad input)']),
+      hosts.map((h) => [h, `not contacted (${refused ? 'outside the deploy windows' : 'bad input'})`]),
     );
   return s.facts({});
 }

@@ -61,6 +61,12 @@ export class RunSummary {
     return this;
   }
 
+  /** A fenced block shown as it is: a mermaid chart GitHub draws. */
+  fenced(body: string, lang: string): this {
+    this.parts.push('```' + lang + '\n' + body.replace(/```/g, '`\u200b``') + '\n```\n');
+    return this;
+  }
+
   /**
    * The line every action's summary ends with, in the same order everywhere: the release, the image,
    * the commit, the environment, how long it took, and the run.

@@ -56,6 +56,9 @@ function validValues(port: number, privateKey: string, publicKey: string): Recor
     'github-token': 'ghs_driftToken',
     // A published test key (tests/fixtures/sops): there is no SOPS file to open here.
     'sops-age-key': 'AGE-SECRET-KEY-1QXRVEJH9S4NQU0FPD6V79ESZQ8S6PXH3L8V40EVPTHFH6KNKD4DQ7SKC4P',
+    'deploy-windows': 'daily 00:00-24:00 UTC',
+    watch: '0',
+    'rollback-triggers': '',
     to: 'previous',
     reason: 'drift test',
     'release-command': 'web: true',
