@@ -9,6 +9,7 @@ import { isImageReference } from '../inputs/imageReference.js';
 import type { InputReader } from '../inputs/InputReader.js';
 import { hostVariable } from '../release/EnvFile.js';
 import type { ReplayedOptions } from '../release/ReleaseManifest.js';
+import { readZeroDowntime, type ZeroDowntimeSpec } from './zeroDowntime/ZeroDowntimeConfig.js';
 
 export interface ComposeFile {
   /** The name it gets in the release directory. */
@@ -44,16 +45,19 @@ export interface DeployConfig extends ConnectionConfig {
   lockTimeoutMs: number;
   dryRun: boolean;
   meta: RunMeta;
+  /** Set when `zero-downtime` lists services: they switch through the proxy. */
+  zeroDowntime?: ZeroDowntimeSpec;
 }
 
 /** The options this deploy's release keeps in its release.json, for the fallback and the rollback. */
 export function replayedOptions(cfg: DeployConfig): ReplayedOptions {
-  return { composeFiles: cfg.composeFiles.map((f) => f.name) };
+  return { composeFiles: cfg.composeFiles.map((f) => f.name), zeroDowntime: cfg.zeroDowntime };
 }
 
 export function readDeployConfig(inputs: InputReader, workspace: string, meta: RunMeta): DeployConfig {
   const connection = readConnection(inputs);
-  const composeFiles = readComposeFiles(inputs.list('compose-file'), workspace);
+  const switched = readZeroDowntime(inputs, readComposeFiles(inputs.list('compose-file'), workspace));
+  const composeFiles = switched.files;
 
   const image = inputs.string('image') || undefined;
   if (image && !isImageReference(image))
@@ -98,6 +102,7 @@ export function readDeployConfig(inputs: InputReader, workspace: string, meta: R
     lockTimeoutMs: inputs.seconds('lock-timeout', 300, { min: 0, max: 86_400 }) * 1000,
     dryRun: inputs.bool('dry-run', false),
     meta,
+    zeroDowntime: switched.spec,
   };
 }
 

@@ -15,7 +15,9 @@ import type { LockOwner } from '../remote/LockCommands.js';
 import { pickDigest } from '../remote/DockerCommands.js';
 import { lastLine } from '../ssh/SshConnection.js';
 import { replayedOptions, type DeployConfig } from './DeployConfig.js';
-import { planDeploy, type DeployPlan, type PlanContext } from './DeployPlan.js';
+import { composeFor, planDeploy, type DeployPlan, type PlanContext } from './DeployPlan.js';
+import { ReleaseSwitch, type SwitchReport } from './zeroDowntime/ReleaseSwitch.js';
+import { preflightSwitch } from './zeroDowntime/SwitchPreflight.js';
 
 /** `unchanged`: this host was fine, but another failed before the rollout, so none was changed. */
 export type HostStatus = 'deployed' | 'rolled-back' | 'failed' | 'unchanged' | 'dry-run';
@@ -44,6 +46,8 @@ export interface HostResult {
   logs?: { name: string; tail: string }[];
   plan?: string[];
   pruned?: string[];
+  /** The zero-downtime switch, when the release ran through it. */
+  switch?: SwitchReport;
 }
 
 export class HostDeployment {
@@ -174,6 +178,10 @@ export class HostDeployment {
     const pullStart = performance.now();
     const pulled = await ssh.run('pull the images', this.plan.pull, { timeoutMs: 30 * 60_000 });
     this.result.timings.pullMs = performance.now() - pullStart;
+    if (this.cfg.zeroDowntime) {
+      this.step = 'check the proxy can take its ports';
+      await preflightSwitch(ssh, this.cfg.app, this.cfg.zeroDowntime);
+    }
     if (this.cfg.image) {
       this.manifest.digest = pickDigest(this.cfg.image, pulled.stdout.trim().split('\n').pop() ?? '');
       this.result.digest = this.manifest.digest;
@@ -217,6 +225,7 @@ export class HostDeployment {
     const r = this.result;
     try {
       this.say(`starting release ${this.releaseId}`);
+      if (this.cfg.zeroDowntime) return await this.switchRollout();
       const upStart = performance.now();
       const up = await ssh.exec(this.plan.up, { timeoutMs: 30 * 60_000 });
       r.timings.startMs = performance.now() - upStart;
@@ -226,25 +235,7 @@ export class HostDeployment {
         const gateStart = performance.now();
         r.gate = await this.gate();
         r.timings.gateMs = performance.now() - gateStart;
-        if (r.gate.healthy) {
-          r.status = 'deployed';
-          r.release = this.releaseId;
-          // Independent writes, each on its own channel of the one connection.
-          r.pruned = releasesToPrune([...this.existing, this.releaseId], this.cfg.keepReleases, [
-            this.releaseId,
-            r.previous,
-          ]);
-          await Promise.all([
-            this.store.activate(this.releaseId),
-            this.store.writeManifest({ ...this.manifest, status: 'active' }),
-            this.store.remove(r.pruned),
-            this.history('deployed'),
-          ]);
-          this.say(
-            `release ${this.releaseId} is healthy and current${r.pruned.length ? `; pruned ${r.pruned.join(', ')}` : ''}`,
-          );
-          return r;
-        }
+        if (r.gate.healthy) return await this.keep();
         r.reason = r.gate.reason;
       }
       // Not healthy: keep the evidence, then go back if we can.
@@ -275,6 +266,47 @@ export class HostDeployment {
     } finally {
       await this.lock.release();
     }
+  }
+
+  /** Healthy: current moves to the release, old ones beyond keep-releases go. */
+  private async keep(): Promise<HostResult> {
+    const r = this.result;
+    r.status = 'deployed';
+    r.release = this.releaseId;
+    // Independent writes, each on its own channel of the one connection.
+    r.pruned = releasesToPrune([...this.existing, this.releaseId], this.cfg.keepReleases, [this.releaseId, r.previous]);
+    await Promise.all([
+      this.store.activate(this.releaseId),
+      this.store.writeManifest({ ...this.manifest, status: 'active' }),
+      this.store.remove(r.pruned),
+      this.history('deployed'),
+    ]);
+    this.say(
+      `release ${this.releaseId} is healthy and current${r.pruned.length ? `; pruned ${r.pruned.join(', ')}` : ''}`,
+    );
+    return r;
+  }
+
+  /** The zero-downtime rollout: a failed release never served, so the previous one simply stays. */
+  private async switchRollout(): Promise<HostResult> {
+    const r = this.result;
+    const ctx = { app: this.cfg.app, layout: this.session.layout, compose: this.session.compose };
+    const compose = composeFor(ctx, this.releaseId, replayedOptions(this.cfg), !!this.cfg.registry);
+    const sw = new ReleaseSwitch(this.session, this.cfg.app, this.cfg.zeroDowntime!, this.cfg.health, this.log);
+    const o = await sw.run(compose);
+    r.timings.startMs = o.startMs;
+    r.timings.gateMs = o.gateMs;
+    r.gate = o.gate;
+    r.switch = o.report;
+    if (o.healthy) return this.keep();
+    r.reason = o.reason;
+    r.logs = o.logs;
+    await this.store.writeManifest({ ...this.manifest, status: 'failed', failure: r.reason });
+    r.status = r.previous ? 'rolled-back' : 'failed';
+    r.release = r.previous;
+    this.say(`release ${this.releaseId} failed: ${r.reason}; traffic never left ${r.previous ?? 'the host'}`);
+    await this.history(r.status);
+    return r;
   }
 
   private gate(): Promise<GateResult> {

@@ -47,4 +47,14 @@ export class ComposeCommands {
   up(): Argv {
     return [...this.base(), 'up', '--detach', '--remove-orphans'];
   }
+
+  /** The release's service names, one a line. */
+  services(): Argv {
+    return [...this.base(), 'config', '--services'];
+  }
+
+  /** Starts only `services`, with more `up` flags (the zero-downtime switch: --no-deps, --scale). */
+  upServices(services: string[], flags: string[]): Argv {
+    return [...this.base(), 'up', '--detach', ...flags, ...services];
+  }
 }
