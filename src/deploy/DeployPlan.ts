@@ -8,6 +8,7 @@ import { LockCommands } from '../remote/LockCommands.js';
 import type { ComposeVariant } from '../remote/ProbeCommands.js';
 import { ReleaseCommands } from '../remote/ReleaseCommands.js';
 import { all, line } from '../remote/Shell.js';
+import { describeSwitchPlan } from './zeroDowntime/describeSwitch.js';
 
 export interface PlanContext {
   app: string;
@@ -42,6 +43,8 @@ export interface DeployPlan {
   /** Brings the previous release back up when the new one fails its gate. */
   rollback?: string;
   releaseLock: string;
+  /** With `zero-downtime`: the switch's steps in words (its commands depend on the containers found). */
+  switchSteps?: string[];
 }
 
 /** Compose for one release, with the options it keeps in its release.json (ReplayedOptions). */
@@ -91,6 +94,7 @@ export function planDeploy(ctx: PlanContext): DeployPlan {
     activate: releases.activate(ctx.releaseId),
     rollback: ctx.previous ? line(composeFor(ctx, ctx.previous.id, ctx.previous.options, loggedIn).up()) : undefined,
     releaseLock: lock.release('<this run>'),
+    switchSteps: ctx.options.zeroDowntime ? describeSwitchPlan(ctx.app, ctx.options.zeroDowntime) : undefined,
   };
 }
 
@@ -105,10 +109,13 @@ export function describePlan(plan: DeployPlan): string[] {
   if (plan.login) add('log in to the registry (stdin: the password)', plan.login);
   for (const w of plan.writeFiles) add(`write ${w.name}${w.secret ? ' (0600; stdin: the values)' : ''}`, w.command);
   add('pull the images (this checks the compose files) and resolve the image digest', plan.pull);
-  add('start the release', plan.up);
-  add('health gate: probe the URLs through the SSH tunnel, and read container states', plan.containerStates);
+  if (plan.switchSteps) for (const s of plan.switchSteps) steps.push(`${steps.length + 1}. ${s}`);
+  else {
+    add('start the release', plan.up);
+    add('health gate: probe the URLs through the SSH tunnel, and read container states', plan.containerStates);
+  }
   add('when healthy: point current at the release', plan.activate);
-  if (plan.rollback) add('when not healthy: bring the previous release back', plan.rollback);
+  if (plan.rollback && !plan.switchSteps) add('when not healthy: bring the previous release back', plan.rollback);
   add('release the lock', plan.releaseLock);
   return steps;
 }

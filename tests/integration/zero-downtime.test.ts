@@ -37,8 +37,11 @@ describeOnSandbox('zero-downtime releases', () => {
       writeSlowApp(a.workspace, a.port);
       const zd = { 'zero-downtime': 'web', 'drain-timeout': '5', 'proxy-image': proxyImage };
       const go = async (image: string, want: string) => {
+        const t0 = Date.now();
         const run = await deploy(info, a!, image, zd);
         expect(run.outputs.status, visibleLog(run)).toBe(want);
+        const told = run.summary.split('\n').find((l) => l.includes('(zero-downtime)'));
+        console.log(`[zero-downtime] ${image.split(':').pop()}: ${want} in ${Date.now() - t0} ms; ${told}`);
         return run;
       };
 

@@ -19,7 +19,7 @@ wait $pid
 
 const SLOW = `#!/bin/sh
 sleep 2
-printf 'Content-Type: text/plain\\r\\n\\r\\n%s slow\\n' "$VERSION"
+printf 'Content-Type: text/plain\\r\\n\\r\\n%s slow' "$VERSION"
 `;
 
 /** The app serving `version` (at / and, after 2 s, at /cgi-bin/slow); unhealthy: /health is 404. */
@@ -29,7 +29,7 @@ export function buildSlowApp(info: SandboxInfo, repo: string, version: string, h
     addBusybox(join(ctx, 'bin'));
     writeFileSync(join(ctx, 'entrypoint.sh'), ENTRYPOINT, { mode: 0o755 });
     mkdirSync(join(ctx, 'www', 'cgi-bin'), { recursive: true });
-    writeFileSync(join(ctx, 'www', 'index.html'), `${version}\n`);
+    writeFileSync(join(ctx, 'www', 'index.html'), version);
     if (healthy) writeFileSync(join(ctx, 'www', 'health'), version);
     writeFileSync(join(ctx, 'www', 'cgi-bin', 'slow'), SLOW);
     chmodSync(join(ctx, 'www', 'cgi-bin', 'slow'), 0o755);
@@ -87,18 +87,19 @@ export interface LoadCounts {
 }
 
 /**
- * On the server: one loop of fast requests (every 20 ms) and two loops of 2-second ones, each a new
- * connection, until stopped; bounded at `maxSeconds` whatever happens.
+ * On the server: fast requests (50 a second) and two loops of 2-second ones, each a new connection,
+ * until stopped; bounded at `maxSeconds` whatever happens.
  */
 export function startLoad(server: string, port: number, tag: string, maxSeconds = 600): Load {
   const dir = `/tmp/njord-zd-load-${tag}`;
-  const loop = (name: string, path: string, pause: string) =>
+  // One curl per batch (a new connection per request: busybox httpd closes each), paced by --rate.
+  const loop = (name: string, path: string, rate: string, batch: number) =>
     `( end=$(( $(date +%s) + ${maxSeconds} )); while [ ! -e ${dir}/stop ] && [ $(date +%s) -lt $end ]; do ` +
-    `curl -s --max-time 10 -w ' %{http_code}\\n' http://127.0.0.1:${port}${path} | tr '\\n' ' ' >> ${dir}/${name}.log; echo >> ${dir}/${name}.log; ` +
-    `sleep ${pause}; done ) >/dev/null 2>&1 &`;
+    `curl -s --rate ${rate} --max-time 10 -w ' %{http_code}\\n' 'http://127.0.0.1:${port}${path}?[1-${batch}]' >> ${dir}/${name}.log; ` +
+    `done ) >/dev/null 2>&1 &`;
   onServer(
     server,
-    `rm -rf ${dir} && mkdir -p ${dir} && ${loop('fast', '/', '0.02')} ${loop('slow1', '/cgi-bin/slow', '0.05')} ${loop('slow2', '/cgi-bin/slow', '0.3')} true`,
+    `rm -rf ${dir} && mkdir -p ${dir} && ${loop('fast', '/', '50/s', 100)} ${loop('slow1', '/cgi-bin/slow', '100/s', 1)} ${loop('slow2', '/cgi-bin/slow', '100/s', 1)} true`,
     { user: 'root' },
   );
   return {
@@ -106,22 +107,19 @@ export function startLoad(server: string, port: number, tag: string, maxSeconds 
       // Let the slow requests under way finish: the loops check the stop file between requests.
       const out = onServer(
         server,
-        `touch ${dir}/stop; sleep 3; cat ${dir}/fast.log; echo ===; cat ${dir}/slow1.log ${dir}/slow2.log; rm -rf ${dir}`,
+        `touch ${dir}/stop; sleep 4; cat ${dir}/fast.log; echo ===; cat ${dir}/slow1.log ${dir}/slow2.log; rm -rf ${dir}`,
         {
           user: 'root',
         },
       );
       const [fast = '', slow = ''] = out.split('===\n');
-      const lines = (s: string) =>
-        s
-          .split('\n')
-          .map((l) => l.trim())
-          .filter(Boolean);
-      const counts: LoadCounts = { fast: lines(fast).length, slow: lines(slow).length, failed: [], versions: {} };
-      for (const l of [...lines(fast), ...lines(slow)]) {
+      // A record ends with ' CODE' (the bodies carry no newline; an error page's last line does).
+      const records = (s: string) => s.split('\n').flatMap((l) => (/ \d{3}$/.test(l) ? [l.trim()] : []));
+      const counts: LoadCounts = { fast: records(fast).length, slow: records(slow).length, failed: [], versions: {} };
+      for (const l of [...records(fast), ...records(slow)]) {
         const words = l.split(/\s+/);
         const code = words.at(-1);
-        if (code !== '200') counts.failed.push(l);
+        if (code !== '200' || words.length < 2) counts.failed.push(l);
         else counts.versions[words[0]!] = (counts.versions[words[0]!] ?? 0) + 1;
       }
       return counts;

@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { readDeployConfig, replayedOptions } from '../../src/deploy/DeployConfig.js';
+import { describePlan, planDeploy } from '../../src/deploy/DeployPlan.js';
+import { ReleaseLayout } from '../../src/release/ReleaseLayout.js';
 import { DEFAULT_PROXY_IMAGE } from '../../src/deploy/zeroDowntime/ZeroDowntimeConfig.js';
 import { portConflict } from '../../src/deploy/zeroDowntime/SwitchPreflight.js';
 import { InputReader } from '../../src/inputs/InputReader.js';
@@ -161,5 +163,26 @@ describe('who holds the proxy’s ports', () => {
       'port 9091 is held by container njord-proxy-blog;',
     );
     expect(portConflict('9091 other', 'shop', spec)).toContain('port 9091 is held by a process outside Docker');
+  });
+});
+
+describe('the dry run', () => {
+  it('lists the switch instead of the in-place start and fallback', () => {
+    const cfg = read({ 'zero-downtime': 'web', 'drain-timeout': '5' });
+    const plan = planDeploy({
+      app: 'shop',
+      layout: new ReleaseLayout('/home/deploy/njord/shop'),
+      compose: 'v1',
+      releaseId: '20261206-120000-000-abc1234',
+      options: replayedOptions(cfg),
+      image: cfg.image,
+      previous: { id: '20261205-120000-000-abc1234', options: replayedOptions(cfg) },
+    });
+    const steps = describePlan(plan).join('\n');
+    expect(steps).toContain('start web beside the running containers (compose up --no-recreate --scale)');
+    expect(steps).toContain(
+      `when healthy: njord-proxy-shop (${DEFAULT_PROXY_IMAGE}) takes the new containers (nginx reload; started on 127.0.0.1:8080, 9091 if not running), the old ones drain for up to 5 s, then stop`,
+    );
+    expect(steps).not.toContain('bring the previous release back');
   });
 });
