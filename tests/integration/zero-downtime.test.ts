@@ -17,6 +17,7 @@ describeOnSandbox('zero-downtime releases', () => {
   let images: Record<'v1' | 'v2' | 'broken', string>;
   let proxyImage: string;
   let a: TestApp | undefined;
+  let b: TestApp | undefined;
 
   beforeAll(async () => {
     proxyImage = await ensureProxyImage(info);
@@ -27,7 +28,7 @@ describeOnSandbox('zero-downtime releases', () => {
     };
   }, 20 * 60_000);
   afterAll(() => {
-    if (a) removeProxy(a.server, a.name);
+    for (const x of [a, b]) if (x) removeProxy(x.server, x.name);
   });
 
   it(
@@ -85,5 +86,27 @@ describeOnSandbox('zero-downtime releases', () => {
       expect(web).toBe('1');
     },
     15 * 60_000,
+  );
+
+  it(
+    'Compose v2 too: v1 then v2 under load, zero failed requests',
+    async () => {
+      b = await app('zd2', { composeV2: true });
+      writeSlowApp(b.workspace, b.port);
+      const zd = { 'zero-downtime': 'web', 'drain-timeout': '5', 'proxy-image': proxyImage };
+      const first = await deploy(info, b, images.v1, zd);
+      expect(first.outputs.status, visibleLog(first)).toBe('deployed');
+      const load = startLoad(b.server, b.port, b.name);
+      try {
+        const second = await deploy(info, b, images.v2, zd);
+        expect(second.outputs.status, visibleLog(second)).toBe('deployed');
+        expect(await served(b)).toBe('v2');
+      } finally {
+        const counts = load.stop();
+        expect(counts.failed).toEqual([]);
+        expect(counts.versions.v2).toBeGreaterThan(0);
+      }
+    },
+    5 * 60_000,
   );
 });
