@@ -16,6 +16,7 @@ import {
   writeComposeApp,
 } from '../tests/sandbox/Sandbox.js';
 import { removeApp, served, type TestApp } from '../tests/support/deployKit.js';
+import { ensureProxyImage, removeProxy, startLoad } from '../tests/support/zeroDowntimeKit.js';
 
 const reason = sandboxUnavailableReason();
 if (reason) {
@@ -46,8 +47,9 @@ const app: TestApp = {
   server: info.server,
 };
 removeApp(app);
+removeProxy(app.server, app.name);
 
-async function step(title: string, image: string): Promise<ActionRun> {
+async function step(title: string, image: string, extra: Record<string, string> = {}): Promise<ActionRun> {
   say(`${title}\n$ uses: njord/deploy (dist/deploy/index.js) with image ${image}`);
   const run = await runAction(
     '.',
@@ -60,6 +62,7 @@ async function step(title: string, image: string): Promise<ActionRun> {
       secrets: 'APP_SECRET=demo-secret-never-printed',
       'health-url': `http://127.0.0.1:${port}/health`,
       'health-timeout': '10',
+      ...extra,
     },
     { workspace },
   );
@@ -81,6 +84,21 @@ await step('1. First deploy of v1', v1.refByDigest);
 await step('2. Upgrade to v2', v2.refByDigest);
 await step('3. A broken release: its health check fails, so v2 is put back', broken.refByDigest);
 
+say("Building the zero-downtime proxy (nginx from Debian's nginx-light package) …");
+const zd = { 'zero-downtime': 'web', 'drain-timeout': '5', 'proxy-image': await ensureProxyImage(info) };
+await step(
+  '4. Zero-downtime from now on (zero-downtime: web): this first switch starts the proxy, which takes the port',
+  v1.refByDigest,
+  zd,
+);
+const load = startLoad(app.server, port, app.name, 300, false);
+await step('5. Upgrade to v2 through the switch, 50 requests a second hitting the app', v2.refByDigest, zd);
+await step('6. The broken release through the switch: removed before it ever answers', broken.refByDigest, zd);
+const counts = load.stop();
+say(
+  `Requests during steps 5 and 6: ${counts.fast}, failed: ${counts.failed.length} (in place, each release switch costs about 10)`,
+);
+
 say(`What the server (${app.server}) holds now`);
 console.log(
   onServer(
@@ -90,5 +108,5 @@ console.log(
 );
 say(
   `Done. The app keeps running on ${app.server} at http://127.0.0.1:${port}/ (look: docker exec ${app.server} curl -s http://127.0.0.1:${port}/; ` +
-    `remove: docker exec -u ${info.sshUser} ${app.server} sh -c 'docker rm -f $(docker ps -aq --filter label=com.docker.compose.project=${app.name})')`,
+    `remove: docker exec -u ${info.sshUser} ${app.server} sh -c 'docker rm -f $(docker ps -aq --filter label=com.docker.compose.project=${app.name}) njord-proxy-${app.name}')`,
 );

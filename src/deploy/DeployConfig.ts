@@ -13,6 +13,7 @@ import type { ReplayedOptions } from '../release/ReleaseManifest.js';
 import { readReleaseTasks, type ReleaseTasksConfig } from './releaseTasks/ReleaseTasksConfig.js';
 import type { ReleaseFiles } from '../release/ReleaseFiles.js';
 import { OutsideDeployWindow, outsideWindows, parseDeployWindows, type DeployWindow } from './DeployWindows.js';
+import { readZeroDowntime, type ZeroDowntimeSpec } from './zeroDowntime/ZeroDowntimeConfig.js';
 
 export interface ComposeFile {
   /** The name it gets in the release directory. */
@@ -54,11 +55,13 @@ export interface DeployConfig extends ConnectionConfig {
   deployWindows: DeployWindow[];
   /** Set when the release is watched after its gate. */
   watch?: WatchSpec;
+  /** Set when `zero-downtime` lists services: they switch through the proxy. */
+  zeroDowntime?: ZeroDowntimeSpec;
 }
 
 /** The options this deploy's release keeps in its release.json, for the fallback and the rollback. */
 export function replayedOptions(cfg: DeployConfig): ReplayedOptions {
-  return { composeFiles: cfg.composeFiles.map((f) => f.name) };
+  return { composeFiles: cfg.composeFiles.map((f) => f.name), zeroDowntime: cfg.zeroDowntime };
 }
 
 export function readDeployConfig(
@@ -68,7 +71,8 @@ export function readDeployConfig(
   now = new Date(),
 ): DeployConfig {
   const connection = readConnection(inputs);
-  const composeFiles = readComposeFiles(inputs.list('compose-file'), workspace);
+  const switched = readZeroDowntime(inputs, readComposeFiles(inputs.list('compose-file'), workspace));
+  const composeFiles = switched.files;
 
   const image = inputs.string('image') || undefined;
   if (image && !isImageReference(image))
@@ -121,6 +125,7 @@ export function readDeployConfig(
     releaseTasks: readReleaseTasks(inputs, composeFiles),
     deployWindows,
     watch,
+    zeroDowntime: switched.spec,
   };
 }
 

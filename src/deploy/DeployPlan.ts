@@ -9,6 +9,7 @@ import type { ComposeVariant } from '../remote/ProbeCommands.js';
 import { ReleaseCommands } from '../remote/ReleaseCommands.js';
 import { releaseTaskCommand, type ReleaseTask } from '../remote/ReleaseTaskCommands.js';
 import { all, line } from '../remote/Shell.js';
+import { describeSwitchPlan } from './zeroDowntime/describeSwitch.js';
 
 export interface PlanContext {
   app: string;
@@ -54,6 +55,8 @@ export interface DeployPlan {
   /** Ends the registry login, run under the lock just before it is freed: no token outlives the run. */
   logout: string;
   releaseLock: string;
+  /** With `zero-downtime`: the switch's steps in words (its commands depend on the containers found). */
+  switchSteps?: string[];
 }
 
 /** Compose for one release, with the options it keeps in its release.json (ReplayedOptions). */
@@ -117,6 +120,7 @@ export function planDeploy(ctx: PlanContext): DeployPlan {
       : undefined,
     logout: logoutCommand(ctx.layout.dockerConfig, ctx.registry?.server),
     releaseLock: lock.release('<this run>'),
+    switchSteps: ctx.options.zeroDowntime ? describeSwitchPlan(ctx.app, ctx.options.zeroDowntime) : undefined,
   };
 }
 
@@ -134,13 +138,16 @@ export function describePlan(plan: DeployPlan): string[] {
   add('pull the images (this checks the compose files) and resolve the image digest', plan.pull);
   for (const t of plan.releaseTasks)
     add(`release task in ${t.service} (a failure stops the deploy everywhere)`, t.command);
-  add(
-    'start the release; the host keeps the way back until the runner decides (a lost runner: the previous release comes back)',
-    plan.up,
-  );
-  add('health gate: probe the URLs through the SSH tunnel, and read container states', plan.containerStates);
+  if (plan.switchSteps) for (const s of plan.switchSteps) steps.push(`${steps.length + 1}. ${s}`);
+  else {
+    add(
+      'start the release; the host keeps the way back until the runner decides (a lost runner: the previous release comes back)',
+      plan.up,
+    );
+    add('health gate: probe the URLs through the SSH tunnel, and read container states', plan.containerStates);
+  }
   add('when healthy: point current at the release', plan.activate);
-  if (plan.rollback) add('when not healthy: bring the previous release back', plan.rollback);
+  if (plan.rollback && !plan.switchSteps) add('when not healthy: bring the previous release back', plan.rollback);
   add('log the host out of the registry and release the lock', `${plan.logout}; ${plan.releaseLock}`);
   return steps;
 }

@@ -19,9 +19,11 @@ import type { LockOwner } from '../remote/LockCommands.js';
 import { logoutCommand, pickDigest } from '../remote/DockerCommands.js';
 import { lastLine } from '../ssh/SshConnection.js';
 import { replayedOptions, type DeployConfig } from './DeployConfig.js';
-import { planDeploy, RELEASE_FILES_WRITE, type DeployPlan, type PlanContext } from './DeployPlan.js';
+import { composeFor, planDeploy, RELEASE_FILES_WRITE, type DeployPlan, type PlanContext } from './DeployPlan.js';
 import { ReleaseGuard } from './ReleaseGuard.js';
 import { runsReleaseTasks } from './releaseTasks/ReleaseTasksConfig.js';
+import { ReleaseSwitch, type SwitchReport } from './zeroDowntime/ReleaseSwitch.js';
+import { preflightSwitch } from './zeroDowntime/SwitchPreflight.js';
 
 /** `unchanged`: this host was fine, but another failed before the rollout, so none was changed. */
 export type HostStatus = 'deployed' | 'rolled-back' | 'failed' | 'unchanged' | 'dry-run';
@@ -54,6 +56,8 @@ export interface HostResult {
   logs?: { name: string; tail: string }[];
   plan?: string[];
   pruned?: string[];
+  /** The zero-downtime switch, when the release ran through it. */
+  switch?: SwitchReport;
 }
 
 export class HostDeployment {
@@ -193,6 +197,10 @@ export class HostDeployment {
     const pullStart = performance.now();
     const pulled = await ssh.run('pull the images', this.plan.pull, { timeoutMs: 30 * 60_000 });
     this.result.timings.pullMs = performance.now() - pullStart;
+    if (this.cfg.zeroDowntime) {
+      this.step = 'check the proxy can take its ports';
+      await preflightSwitch(ssh, this.cfg.app, this.cfg.zeroDowntime);
+    }
     if (this.cfg.image) {
       this.manifest.digest = pickDigest(this.cfg.image, pulled.stdout.trim().split('\n').pop() ?? '');
       this.result.digest = this.manifest.digest;
@@ -243,6 +251,7 @@ export class HostDeployment {
     let guard: ReleaseGuard | undefined;
     try {
       this.say(`starting release ${this.releaseId}`);
+      if (this.cfg.zeroDowntime) return await this.switchRollout();
       const upStart = performance.now();
       const started = await ReleaseGuard.start(this.session.ssh, {
         up: this.plan.up,
@@ -335,6 +344,47 @@ export class HostDeployment {
     }
     r.reason = `rollback trigger ${describeTrip(r.watch.tripped)}`;
     return false;
+  }
+
+  /** Switched and healthy: current moves to the release, old ones beyond keep-releases go. */
+  private async keepSwitched(): Promise<HostResult> {
+    const r = this.result;
+    r.status = 'deployed';
+    r.release = this.releaseId;
+    // Independent writes, each on its own channel of the one connection.
+    r.pruned = releasesToPrune([...this.existing, this.releaseId], this.cfg.keepReleases, [this.releaseId, r.previous]);
+    await Promise.all([
+      this.store.activate(this.releaseId),
+      this.store.writeManifest({ ...this.manifest, status: 'active' }),
+      this.store.remove(r.pruned),
+      this.history('deployed'),
+    ]);
+    this.say(
+      `release ${this.releaseId} is healthy and current${r.pruned.length ? `; pruned ${r.pruned.join(', ')}` : ''}`,
+    );
+    return r;
+  }
+
+  /** The zero-downtime rollout: a failed release never served, so the previous one simply stays. */
+  private async switchRollout(): Promise<HostResult> {
+    const r = this.result;
+    const ctx = { app: this.cfg.app, layout: this.session.layout, compose: this.session.compose };
+    const compose = composeFor(ctx, this.releaseId, replayedOptions(this.cfg), !!this.cfg.registry);
+    const sw = new ReleaseSwitch(this.session, this.cfg.app, this.cfg.zeroDowntime!, this.cfg.health, this.log);
+    const o = await sw.run(compose);
+    r.timings.startMs = o.startMs;
+    r.timings.gateMs = o.gateMs;
+    r.gate = o.gate;
+    r.switch = o.report;
+    if (o.healthy) return this.keepSwitched();
+    r.reason = o.reason;
+    r.logs = o.logs;
+    await this.store.writeManifest({ ...this.manifest, status: 'failed', failure: r.reason });
+    r.status = r.previous ? 'rolled-back' : 'failed';
+    r.release = r.previous;
+    this.say(`release ${this.releaseId} failed: ${r.reason}; traffic never left ${r.previous ?? 'the host'}`);
+    await this.history(r.status);
+    return r;
   }
 
   private gate(): Promise<GateResult> {

@@ -1,3 +1,5 @@
+import type { ZeroDowntimeSpec } from '../deploy/zeroDowntime/ZeroDowntimeConfig.js';
+
 /**
  * The deploy options a release's compose ran with, kept in its release.json: the deploy's fallback
  * and the rollback start the release again with them, whatever the inputs of the run that does so.
@@ -6,6 +8,8 @@
  */
 export interface ReplayedOptions {
   composeFiles: string[];
+  /** The services switched through the proxy, when the release ran with `zero-downtime`. */
+  zeroDowntime?: ZeroDowntimeSpec;
 }
 
 /** release.json: what a release ran and who put it there. The rollback action reads it back. */

@@ -52,4 +52,14 @@ export class ComposeCommands {
   run(service: string, command: Argv): Argv {
     return [...this.base(), 'run', '--rm', '--no-deps', '-T', service, ...command];
   }
+
+  /** The release's service names, one a line. */
+  services(): Argv {
+    return [...this.base(), 'config', '--services'];
+  }
+
+  /** Starts only `services`, with more `up` flags (the zero-downtime switch: --no-deps, --scale). */
+  upServices(services: string[], flags: string[]): Argv {
+    return [...this.base(), 'up', '--detach', ...flags, ...services];
+  }
 }

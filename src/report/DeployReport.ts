@@ -3,6 +3,7 @@ import type { DeployConfig } from '../deploy/DeployConfig.js';
 import type { DeployOutcome } from '../deploy/Deployer.js';
 import type { HostResult } from '../deploy/HostDeployment.js';
 import { describeAttempt } from '../health/HealthGate.js';
+import { describeSwitch } from '../deploy/zeroDowntime/describeSwitch.js';
 import type { DeploymentRequest, FinalState } from './Deployments.js';
 import { releaseTasksSection } from './ReleaseTasksReport.js';
 import { annotate } from './RunPage.js';
@@ -75,6 +76,7 @@ function hostDetails(s: RunSummary, h: HostResult, beforeRollout: boolean): void
     s.paragraph(
       `**${h.host}**: release \`${h.attempted}\` failed: ${h.reason}. Now running: ${h.release ? `\`${h.release}\`` : 'nothing healthy'}.`,
     );
+  if (h.switch) s.paragraph(describeSwitch(h.host, h.switch));
   if (h.gate && !h.gate.healthy) {
     const last = h.gate.attempts.slice(-5).map((a) => `+${formatMs(a.at)}  ${describeAttempt(a.results, a.extra)}`);
     s.details(`${h.host}: last health answers`, last.join('\n'));

@@ -13,7 +13,10 @@ import type { RollbackConfig } from './RollbackConfig.js';
 import { readStateCommand } from '../remote/RollbackCommands.js';
 import { describeRollbackPlan, parseRollbackState, planRollback, type RollbackPlan } from './RollbackPlan.js';
 import { fallBack } from './FallBack.js';
-import { chooseTarget, releaseRows, type ReleaseRow } from './RollbackTarget.js';
+import { chooseTarget, pinnedImage, releaseRows, type ReleaseRow } from './RollbackTarget.js';
+import { composeFor } from '../deploy/DeployPlan.js';
+import { ReleaseSwitch, type SwitchReport } from '../deploy/zeroDowntime/ReleaseSwitch.js';
+import type { ZeroDowntimeSpec } from '../deploy/zeroDowntime/ZeroDowntimeConfig.js';
 import { lastLine } from '../ssh/SshConnection.js';
 import { registryHostOf } from '../deploy/DeployConfig.js';
 import { InputError } from '../inputs/InputError.js';
@@ -56,6 +59,8 @@ export interface HostRollbackResult {
   plan?: string[];
   /** The releases kept here, newest first: listed when `to` matched none of them. */
   releases?: ReleaseRow[];
+  /** The zero-downtime switch, when the target ran through it. */
+  switch?: SwitchReport;
 }
 
 const LONG = 30 * 60_000;
@@ -189,6 +194,7 @@ export class HostRollback {
     const id = this.target.id;
     try {
       this.say(`rolling back from ${r.from ?? 'nothing'} to ${id}${r.image ? ` (${r.image})` : ''}`);
+      if (this.target.zeroDowntime) return await this.switchBack(this.target.zeroDowntime);
       const upStart = performance.now();
       const up = await this.session.ssh.exec(this.plan.up, { timeoutMs: LONG });
       r.timings.startMs = performance.now() - upStart;
@@ -231,6 +237,40 @@ export class HostRollback {
     } finally {
       await this.lock.release({ first: this.plan.logout });
     }
+  }
+
+  /** The release ran through the zero-downtime switch: it comes back the same way, the from-release serving until then. */
+  private async switchBack(spec: ZeroDowntimeSpec): Promise<HostRollbackResult> {
+    const r = this.result;
+    const id = this.target.id;
+    const image = pinnedImage(this.target);
+    const ctx = { app: this.cfg.app, layout: this.session.layout, compose: this.session.compose };
+    const compose = composeFor(
+      ctx,
+      id,
+      this.target,
+      this.plan.login !== undefined,
+      image ? { IMAGE: image } : undefined,
+    );
+    const o = await new ReleaseSwitch(this.session, this.cfg.app, spec, this.cfg.health, this.log).run(compose);
+    r.timings.startMs = o.startMs;
+    r.timings.gateMs = o.gateMs;
+    r.gate = o.gate;
+    r.switch = o.report;
+    if (o.healthy) {
+      r.status = 'rolled-back';
+      r.release = id;
+      await this.finish(this.plan.activateAndRecord, `point current at ${id}, record the rollback`);
+      this.say(`release ${id} is healthy and current`);
+      return r;
+    }
+    r.status = 'failed';
+    r.release = r.from;
+    r.logs = o.logs;
+    r.reason = `release ${id} is not healthy: ${o.reason}; traffic never left ${r.from ?? 'the running release'}`;
+    this.log.error(`${this.session.spec.label}: ${r.reason}`);
+    await this.finish(this.plan.record, 'record the failed rollback');
+    return r;
   }
 
   private gate(): Promise<GateResult> {

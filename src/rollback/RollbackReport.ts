@@ -1,5 +1,6 @@
 // How a rollback reads on the run page (and, rendered as text, in the terminal): from → to per
 // host with times, why it failed, and the releases there are when `to` matched none.
+import { describeSwitch } from '../deploy/zeroDowntime/describeSwitch.js';
 import { describeAttempt } from '../health/HealthGate.js';
 import { annotate } from '../report/RunPage.js';
 import { formatMs, RunSummary, shortImage, type Outcome } from '../report/SummaryMarkdown.js';
@@ -51,6 +52,7 @@ function hostDetails(s: RunSummary, h: HostRollbackResult, status: RollbackOutco
     return;
   }
   if (h.note) s.paragraph(`**${h.host}**: ${h.note}.`);
+  if (h.switch) s.paragraph(describeSwitch(h.host, h.switch));
   if (h.reason && status === 'failed')
     s.paragraph(`**${h.host}**: ${h.reason}. Now running: ${h.release ? `\`${h.release}\`` : 'nothing healthy'}.`);
   for (const [name, g] of [

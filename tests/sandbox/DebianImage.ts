@@ -84,7 +84,8 @@ async function withBuildLock<T>(name: string, fn: () => Promise<T>): Promise<T> 
   }
 }
 
-function build(ref: string, r: DebianImageRecipe): void {
+/** Builds the recipe's image as `ref` and pushes it there (no cache: ensureDebianImage keeps one). */
+export function buildDebianImage(ref: string, r: DebianImageRecipe): void {
   if (spawnSync('sh', ['-c', 'command -v debootstrap'], { stdio: 'ignore' }).status !== 0)
     sh('DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -q debootstrap', {
       timeoutMs: 10 * 60_000,
@@ -121,7 +122,7 @@ export async function ensureDebianImage(info: { registry: string }, recipe: Debi
   return withBuildLock(recipe.name, async () => {
     if (imageExists(ref)) return ref;
     if (spawnSync('docker', ['pull', '-q', ref], { stdio: 'ignore' }).status === 0) return ref;
-    build(ref, recipe);
+    buildDebianImage(ref, recipe);
     return ref;
   });
 }

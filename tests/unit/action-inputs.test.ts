@@ -51,6 +51,9 @@ function validValues(port: number, privateKey: string, publicKey: string): Recor
     'health-interval': '1',
     'rollback-on-failure': 'true',
     'keep-releases': '5',
+    'zero-downtime': 'web',
+    'drain-timeout': '5',
+    'proxy-image': '127.0.0.1:1/drift/proxy',
     environment: 'staging',
     'environment-url': 'https://drift.example.com',
     'github-token': 'ghs_driftToken',
@@ -134,7 +137,10 @@ beforeAll(async () => {
   values = validValues(await freePort(), readFileSync(join(scratch, 'id'), 'utf8'), publicKey);
   workspace = join(scratch, 'workspace');
   mkdirSync(join(workspace, 'config'), { recursive: true });
-  writeFileSync(join(workspace, 'docker-compose.yml'), 'services:\n  web:\n    image: ${IMAGE}\n');
+  writeFileSync(
+    join(workspace, 'docker-compose.yml'),
+    'services:\n  web:\n    image: ${IMAGE}\n    ports: ["127.0.0.1:8080:8080"]\n',
+  );
   writeFileSync(join(workspace, 'Dockerfile'), 'FROM 127.0.0.1:1/nothing AS app\n');
   writeFileSync(join(workspace, 'config/app.yml'), 'a: 1\n');
   writeFileSync(join(workspace, 'config/app.schema.json'), '{"type": "object"}\n');

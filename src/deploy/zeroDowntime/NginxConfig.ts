@@ -1,0 +1,51 @@
+// The proxy's whole nginx config for one app: each published port of each switched service, passed
+// to the container that serves it now. HTTP/1.1 with WebSocket upgrades; unbuffered, so long and
+// streamed answers flow as they come.
+import type { PublishedPort } from './PublishedPorts.js';
+
+export interface Route {
+  port: PublishedPort;
+  /** The container's address on the network the proxy shares with it. */
+  upstream: string;
+}
+
+export function renderNginxConfig(routes: Route[], drainTimeoutS: number): string {
+  const servers = routes.map((r) =>
+    [
+      '  server {',
+      `    listen ${r.port.hostPort};`,
+      '    location / {',
+      `      proxy_pass http://${r.upstream}:${r.port.containerPort};`,
+      '      proxy_http_version 1.1;',
+      '      proxy_set_header Host $http_host;',
+      '      proxy_set_header Upgrade $http_upgrade;',
+      '      proxy_set_header Connection $connection_upgrade;',
+      '      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;',
+      '      proxy_set_header X-Forwarded-Proto $scheme;',
+      '      proxy_buffering off;',
+      '      proxy_request_buffering off;',
+      '      proxy_read_timeout 1h;',
+      '      proxy_send_timeout 1h;',
+      '    }',
+      '  }',
+    ].join('\n'),
+  );
+  return [
+    '# Written by njord: the zero-downtime proxy of this app. Replaced at each release.',
+    'worker_processes auto;',
+    'pid /tmp/njord-proxy.pid;',
+    'error_log stderr warn;',
+    // How long the old workers keep serving what they hold after a reload: the drain.
+    `worker_shutdown_timeout ${Math.max(drainTimeoutS, 1)}s;`,
+    'events { worker_connections 4096; }',
+    'http {',
+    '  access_log off;',
+    '  client_max_body_size 0;',
+    '  client_body_temp_path /tmp/njord-proxy-body;',
+    '  proxy_temp_path /tmp/njord-proxy-temp;',
+    '  map $http_upgrade $connection_upgrade { default upgrade; "" ""; }',
+    ...servers,
+    '}',
+    '',
+  ].join('\n');
+}

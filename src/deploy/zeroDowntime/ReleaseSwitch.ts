@@ -1,0 +1,224 @@
+// The zero-downtime switch of one release on one host, shared by the deploy and the rollback: the
+// other services in place, the switched ones started beside the old containers, gated directly,
+// then the proxy moves all traffic at once (an nginx reload) and the old containers drain before
+// they stop. A release that fails its gate is removed without ever having been sent a request.
+import { HealthGate, type GateResult } from '../../health/HealthGate.js';
+import { specChecks } from '../../health/specChecks.js';
+import type { HealthGateSpec } from '../../health/readHealthSpec.js';
+import type { Log } from '../../report/Log.js';
+import type { ComposeCommands } from '../../remote/ComposeCommands.js';
+import { logsTailCommand } from '../../remote/DockerCommands.js';
+import * as proxy from '../../remote/ProxyCommands.js';
+import { line } from '../../remote/Shell.js';
+import type { HostSession } from '../../ssh/HostSession.js';
+import { lastLine } from '../../ssh/SshConnection.js';
+import { renderNginxConfig, type Route } from './NginxConfig.js';
+import { NewContainersCheck, parseAppContainers, parseInspect, type InspectedContainer } from './SwitchContainers.js';
+import type { ZeroDowntimeSpec } from './ZeroDowntimeConfig.js';
+
+/** What the summary shows of the switch; times in ms since the release started. */
+export interface SwitchReport {
+  healthyAtMs?: number;
+  switchedAtMs?: number;
+  drainedMs?: number;
+  /** `started`: the proxy was (re)created, its ports changed or it was not there. */
+  proxy?: 'reloaded' | 'started';
+  /** False: no request ever reached the new release (it failed, and was removed). */
+  trafficMoved: boolean;
+}
+
+export interface SwitchOutcome {
+  healthy: boolean;
+  gate?: GateResult;
+  reason?: string;
+  logs?: { name: string; tail: string }[];
+  startMs: number;
+  gateMs?: number;
+  report: SwitchReport;
+}
+
+const LONG = 30 * 60_000;
+
+export class ReleaseSwitch {
+  constructor(
+    private readonly session: HostSession,
+    private readonly app: string,
+    private readonly spec: ZeroDowntimeSpec,
+    private readonly health: HealthGateSpec,
+    private readonly log: Log,
+  ) {}
+
+  private get ssh() {
+    return this.session.ssh;
+  }
+
+  private say(m: string) {
+    this.log.info(`${this.session.spec.label}: ${m}`);
+  }
+
+  private get configDir() {
+    return `${this.session.layout.root}/proxy`;
+  }
+
+  /** Runs the release `compose` describes through the switch. */
+  async run(compose: ComposeCommands): Promise<SwitchOutcome> {
+    const t0 = performance.now();
+    const since = () => Math.round(performance.now() - t0);
+    const report: SwitchReport = { trafficMoved: false };
+    const names = this.spec.services.map((s) => s.name);
+    const listed = await this.ssh.run('list the services', line(compose.services()));
+    const others = listed.stdout
+      .split('\n')
+      .map((s) => s.trim())
+      .filter((s) => s && !names.includes(s));
+    if (others.length) {
+      // Updated in place as without the switch: compose recreates only what changed.
+      const up = await this.ssh.exec(line(compose.upServices(others, ['--no-deps', '--remove-orphans'])), {
+        timeoutMs: LONG,
+      });
+      if (up.code !== 0)
+        return {
+          healthy: false,
+          reason: `compose up of ${others.join(', ')} failed: ${lastLine(up)}`,
+          startMs: since(),
+          report,
+        };
+    }
+    const before = await this.containers();
+    const scale = this.spec.services.flatMap((s) => ['--scale', `${s.name}=${(before.get(s.name)?.length ?? 0) + 1}`]);
+    this.say(`starting ${names.join(', ')} beside the running release`);
+    const up = await this.ssh.exec(line(compose.upServices(names, ['--no-deps', '--no-recreate', ...scale])), {
+      timeoutMs: LONG,
+    });
+    const after = await this.containers();
+    const fresh = names.flatMap((n) => (after.get(n) ?? []).filter((id) => !before.get(n)?.includes(id)));
+    const old = names.flatMap((n) => before.get(n) ?? []);
+    const startMs = since();
+    if (up.code !== 0 || !fresh.length) {
+      if (fresh.length) await this.ssh.exec(proxy.discardContainersCommand(fresh));
+      return { healthy: false, reason: `compose up failed: ${lastLine(up)}`, startMs, report };
+    }
+    const inspected = parseInspect(
+      (await this.ssh.run('inspect the new containers', line(proxy.inspectCommand(fresh)))).stdout,
+    );
+    const gate = await this.gate(fresh, inspected);
+    const gateMs = since() - startMs;
+    if (!gate.healthy) {
+      const logs = await this.logsOf(inspected);
+      await this.ssh.exec(proxy.discardContainersCommand(fresh));
+      this.say('the new containers failed their gate and were removed; traffic never left the running release');
+      return { healthy: false, gate, reason: gate.reason, logs, startMs, gateMs, report };
+    }
+    report.healthyAtMs = since();
+    try {
+      await this.moveTraffic(inspected, old, report, since);
+    } catch (err) {
+      await this.ssh.exec(proxy.discardContainersCommand(fresh));
+      return { healthy: false, gate, reason: `the proxy: ${(err as Error).message}`, startMs, gateMs, report };
+    }
+    if (old.length)
+      await this.ssh.run('stop the old containers', proxy.retireContainersCommand(old), { timeoutMs: 60_000 });
+    return { healthy: true, gate, startMs, gateMs, report };
+  }
+
+  private async containers(): Promise<Map<string, string[]>> {
+    return parseAppContainers(
+      (await this.ssh.run('list the containers', line(proxy.appContainersCommand(this.app)))).stdout,
+    );
+  }
+
+  /** The spec's URLs that name a switched port, sent to the new container instead; the new containers' states. */
+  private gate(fresh: string[], inspected: InspectedContainer[]): Promise<GateResult> {
+    const urls = this.health.urls.map((u) => {
+      const url = new URL(u);
+      const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
+      for (const s of this.spec.services) {
+        const p = s.ports.find((x) => x.hostPort === port);
+        const c = inspected.find((i) => i.service === s.name && i.ip);
+        if (!p || !c?.ip) continue;
+        url.hostname = c.ip;
+        url.port = String(p.containerPort);
+        return url.toString();
+      }
+      return u;
+    });
+    const spec = { ...this.health, urls };
+    const checks = [
+      ...specChecks(spec, {
+        open: (h, p) => this.ssh.forward(h, p),
+        exec: (command, opts) => this.ssh.exec(command, opts),
+        project: this.app,
+      }),
+      new NewContainersCheck(this.ssh, fresh),
+    ];
+    return new HealthGate(spec, checks).run(this.log, `${this.session.spec.label}: `);
+  }
+
+  private async moveTraffic(
+    inspected: InspectedContainer[],
+    old: string[],
+    report: SwitchReport,
+    since: () => number,
+  ): Promise<void> {
+    const routes: Route[] = [];
+    for (const s of this.spec.services) {
+      const c = inspected.find((i) => i.service === s.name && i.ip);
+      if (!c?.ip) throw new Error(`the new ${s.name} container has no network address the proxy can reach`);
+      for (const port of s.ports) routes.push({ port, upstream: c.ip });
+    }
+    const networks = [...new Set(inspected.flatMap((i) => (i.network ? [i.network] : [])))];
+    const ports = routes.map((r) => r.port);
+    const config = renderNginxConfig(routes, this.spec.drainTimeoutS);
+    await this.ssh.run('write the proxy config', proxy.writeNextConfigCommand(this.configDir), { stdin: config });
+    const status = (await this.ssh.run('read the proxy', proxy.proxyStatusCommand(this.app))).stdout.trim();
+    if (status === `true ${proxy.portsKey(ports)}`) {
+      const reloaded = await this.ssh.run(
+        'reload the proxy',
+        proxy.reloadProxyCommand(this.app, this.configDir, networks),
+      );
+      const oldPids = reloaded.stdout
+        .split('\n')
+        .map(Number)
+        .filter((n) => n > 0);
+      const drain = await this.ssh.exec(line(proxy.drainCommand(this.app, oldPids, this.spec.drainTimeoutS)), {
+        timeoutMs: (this.spec.drainTimeoutS + 30) * 1000,
+      });
+      if (drain.code !== 0) throw new Error(`nginx did not take the new config: ${lastLine(drain)}`);
+      const tenths = (word: string) => Number(new RegExp(`${word} (\\d+)`).exec(drain.stdout)?.[1] ?? 0) * 100;
+      report.proxy = 'reloaded';
+      report.trafficMoved = true;
+      report.drainedMs = tenths('drained');
+      report.switchedAtMs = since() - report.drainedMs;
+      this.say(`traffic moved to the new release; the old one drained in ${(report.drainedMs / 1000).toFixed(1)} s`);
+      return;
+    }
+    // No proxy yet, or its ports changed: the old containers (which may publish those ports
+    // themselves, from a release without the switch) stop first. The one switch that is not free.
+    this.say('starting the proxy (the first switch of this app, or its ports changed)');
+    if (old.length)
+      await this.ssh.run('stop the old containers', proxy.retireContainersCommand(old), { timeoutMs: 60_000 });
+    old.length = 0;
+    await this.ssh.run(
+      'start the proxy',
+      proxy.createProxyCommand(this.app, this.spec.proxyImage, this.configDir, ports, networks),
+    );
+    const running = await this.ssh.exec(proxy.proxyRunningCommand(this.app));
+    if (running.code !== 0) {
+      const logs = (await this.ssh.exec(proxy.proxyLogsCommand(this.app))).stdout.trim();
+      throw new Error(`it did not stay up: ${logs.split('\n').pop() ?? 'no log'}`);
+    }
+    report.proxy = 'started';
+    report.trafficMoved = true;
+    report.switchedAtMs = since();
+    report.drainedMs = 0;
+  }
+
+  private async logsOf(inspected: InspectedContainer[]): Promise<{ name: string; tail: string }[]> {
+    return Promise.all(
+      inspected.slice(0, 5).map(async (c) => {
+        const r = await this.ssh.exec(`${line(logsTailCommand(c.id, 30))} 2>&1`);
+        return { name: `${c.service} (${c.name}, ${c.health ?? c.status})`, tail: r.stdout.trimEnd() };
+      }),
+    );
+  }
+}
