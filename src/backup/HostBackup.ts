@@ -332,7 +332,11 @@ export class HostBackup {
     const size = stored ? stored.bytes : out.size;
     const sha256 = stored ? stored.digest() : out.sha256;
     if (size === undefined || !sha256)
-      throw new Error(`${this.host}: archiving ${p.entry.name} gave no size or checksum`);
+      throw new Error(
+        `${this.host}: archiving ${p.entry.name} gave no size or checksum: ${
+          lastLines(res.stderr.replace(/njord-result.*\n?/, ''), 6) || 'no output'
+        }`,
+      );
     const ms = performance.now() - t0;
     this.say(`${p.entry.file}: ${bytes(size)} in ${(ms / 1000).toFixed(1)} s`);
     const result: ArchiveResult = { ...p.entry, size, sha256, ms };

@@ -157,7 +157,7 @@ describeOnSandbox('faults: every one ends with the app serving and nothing stuck
 
       // A backup bigger than the disk, with web stopped for it.
       inVolume(a, v1.ref, 'head -c 3000000 /dev/urandom > /data/big');
-      const backup = await backupAction(info, a, { ...inputs, compression: 'none', 'stop-services': 'web' });
+      const backup = await backupAction(info, a, { ...inputs, compression: 'gzip', 'stop-services': 'web' });
       expect(backup.exitCode).toBe(1);
       expect(visibleLog(backup)).toMatch(/No space left on device|no space/i);
       expect(webRunning(a)).toBe(true);

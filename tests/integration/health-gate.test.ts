@@ -157,7 +157,10 @@ describe('health-gate action', () => {
     const { url, requests } = await serve((_q, res) => answer(res, 200));
     const cases: [Record<string, string>, RegExp][] = [
       [{ urls: '' }, /Input 'urls': is required/],
-      [{ urls: 'ftp://x/health' }, /Input 'urls': 'ftp:\/\/x\/health' must be http:\/\/ or https:\/\//],
+      [
+        { urls: 'ftp://x/health' },
+        /Input 'urls': 'ftp:\/\/x\/health' has the scheme ftp:\/\/, which njord cannot check: use http:\/\/, https:\/\/, tcp:\/\/ or exec:\/\//,
+      ],
       [
         { urls: url, 'expect-body': '/(unclosed/' },
         /Input 'expect-body': \/\(unclosed\/ is not a valid regular expression/,

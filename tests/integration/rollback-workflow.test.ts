@@ -39,10 +39,11 @@ describe('the rollback workflow', () => {
     );
   });
 
-  it('runs in the environment, in the deploy’s concurrency group, its token only recording deployments', () => {
+  it('runs in the environment, in the deploy’s concurrency group, its token recording deployments and reading packages', () => {
     const deployJob = (load('.github/workflows/deploy.yml').jobs as Record<string, Yaml>).deploy!;
     expect(wf.permissions).toEqual({});
-    expect(job.permissions).toEqual({ deployments: 'write' });
+    // packages: read pulls a pruned ghcr.io image again: the deploy logged its hosts out.
+    expect(job.permissions).toEqual({ deployments: 'write', packages: 'read' });
     expect(job.environment).toEqual({ name: '${{ inputs.environment }}', deployment: false });
     expect(job.concurrency).toEqual(deployJob.concurrency);
     const step = (job.steps as Yaml[]).find((s) => s.id === 'rollback')!;
