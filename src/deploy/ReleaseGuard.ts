@@ -5,10 +5,9 @@
 // brings the previous release back itself. See src/remote/ReleaseGuardCommand.ts.
 import { PassThrough, Writable } from 'node:stream';
 import type { SshConnection, StreamResult } from '../ssh/SshConnection.js';
+// The same heartbeat, and the same silence on the host, as the guard of services stopped for a backup.
+import { HEARTBEAT_MS } from '../backup/ServiceControl.js';
 import { guardedSwitchCommand, type GuardedSwitch, type GuardWord } from '../remote/ReleaseGuardCommand.js';
-
-/** How often the runner says it is alive (the host waits SWITCH_SILENCE_S without a word). */
-export const SWITCH_HEARTBEAT_MS = 5_000;
 
 export interface StepResult {
   code: number;
@@ -33,7 +32,7 @@ export class ReleaseGuard {
   private ended = false;
 
   private constructor(ssh: SshConnection, command: string) {
-    this.timer = setInterval(() => this.heartbeat.write('alive\n'), SWITCH_HEARTBEAT_MS);
+    this.timer = setInterval(() => this.heartbeat.write('alive\n'), HEARTBEAT_MS);
     this.timer.unref();
     let partial = '';
     const stdout = new Writable({

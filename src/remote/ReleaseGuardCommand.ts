@@ -2,8 +2,7 @@
 // runner decides, and puts the previous release back itself when the runner is lost before it
 // decided (a killed runner, a cut connection). See src/deploy/ReleaseGuard.ts.
 
-/** How long the host waits without a heartbeat line before it takes the runner for gone. */
-export const SWITCH_SILENCE_S = 25;
+import { SILENCE_S } from './backup/ServiceGuardCommand.js';
 
 /** The runner's words on the guard's stdin, one a line; `alive` is the heartbeat. */
 export type GuardWord = 'keep' | 'undo' | 'leave';
@@ -28,7 +27,7 @@ const reported = (word: string, cmd: string) =>
  * `undo`, an end or a silence run `undo`. Each is reported as `up` is. Hangups and closed pipes
  * are ignored: the undo must outlive the connection, and its output never goes to a dead pipe.
  */
-export function guardedSwitchCommand(s: GuardedSwitch, silenceS = SWITCH_SILENCE_S): string {
+export function guardedSwitchCommand(s: GuardedSwitch, silenceS = SILENCE_S): string {
   const word = `sh -c 'IFS= read -r w && printf %s "$w"'`;
   const undo = s.undo ? reported('undone', s.undo) : 'echo left';
   return [
