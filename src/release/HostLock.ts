@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import type { HostSession } from '../ssh/HostSession.js';
 import type { Log } from '../report/Log.js';
 import { logoutCommand } from '../remote/DockerCommands.js';
-import { LockCommands, NOT_RECORDED, TAKEN_OVER, type LockOwner } from '../remote/LockCommands.js';
+import { LockCommands, NOT_RECORDED, ROOT_UNWRITABLE, TAKEN_OVER, type LockOwner } from '../remote/LockCommands.js';
 
 export class LockTimeoutError extends Error {}
 
@@ -18,6 +18,11 @@ export function describeOwner(raw: string): string {
   } catch {
     return 'another run (owner not recorded yet)';
   }
+}
+
+/** The host's own words: the first stderr line that is not one of our markers. */
+function firstReason(stderr: string): string | undefined {
+  return stderr.split('\n').find((l) => l && !l.startsWith('njord-lock-'));
 }
 
 export class HostLock {
@@ -55,9 +60,14 @@ export class HostLock {
         this.madeDir = r.stdout.slice(0, end < 0 ? undefined : end) || undefined;
         return end < 0 ? '' : r.stdout.slice(end + 1);
       }
+      if (r.stderr.includes(ROOT_UNWRITABLE))
+        throw new Error(
+          `${this.s.spec.label}: ${this.s.layout.root} cannot be made or written by the SSH user: ${firstReason(r.stderr) ?? 'it is not writable'}. ` +
+            'Choose a remote-dir that user owns, or give it that directory.',
+        );
       if (r.stderr.includes(NOT_RECORDED))
         throw new Error(
-          `${this.s.spec.label}: could not write the lock in ${this.s.layout.root}: ${r.stderr.split('\n').find((l) => l && !l.includes(NOT_RECORDED)) ?? 'no reason given'}`,
+          `${this.s.spec.label}: could not write the lock in ${this.s.layout.root}: ${firstReason(r.stderr) ?? 'no reason given'}`,
         );
       const holder = describeOwner((await this.s.ssh.exec(this.cmd.readOwner())).stdout);
       if (Date.now() + pollMs > deadline)

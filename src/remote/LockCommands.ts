@@ -18,6 +18,9 @@ export interface LockOwner {
 /** Marks, on stderr, a lock taken but not recorded (a full disk): it was removed again, not held. */
 export const NOT_RECORDED = 'njord-lock-not-recorded';
 
+/** Marks, on stderr, an app root the SSH user cannot make or write: no wait can cure that. */
+export const ROOT_UNWRITABLE = 'njord-lock-root-unwritable';
+
 /** Marks, on stderr, a lock taken over from a gone holder; the owner JSON follows on the line. */
 export const TAKEN_OVER = 'njord-lock-taken-over ';
 
@@ -63,14 +66,16 @@ export class LockCommands {
    * Exit 0: taken, the owner (stdin) recorded, and the first line of stdout the outermost directory
    * it had to make for the root (empty when the root was there). Non-zero: someone holds it, or
    * (NOT_RECORDED on stderr) its owner could not be written, and the lock was let go at once: a lock
-   * nobody can name would never be taken over.
+   * nobody can name would never be taken over. ROOT_UNWRITABLE on stderr: the root could not be
+   * made or is not writable by this user (mkdir's own error precedes it).
    */
   acquire(): string {
     const root = quote(this.layout.root);
     const lock = quote(this.layout.lockDir);
     const outermostMissing = `made=; d=${root}; while [ ! -e "$d" ]; do made=$d; d=$(dirname "$d"); done`;
     const record = `{ cat > ${quote(this.layout.lockOwner)} && ${this.recordHolder()}; } || { rm -rf ${lock}; echo ${NOT_RECORDED} >&2; false; }`;
-    return `${outermostMissing}; mkdir -p ${root} && { mkdir ${lock} 2>/dev/null || { ${this.takeOver()}; }; } && { ${record}; } && printf '%s\\n' "$made"`;
+    const rootReady = `{ mkdir -p ${root} && [ -w ${root} ] || { echo ${ROOT_UNWRITABLE} >&2; false; }; }`;
+    return `${outermostMissing}; ${rootReady} && { mkdir ${lock} 2>/dev/null || { ${this.takeOver()}; }; } && { ${record}; } && printf '%s\\n' "$made"`;
   }
 
   /**

@@ -118,6 +118,23 @@ describeOnSandbox('faults: every one ends with the app serving and nothing stuck
     ok(await deploy(info, a, v2.refByDigest));
   });
 
+  it('a remote-dir the SSH user cannot write: fails at once naming it, without waiting on the lock', async () => {
+    const dir = `/srv/njord-ro-${process.pid}`;
+    asRoot(`mkdir -p ${dir} && chmod 755 ${dir}`);
+    try {
+      const made = await apps.app('fault-ro');
+      const a: TestApp = { ...made, root: `${dir}/app` };
+      const run = await deploy(info, a, v1.refByDigest, { 'remote-dir': a.root, 'lock-timeout': '60' });
+      expect(run.exitCode).toBe(1);
+      expect(visibleLog(run)).toContain(`${a.root} cannot be made or written by the SSH user`);
+      expect(visibleLog(run)).toContain('Permission denied');
+      expect(visibleLog(run)).not.toContain('waiting for the lock');
+      expect(asRoot(`ls -A ${dir}`)).toBe('');
+    } finally {
+      asRoot(`rm -rf ${dir}`);
+    }
+  });
+
   describeDiskFull();
 
   function describeDiskFull() {

@@ -210,6 +210,9 @@ export async function ensureServer(o: ServerStartOptions, log: string[]): Promis
   const current = inspect(name, '{{.State.Running}} {{index .Config.Labels "dev.njord.sandbox.settings"}}');
   if (current !== `true ${settings}`) {
     if (current !== undefined) docker(['rm', '-f', name]);
+    // A new server starts with a new engine: containers an earlier server left with a restart
+    // policy (a proxy bind-mounting an app's dir) would come back and make that dir as root.
+    docker(['volume', 'rm', '-f', `${name}-docker`]);
     const mounts = o.composeV2Plugin ? ['-v', `${o.composeV2Plugin}:/usr/local/lib/njord/docker-compose-v2:ro`] : [];
     docker([
       'run',

@@ -1,12 +1,12 @@
 // Taking the app lock makes the app's root when it is missing; a run that stops before its rollout
 // takes away exactly the directories it made, never one that was there. Run through sh, as the host runs it.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ReleaseLayout } from '../../src/release/ReleaseLayout.js';
-import { LockCommands } from '../../src/remote/LockCommands.js';
+import { LockCommands, ROOT_UNWRITABLE } from '../../src/remote/LockCommands.js';
 import { missingPathsCommand, parseMissingPaths } from '../../src/remote/MissingPaths.js';
 
 const sh = (cmd: string, input = '') => execFileSync('sh', ['-c', cmd], { input }).toString();
@@ -60,5 +60,19 @@ describe('the lock and the directories it makes', () => {
     mkdirSync(join(home, 'releases'));
     const out = sh(`${missingPathsCommand([join(home, 'releases'), join(home, '.docker')])}; echo current`);
     expect(parseMissingPaths(out)).toEqual({ missing: [join(home, '.docker')], rest: 'current\n' });
+  });
+
+  it("a root that cannot be made says so at once, with mkdir's reason, and takes nothing", () => {
+    const home = mkdtempSync(join(tmpdir(), 'njord-home-'));
+    writeFileSync(join(home, 'a-file'), 'x');
+    const layout = new ReleaseLayout(join(home, 'a-file', 'shop'));
+    const r = spawnSync('sh', ['-c', new LockCommands(layout).acquire()], {
+      input: '{"token":"t1"}\n',
+      encoding: 'utf8',
+    });
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain(ROOT_UNWRITABLE);
+    expect(r.stderr).toContain('Not a directory');
+    expect(readdirSync(home)).toEqual(['a-file']);
   });
 });
