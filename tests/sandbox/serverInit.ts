@@ -30,7 +30,7 @@ export const SERVER_SSHD_CONFIG = [
 ].join('\n');
 
 /**
- * PID 2 under docker's --init: makes the users, starts sshd and dockerd, then waits on dockerd.
+ * PID 2 under docker's --init: makes the users, starts sshd, then runs dockerd, again when it ends.
  * NJORD_AUTHORIZED_KEY is the sandbox client's public key; NJORD_USERS the users to make (the
  * second gets the Compose v2 plugin when /usr/local/lib/njord/docker-compose-v2 is mounted).
  */
@@ -61,11 +61,19 @@ fi
 [ -f /etc/ssh/ssh_host_ed25519_key ] || ssh-keygen -q -t ed25519 -N '' -f /etc/ssh/ssh_host_ed25519_key
 mkdir -p /run/sshd
 /usr/sbin/sshd -E /var/log/sshd.log
-rm -f /var/run/docker.pid
-dockerd >> /var/log/dockerd.log 2>&1 &
-dockerd=$!
-trap 'kill -TERM $dockerd; wait $dockerd; exit 0' TERM INT
-wait $dockerd
+# dockerd is supervised, as systemd does on a real server: a test that kills it (the fault
+# matrix) sees it come back, and the server lives on.
+stopping=
+trap 'stopping=1; kill -TERM $dockerd 2>/dev/null' TERM INT
+while [ -z "$stopping" ]; do
+  rm -f /var/run/docker.pid
+  dockerd >> /var/log/dockerd.log 2>&1 &
+  dockerd=$!
+  # wait returns early on a trapped signal: wait again until dockerd has really ended.
+  while kill -0 $dockerd 2>/dev/null; do wait $dockerd; done
+  [ -n "$stopping" ] || sleep 1
+done
+exit 0
 `;
 
 /** The server's dockerd: pulls from the sandbox registry by its name on the test network. */
