@@ -3,6 +3,8 @@
 // stuck and the next run succeeding. The server's side of the SSH session is cut by killing the
 // sshd process that the lock's holder file names: exactly this run's connection, nobody else's.
 import type { ChildProcess } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { ActionRun } from '../harness/runAction.js';
 import { onServer } from '../sandbox/Sandbox.js';
@@ -102,6 +104,65 @@ describeOnSandbox('faults: every one ends with the app serving and nothing stuck
     ok(again);
     expect(currentOnHost(a)).toBe(first);
     expect(await served(a)).toBe('v1');
+    lockFree(a);
+  });
+
+  /** An onSpawn hook that restarts the server's dockerd (as `systemctl restart docker` does) once `reached()`. */
+  function restartDockerdWhen(reached: () => boolean) {
+    let done = false;
+    return {
+      done: () => done,
+      onSpawn: (_child: ChildProcess, step: 'main' | 'post') => {
+        if (step !== 'main') return;
+        const poll = setInterval(() => {
+          if (done || !reached()) return;
+          clearInterval(poll);
+          asRoot('pkill -TERM -x dockerd');
+          done = true;
+        }, 200);
+        setTimeout(() => clearInterval(poll), 60_000).unref();
+      },
+    };
+  }
+
+  it('dockerd restarted during a gate: passes on what comes back, or fails and rolls back', async () => {
+    const a = await apps.app('fault-dockerd');
+    const compose = join(a.workspace, 'docker-compose.yml');
+    const plain = readFileSync(compose, 'utf8');
+    const restarting = plain.replace('    image: ${IMAGE}\n', '    image: ${IMAGE}\n    restart: unless-stopped\n');
+    expect(restarting).not.toBe(plain);
+    writeFileSync(compose, restarting);
+    ok(await deploy(info, a, v1.refByDigest));
+    const dockerdPid = () => asRoot('pgrep -x dockerd').trim();
+
+    // A release whose service restarts with the engine: the gate waits it out and passes.
+    const pid1 = dockerdPid();
+    const r1 = restartDockerdWhen(() => runsImage(a, v2));
+    const good = await deploy(
+      info,
+      a,
+      v2.ref,
+      { 'health-timeout': '60', 'health-successes': '20' },
+      { onSpawn: r1.onSpawn },
+    );
+    expect(r1.done()).toBe(true);
+    ok(good);
+    expect(dockerdPid()).not.toBe(pid1);
+    expect(await served(a)).toBe('v2');
+    expect(currentOnHost(a)).toBe(good.outputs.release);
+    lockFree(a);
+
+    // A release whose service does not come back with the engine: the gate fails, v2 comes back.
+    writeFileSync(compose, plain);
+    const pid2 = dockerdPid();
+    const r2 = restartDockerdWhen(() => runsImage(a, v1));
+    const gone = await deploy(info, a, v1.ref, { 'health-timeout': '10' }, { onSpawn: r2.onSpawn });
+    expect(r2.done()).toBe(true);
+    expect(gone.exitCode).toBe(1);
+    expect(gone.outputs.status).toBe('rolled-back');
+    expect(dockerdPid()).not.toBe(pid2);
+    expect(await served(a)).toBe('v2');
+    expect(currentOnHost(a)).toBe(good.outputs.release);
     lockFree(a);
   });
 
