@@ -10,6 +10,7 @@ import { beforeAll, expect, it } from 'vitest';
 import { ensureFleet, type Fleet } from '../sandbox/Fleet.js';
 import { onServer, type TestImage } from '../sandbox/Sandbox.js';
 import { deploy, served, visibleLog, type TestApp } from '../support/deployKit.js';
+import { rollback } from '../support/rollbackKit.js';
 import { describeOnSandbox, sandboxInfo, suiteApps, versionImage } from '../support/sandboxSuite.js';
 
 /** What a person at each server's console sees of the app. */
@@ -110,8 +111,8 @@ describeOnSandbox('rollout in batches across four servers', () => {
     expect(run.summary).toContain(`**\`${h4}\`**: not reached, the rollout stopped first: left as it was.`);
   }, 240_000);
 
-  it('2 hosts per batch: a good release switches all four, the canary first', async () => {
-    const { app, onFleet } = await appOnFleet('pairs');
+  it('2 hosts per batch: a good release switches all four, the canary first; a serial rollback puts v1 back', async () => {
+    const { app, onFleet, v1Release } = await appOnFleet('pairs');
     const [h1, h2, h3, h4] = fleet.servers.map((s) => s.hostSpec) as [string, string, string, string];
     const run = await deploy(info, app, v2.refByDigest, fleetInputs({ rollout: '2' }));
     expect(run.exitCode, visibleLog(run)).toBe(0);
@@ -127,7 +128,16 @@ describeOnSandbox('rollout in batches across four servers', () => {
     expect(run.summary).toMatch(
       new RegExp(`\\| 2 \\| \`${h2}\`: switched, \`${h3}\`: switched \\| ✓ passed \\| [\\d.]+ m?s \\|`),
     );
+
+    // The rollback action takes rollout too: one host at a time, each gated before the next.
+    const back = await rollback(info, app, { ...fleetInputs({ rollout: 'serial' }), reason: 'rollout test' });
+    expect(back.exitCode, visibleLog(back)).toBe(0);
+    expect(onEach(onFleet, current)).toEqual([v1Release, v1Release, v1Release, v1Release]);
+    expect(await Promise.all(onFleet.map((a) => served(a)))).toEqual(['v1', 'v1', 'v1', 'v1']);
+    expect(back.summary).toContain('**Rollout**: serial, 4 batches.');
+    expect(back.summary).toContain(`| 4 | \`${h4}\`: switched | ✓ passed |`);
   }, 180_000);
+
   it('a rollout that is not one is refused before any host is touched, naming the input', async () => {
     const app = await apps.app('badrollout');
     const run = await deploy(info, app, v1.refByDigest, fleetInputs({ rollout: 'fast' }));
