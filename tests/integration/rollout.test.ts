@@ -79,10 +79,10 @@ describeOnSandbox('rollout in batches across four servers', () => {
     // The fourth was prepared with the others, then let go: its new release taken away, its app never
     // restarted, its lock free, nothing of this release in its history.
     expect(onEach(onFleet, releases)).toEqual([
-      `${v1Release} ${attempted} `,
-      `${v1Release} ${attempted} `,
-      `${v1Release} ${attempted} `,
-      `${v1Release} `,
+      `${v1Release} ${attempted}`,
+      `${v1Release} ${attempted}`,
+      `${v1Release} ${attempted}`,
+      v1Release,
     ]);
     expect(onServer(onFleet[3]!.server, startedAt(onFleet[3]!)).trim()).toBe(fourthStarted);
     expect(onEach(onFleet, (a) => `ls -A ${a.root}`).map((l) => l.includes('.lock'))).toEqual([
