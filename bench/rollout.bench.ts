@@ -36,6 +36,24 @@ const app = (name: string, server: string): TestApp => ({
 const fleetApps = fleet.servers.map((s) => app('bench-fleet', s.name));
 const oneApp = app('bench-one', fleet.servers[0]!.name);
 
+/** Per phase, the slowest host's time in ms (the summary's Connect, Pull, Start, Gate columns). */
+type Phases = Record<'connect' | 'pull' | 'start' | 'gate', number>;
+const phaseNames = ['connect', 'pull', 'start', 'gate'] as const;
+const seconds = (cell: string) => (cell.endsWith(' ms') ? parseFloat(cell) : parseFloat(cell) * 1000) || 0;
+function slowestPhases(summary: string): Phases {
+  const rows = summary.split('\n').filter((l) => /^\| `?[\w.-]+@/.test(l));
+  const cells = rows.map((r) =>
+    r
+      .split('|')
+      .map((c) => c.trim())
+      .slice(5, 9),
+  );
+  return Object.fromEntries(
+    phaseNames.map((p, i) => [p, Math.max(...cells.map((c) => seconds(c[i] ?? '')))]),
+  ) as Phases;
+}
+const lastPhases: { fleet?: Phases; one?: Phases } = {};
+
 async function deployTo(name: string, hosts: string, image: string): Promise<number> {
   const t = now();
   const run = await runAction(
@@ -52,6 +70,7 @@ async function deployTo(name: string, hosts: string, image: string): Promise<num
     { workspace },
   );
   if (run.exitCode !== 0) throw new Error(`deploy of ${name} failed:\n${run.stdout}\n${run.stderr}`);
+  lastPhases[name === 'bench-fleet' ? 'fleet' : 'one'] = slowestPhases(run.summary);
   return now() - t;
 }
 
@@ -75,6 +94,11 @@ try {
     console.log(
       `round ${i + 1}: ${hostCount} hosts ${fleetTimes.at(-1)!.toFixed(0)} ms, 1 host ${oneTimes.at(-1)!.toFixed(0)} ms`,
     );
+    // Where the time goes: a phase that grows on every host is the servers' (sharing this machine's cores).
+    for (const which of ['fleet', 'one'] as const)
+      console.log(
+        `  slowest host per phase, ${which === 'fleet' ? `${hostCount} hosts` : '1 host'}: ${phaseNames.map((p) => `${p} ${lastPhases[which]![p].toFixed(0)} ms`).join(', ')}`,
+      );
   }
 } finally {
   clear();
