@@ -14,6 +14,7 @@ import { readReleaseTasks, type ReleaseTasksConfig } from './releaseTasks/Releas
 import type { ReleaseFiles } from '../release/ReleaseFiles.js';
 import { OutsideDeployWindow, outsideWindows, parseDeployWindows, type DeployWindow } from './DeployWindows.js';
 import { readZeroDowntime, type ZeroDowntimeSpec } from './zeroDowntime/ZeroDowntimeConfig.js';
+import { readRollout, type RolloutSpec } from './RolloutBatches.js';
 
 export interface ComposeFile {
   /** The name it gets in the release directory. */
@@ -57,6 +58,8 @@ export interface DeployConfig extends ConnectionConfig {
   watch?: WatchSpec;
   /** Set when `zero-downtime` lists services: they switch through the proxy. */
   zeroDowntime?: ZeroDowntimeSpec;
+  /** How the hosts switch: all at once, or in batches after a canary (RolloutBatches). */
+  rollout: RolloutSpec;
 }
 
 /** The options this deploy's release keeps in its release.json, for the fallback and the rollback. */
@@ -126,6 +129,7 @@ export function readDeployConfig(
     deployWindows,
     watch,
     zeroDowntime: switched.spec,
+    rollout: readRollout(inputs),
   };
 }
 

@@ -8,7 +8,8 @@ import type { DeployConfig } from './DeployConfig.js';
 import { describePlan } from './DeployPlan.js';
 import { HostDeployment, type HostResult, type HostStatus } from './HostDeployment.js';
 import type { HeldLock } from '../runtime/heldLocks.js';
-import { rolloutEverywhere } from './rolloutEverywhere.js';
+import { rolloutInBatches, type RolloutRecord } from './rolloutInBatches.js';
+import { deployBatchPolicy } from './goBackSwitched.js';
 import { releaseTasksOrStop, type ReleaseTasksOutcome } from './releaseTasks/ReleaseTasksStep.js';
 
 export interface DeployOutcome {
@@ -19,6 +20,8 @@ export interface DeployOutcome {
   error?: Error;
   /** The release tasks and backup-before, when the deploy has any. */
   releaseTasks?: ReleaseTasksOutcome;
+  /** The batches and each host's path, when `rollout` is not parallel. */
+  rollout?: RolloutRecord;
 }
 
 export interface DeployHooks {
@@ -68,9 +71,15 @@ export async function deploy(cfg: DeployConfig, log: Log, hooks: DeployHooks = {
       };
     }
 
-    const results = await rolloutEverywhere(runs);
+    const { results, record } = await rolloutInBatches(runs, cfg.rollout, deployBatchPolicy(cfg, owner, log));
     hooks.onLocks?.([]);
-    return { status: overall(results.map((r) => r.status)), releaseId, hosts: results, releaseTasks: tasks.outcome };
+    return {
+      status: overall(results.map((r) => r.status)),
+      releaseId,
+      hosts: results,
+      releaseTasks: tasks.outcome,
+      rollout: record,
+    };
   } finally {
     closeHosts(sessions);
   }

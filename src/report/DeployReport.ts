@@ -8,6 +8,7 @@ import type { DeploymentRequest, FinalState } from './Deployments.js';
 import { releaseTasksSection } from './ReleaseTasksReport.js';
 import { annotate } from './RunPage.js';
 import { watchSection } from './WatchReport.js';
+import { pathOf, rolloutSection } from './RolloutReport.js';
 import { formatMs, RunSummary, shortImage, type Outcome, type RunFacts } from './SummaryMarkdown.js';
 
 function headline(o: DeployOutcome): [Outcome, string] {
@@ -54,17 +55,23 @@ export function deploySummary(
       h.gate ? `${formatMs(h.timings.gateMs)}${h.gate.healthy ? '' : ' ✗'}` : undefined,
     ]),
   );
+  rolloutSection(s, o.rollout);
   releaseTasksSection(s, o.releaseTasks);
   watchSection(s, o.hosts);
-  for (const h of o.hosts) hostDetails(s, h, !!o.error);
+  for (const h of o.hosts) hostDetails(s, h, !!o.error, o);
   const first = o.hosts[0];
   // What this run deployed (the headline says what runs now).
   s.facts({ release: o.status === 'dry-run' ? undefined : o.releaseId, image: first?.image, ...facts });
   return s;
 }
 
-function hostDetails(s: RunSummary, h: HostResult, beforeRollout: boolean): void {
-  if (h.status === 'unchanged')
+function hostDetails(s: RunSummary, h: HostResult, beforeRollout: boolean, o: DeployOutcome): void {
+  const now = h.release ? `\`${h.release}\`` : 'nothing';
+  if (h.status === 'unchanged' && o.rollout)
+    s.paragraph(`**${h.host}**: not reached, the rollout stopped first: left as it was. Now running: ${now}.`);
+  else if (pathOf(o.rollout, h.host) === 'switched, then back')
+    s.paragraph(`**${h.host}**: release \`${h.attempted}\` was ${h.reason}. Now running: ${now}.`);
+  else if (h.status === 'unchanged')
     s.paragraph(
       `**${h.host}**: was ready, and is left as it was: another host failed before the rollout. Now running: ${h.release ? `\`${h.release}\`` : 'nothing'}.`,
     );
@@ -108,7 +115,7 @@ export function deployAnnotations(app: string, o: DeployOutcome): void {
   }
   // A failure before the rollout is the step's one error (the summary has each host).
   if (o.status === 'dry-run' || o.error) return;
-  for (const h of o.hosts.filter((x) => x.status !== 'deployed')) {
+  for (const h of o.hosts.filter((x) => x.status !== 'deployed' && x.status !== 'unchanged')) {
     annotate(
       'error',
       `${h.host}: release ${h.attempted} ${h.status === 'rolled-back' ? 'was rolled back' : 'failed'}: ${h.reason}. Now running: ${h.release ?? 'nothing healthy'}.`,

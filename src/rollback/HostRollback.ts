@@ -35,7 +35,8 @@ export interface RollbackTimings {
 
 export interface HostRollbackResult {
   host: string;
-  status: RollbackStatus;
+  /** `unchanged`: a rollback in batches stopped before it reached this host. */
+  status: RollbackStatus | 'unchanged';
   /** The release that was current before. */
   from?: string;
   /** The release chosen from `to`. */

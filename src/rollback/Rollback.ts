@@ -8,7 +8,7 @@ import { HostRollback, type HostRollbackResult, type RollbackStatus } from './Ho
 import type { RollbackConfig } from './RollbackConfig.js';
 import { describeReleases } from './RollbackTarget.js';
 import type { HeldLock } from '../runtime/heldLocks.js';
-import { rolloutEverywhere } from '../deploy/rolloutEverywhere.js';
+import { rolloutInBatches, type RolloutRecord } from '../deploy/rolloutInBatches.js';
 
 export interface RollbackOutcome {
   status: RollbackStatus;
@@ -17,6 +17,8 @@ export interface RollbackOutcome {
   error?: InputError;
   /** From connecting to the last host's end. */
   tookMs: number;
+  /** The batches and each host's path, when `rollout` is not parallel. */
+  rollout?: RolloutRecord;
 }
 
 export interface RollbackHooks {
@@ -65,12 +67,20 @@ export async function rollback(cfg: RollbackConfig, log: Log, hooks: RollbackHoo
     }
 
     hooks.onChosen?.(runs.map((r) => r.result));
-    const results = await rolloutEverywhere(runs);
+    // In batches, a host that fails stops the run; the hosts it did not reach keep what they run.
+    const { results, record } = await rolloutInBatches<HostRollbackResult, HostRollback>(runs, cfg.rollout, {
+      passed: (r) => r.status === 'rolled-back',
+      untouched: (r) => {
+        r.status = 'unchanged';
+        r.release = r.from;
+      },
+    });
     hooks.onLocks?.([]);
     return {
-      status: results.some((r) => r.status === 'failed') ? 'failed' : 'rolled-back',
+      status: results.some((r) => r.status !== 'rolled-back') ? 'failed' : 'rolled-back',
       hosts: results,
       tookMs: took(),
+      rollout: record,
     };
   } finally {
     closeHosts(sessions);

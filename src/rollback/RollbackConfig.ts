@@ -6,6 +6,7 @@ import { deployHealthInputs, readHealthSpec, type HealthGateSpec } from '../heal
 import { InputError } from '../inputs/InputError.js';
 import type { InputReader } from '../inputs/InputReader.js';
 import { parseTo, type TargetSpec } from './RollbackTarget.js';
+import { readRollout, type RolloutSpec } from '../deploy/RolloutBatches.js';
 
 export interface RollbackConfig extends ConnectionConfig {
   to: TargetSpec;
@@ -19,6 +20,8 @@ export interface RollbackConfig extends ConnectionConfig {
   lockTimeoutMs: number;
   dryRun: boolean;
   meta: RunMeta;
+  /** How the hosts go back: all at once, or in batches after a canary (RolloutBatches). */
+  rollout: RolloutSpec;
 }
 
 export function readRollbackConfig(inputs: InputReader, meta: RunMeta): RollbackConfig {
@@ -36,5 +39,6 @@ export function readRollbackConfig(inputs: InputReader, meta: RunMeta): Rollback
     lockTimeoutMs: inputs.seconds('lock-timeout', 300, { min: 0, max: 86_400 }) * 1000,
     dryRun: inputs.bool('dry-run', false),
     meta,
+    rollout: readRollout(inputs),
   };
 }

@@ -7,6 +7,7 @@ import { formatMs, RunSummary, shortImage, type Outcome } from '../report/Summar
 import type { HostRollbackResult } from './HostRollback.js';
 import type { RollbackOutcome } from './Rollback.js';
 import type { ReleaseRow } from './RollbackTarget.js';
+import { rolloutSection } from '../report/RolloutReport.js';
 
 export function rollbackSummary(app: string, o: RollbackOutcome): RunSummary {
   const targets = [...new Set(o.hosts.map((h) => h.target).filter(Boolean))];
@@ -36,6 +37,7 @@ export function rollbackSummary(app: string, o: RollbackOutcome): RunSummary {
       h.gate ? `${formatMs(h.timings.gateMs)}${h.gate.healthy ? '' : ' ✗'}` : undefined,
     ]),
   );
+  rolloutSection(s, o.rollout);
   for (const h of o.hosts) hostDetails(s, h, o.status);
   const first = o.hosts[0];
   return s.facts({
@@ -51,6 +53,10 @@ function hostDetails(s: RunSummary, h: HostRollbackResult, status: RollbackOutco
     releaseTable(s, h.releases);
     return;
   }
+  if (h.status === 'unchanged')
+    s.paragraph(
+      `**${h.host}**: not reached, the rollout stopped first: left as it was. Now running: ${h.release ? `\`${h.release}\`` : 'nothing'}.`,
+    );
   if (h.note) s.paragraph(`**${h.host}**: ${h.note}.`);
   if (h.switch) s.paragraph(describeSwitch(h.host, h.switch));
   if (h.reason && status === 'failed')

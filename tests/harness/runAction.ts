@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { readSandboxInfo } from '../sandbox/Sandbox.js';
 import { refuseRunnerHosts } from './hostsGuard.js';
+import { fleetServers } from '../sandbox/Fleet.js';
 
 export const repoRoot = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 
@@ -334,7 +335,11 @@ export async function runAction(
       );
   }
 
-  await refuseRunnerHosts(inputs.hosts, readSandboxInfo()?.servers.map((s) => s.sshPort) ?? []);
+  const servers = [...(readSandboxInfo()?.servers ?? []), ...fleetServers()];
+  await refuseRunnerHosts(
+    inputs.hosts,
+    servers.map((s) => s.sshPort),
+  );
 
   const node = nodeBinary(opts.node ?? 'machine');
   const timeoutMs = opts.timeoutMs ?? 10 * 60_000;

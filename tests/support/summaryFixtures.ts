@@ -111,7 +111,63 @@ function deployFixtures(): SummaryFixture[] {
       }),
     ),
   };
+  // Serial across four hosts; the release fails its gate on the third (its config file is missing there).
+  const fleet = ['app1', 'app2', 'app3', 'app4'].map((h) => `deploy@${h}.example.com`);
+  const wentBack = (h: string, i: number) =>
+    deployHost(h, i, {
+      status: 'rolled-back',
+      release: PREVIOUS,
+      rollbackGate: healthy(2, 0),
+      reason: `healthy, then taken back to ${PREVIOUS}: the rollout stopped when ${fleet[2]} failed`,
+      pruned: [],
+    });
+  const rolledOut: DeployOutcome = {
+    status: 'rolled-back',
+    releaseId: RELEASE,
+    hosts: [
+      wentBack(fleet[0]!, 0),
+      wentBack(fleet[1]!, 1),
+      deployHost(fleet[2]!, 2, {
+        status: 'rolled-back',
+        release: PREVIOUS,
+        gate: failedGate,
+        rollbackGate: healthy(2, 0),
+        reason: 'health gate: /health answered 503 for 60 s; web is unhealthy',
+        pruned: [],
+      }),
+      {
+        ...deployHost(fleet[3]!, 3),
+        status: 'unchanged',
+        release: PREVIOUS,
+        timings: { connectMs: 520, pullMs: 4_020 },
+      },
+    ],
+    rollout: {
+      rollout: 'serial',
+      stoppedBy: fleet[2],
+      goingBackMs: 6_240,
+      batches: [
+        { hosts: [fleet[0]!], tookMs: 4_130, result: 'passed' },
+        { hosts: [fleet[1]!], tookMs: 5_020, result: 'passed' },
+        { hosts: [fleet[2]!], tookMs: 64_870, result: 'stopped' },
+        { hosts: [fleet[3]!], tookMs: 0, result: 'not started' },
+      ],
+      paths: [
+        { host: fleet[0]!, path: 'switched, then back' },
+        { host: fleet[1]!, path: 'switched, then back' },
+        { host: fleet[2]!, path: 'rolled back' },
+        { host: fleet[3]!, path: 'untouched' },
+      ],
+    },
+  };
   return [
+    {
+      name: 'deploy-rollout',
+      job: 'Deploy to production',
+      markdown: deploySummary('shop', rolledOut, { tookMs: 88_310 }).markdown(),
+      height: 900,
+      width: 1300,
+    },
     {
       name: 'deploy',
       job: 'Deploy to production',

@@ -54,6 +54,7 @@ function validValues(port: number, privateKey: string, publicKey: string): Recor
     'zero-downtime': 'web',
     'drain-timeout': '5',
     'proxy-image': '127.0.0.1:1/drift/proxy',
+    rollout: 'serial',
     environment: 'staging',
     'environment-url': 'https://drift.example.com',
     'github-token': 'ghs_driftToken',

@@ -1,0 +1,110 @@
+// Deploy v1→v2 of the same app to 8 sandbox servers at once (`rollout: parallel`) and to one of
+// them alone, through the bundled action, alternating, and print the median ratio: what one more
+// host costs a parallel deploy. Servers 3..8 are started (or found running) by tests/sandbox/Fleet.ts.
+// Run as root: npx tsx bench/rollout.bench.ts [rounds] [hosts]
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runAction } from '../tests/harness/runAction.js';
+import { ensureFleet } from '../tests/sandbox/Fleet.js';
+import { buildTestImage, freePort, startSandbox, writeComposeApp } from '../tests/sandbox/Sandbox.js';
+import { removeApp, type TestApp } from '../tests/support/deployKit.js';
+
+const rounds = Number(process.argv[2] ?? 3);
+const hostCount = Number(process.argv[3] ?? 8);
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const now = () => performance.now();
+
+const info = await startSandbox();
+const fleetStart = now();
+const fleet = await ensureFleet(info, hostCount);
+console.log(`${hostCount} servers ready in ${((now() - fleetStart) / 1000).toFixed(1)} s`);
+const v1 = await buildTestImage(info, { repo: 'njord-test/bench', tag: 'v1', version: 'v1' });
+const v2 = await buildTestImage(info, { repo: 'njord-test/bench', tag: 'v2', version: 'v2' });
+const port = await freePort();
+const workspace = mkdtempSync(join(tmpdir(), 'njord-bench-'));
+writeComposeApp(workspace, { port });
+
+const app = (name: string, server: string): TestApp => ({
+  name,
+  port,
+  workspace,
+  root: `${info.homeDir}/njord/${name}`,
+  server,
+});
+// Different app names: the one-host deploy and the fleet's never share a lock or a port's owner.
+const fleetApps = fleet.servers.map((s) => app('bench-fleet', s.name));
+const oneApp = app('bench-one', fleet.servers[0]!.name);
+
+/** Per phase, the slowest host's time in ms (the summary's Connect, Pull, Start, Gate columns). */
+type Phases = Record<'connect' | 'pull' | 'start' | 'gate', number>;
+const phaseNames = ['connect', 'pull', 'start', 'gate'] as const;
+const seconds = (cell: string) => (cell.endsWith(' ms') ? parseFloat(cell) : parseFloat(cell) * 1000) || 0;
+function slowestPhases(summary: string): Phases {
+  const rows = summary.split('\n').filter((l) => /^\| `?[\w.-]+@/.test(l));
+  const cells = rows.map((r) =>
+    r
+      .split('|')
+      .map((c) => c.trim())
+      .slice(5, 9),
+  );
+  return Object.fromEntries(
+    phaseNames.map((p, i) => [p, Math.max(...cells.map((c) => seconds(c[i] ?? '')))]),
+  ) as Phases;
+}
+const lastPhases: { fleet?: Phases; one?: Phases } = {};
+
+async function deployTo(name: string, hosts: string, image: string): Promise<number> {
+  const t = now();
+  const run = await runAction(
+    '.',
+    {
+      hosts,
+      'ssh-key': info.privateKey,
+      'known-hosts': fleet.knownHosts,
+      app: name,
+      image,
+      'health-url': `http://127.0.0.1:${port}/health`,
+      rollout: 'parallel',
+    },
+    { workspace },
+  );
+  if (run.exitCode !== 0) throw new Error(`deploy of ${name} failed:\n${run.stdout}\n${run.stderr}`);
+  lastPhases[name === 'bench-fleet' ? 'fleet' : 'one'] = slowestPhases(run.summary);
+  return now() - t;
+}
+
+const fleetTimes: number[] = [];
+const oneTimes: number[] = [];
+const clear = () => [...fleetApps, oneApp].forEach(removeApp);
+try {
+  for (let i = 0; i < rounds; i++) {
+    const order = i % 2 ? (['one', 'fleet'] as const) : (['fleet', 'one'] as const);
+    for (const which of order) {
+      // Each starts from v1 running (untimed), then times v1→v2. The two share the port: clear first.
+      clear();
+      if (which === 'fleet') {
+        await deployTo('bench-fleet', fleet.hosts, v1.refByDigest);
+        fleetTimes.push(await deployTo('bench-fleet', fleet.hosts, v2.refByDigest));
+      } else {
+        await deployTo('bench-one', fleet.servers[0]!.hostSpec, v1.refByDigest);
+        oneTimes.push(await deployTo('bench-one', fleet.servers[0]!.hostSpec, v2.refByDigest));
+      }
+    }
+    console.log(
+      `round ${i + 1}: ${hostCount} hosts ${fleetTimes.at(-1)!.toFixed(0)} ms, 1 host ${oneTimes.at(-1)!.toFixed(0)} ms`,
+    );
+    // Where the time goes: a phase that grows on every host is the servers' (sharing this machine's cores).
+    for (const which of ['fleet', 'one'] as const)
+      console.log(
+        `  slowest host per phase, ${which === 'fleet' ? `${hostCount} hosts` : '1 host'}: ${phaseNames.map((p) => `${p} ${lastPhases[which]![p].toFixed(0)} ms`).join(', ')}`,
+      );
+  }
+} finally {
+  clear();
+}
+const ratio = median(fleetTimes) / median(oneTimes);
+console.log(
+  `\ndeploy v1→v2, median of ${rounds}: ${hostCount} hosts in parallel ${median(fleetTimes).toFixed(0)} ms, 1 host ${median(oneTimes).toFixed(0)} ms`,
+);
+console.log(`ratio ${ratio.toFixed(2)} (goal ≤ 1.30)`);

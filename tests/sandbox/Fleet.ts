@@ -1,0 +1,100 @@
+// More servers than the sandbox keeps (servers 3..N), for tests and benches of a fleet: each started
+// as startSandbox() would start it with NJORD_SANDBOX_SERVERS=N (same image, key, ports and options),
+// so the two never recreate each other's. Servers 1 and 2 are the sandbox's and are left alone.
+// Started servers are left running for the next file that needs them; CI pays their start once.
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { SANDBOX_STATE_DIR, sleep } from './process.js';
+import { composeV2Plugin } from './plugins.js';
+import { sandboxFiles, type SandboxInfo } from './Sandbox.js';
+import { ensureServer, ensureServerImage, type ServerInfo } from './Servers.js';
+
+/** The fleet's servers, recorded for the harness: their SSH ports are servers', not the runner's. */
+const FLEET_FILE = join(SANDBOX_STATE_DIR, 'fleet.json');
+const FLEET_LOCK = join(SANDBOX_STATE_DIR, 'fleet.lock');
+
+export interface Fleet {
+  servers: ServerInfo[];
+  /** known_hosts lines for every server of the fleet. */
+  knownHosts: string;
+  /** The `hosts` input naming them all, one a line. */
+  hosts: string;
+}
+
+/** Servers 1..count: the sandbox's own, then the ones started (or found running) here. */
+export async function ensureFleet(info: SandboxInfo, count: number): Promise<Fleet> {
+  const servers = info.servers.slice(0, count);
+  if (servers.length < count) {
+    await withFleetLock(async () => {
+      const log: string[] = [];
+      const image = await ensureServerImage(info.registry);
+      const v2 = composeV2Plugin(SANDBOX_STATE_DIR, log);
+      const authorizedKey = readFileSync(`${sandboxFiles.clientKey}.pub`, 'utf8').trim();
+      const firstPort = info.servers[0]!.sshPort;
+      for (let index = servers.length + 1; index <= count; index++)
+        servers.push(
+          await ensureServer(
+            {
+              image,
+              index,
+              sshPort: firstPort + index - 1,
+              authorizedKey,
+              composeV2Plugin: v2.ok ? v2.path : undefined,
+            },
+            log,
+          ),
+        );
+      const known = new Map(fleetServers().map((s) => [s.name, s]));
+      for (const s of servers.slice(info.servers.length)) known.set(s.name, s);
+      writeFileSync(FLEET_FILE, JSON.stringify([...known.values()], null, 2) + '\n', { mode: 0o600 });
+      if (log.length) console.log(`[fleet] started: ${log.join('; ')}`);
+    });
+  }
+  return {
+    servers,
+    knownHosts: servers.map((s) => s.knownHosts).join(''),
+    hosts: servers.map((s) => s.hostSpec).join('\n'),
+  };
+}
+
+/** The servers ensureFleet started beyond the sandbox's (empty when none was). */
+export function fleetServers(): ServerInfo[] {
+  try {
+    return JSON.parse(readFileSync(FLEET_FILE, 'utf8')) as ServerInfo[];
+  } catch {
+    return [];
+  }
+}
+
+/** One process at a time starts fleet servers; a lock left by a dead process is taken over. */
+async function withFleetLock<T>(fn: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + 10 * 60_000;
+  for (;;) {
+    try {
+      writeFileSync(FLEET_LOCK, String(process.pid), { flag: 'wx' });
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      // Held: wait for it (the error is only how the lock says so).
+      const holder = Number(readFileSync(FLEET_LOCK, 'utf8').trim() || 0);
+      if (!holder || !alive(holder)) rmSync(FLEET_LOCK, { force: true });
+      else if (Date.now() > deadline)
+        throw new Error(`fleet: ${FLEET_LOCK} held by pid ${holder} for 10 minutes`, { cause: err });
+      else await sleep(500);
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    rmSync(FLEET_LOCK, { force: true });
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
