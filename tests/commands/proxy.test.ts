@@ -81,6 +81,8 @@ describe('the proxy config', () => {
     );
     expect(conf).toContain('proxy_set_header Upgrade $http_upgrade;');
     expect(conf).toContain('map $http_upgrade $connection_upgrade { default upgrade; "" ""; }');
+    // njord's probes (the watch's, through the proxy) in the proxy's log; nothing else.
+    expect(conf).toContain('access_log /dev/stdout combined if=$njord_probe;');
   });
 });
 

@@ -183,6 +183,9 @@ describe('the dry run', () => {
     expect(steps).toContain(
       `when healthy: njord-proxy-shop (${DEFAULT_PROXY_IMAGE}) takes the new containers (nginx reload; started on 127.0.0.1:8080, 9091 if not running), the old ones drain for up to 5 s, then stop`,
     );
+    expect(steps).toContain(
+      'until the release is kept (after its watch, when there is one) the old containers serve on beside it: a tripped trigger moves traffic back to them, and so does the host by itself when the runner is lost',
+    );
     expect(steps).not.toContain('bring the previous release back');
   });
 });

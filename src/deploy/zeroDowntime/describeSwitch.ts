@@ -14,6 +14,7 @@ export function describeSwitchPlan(app: string, spec: ZeroDowntimeSpec): string[
     `start ${names} beside the running containers (compose up --no-recreate --scale)`,
     `health gate: the URLs on ${ports.join(', ')} sent to the new containers' own addresses, and their states`,
     `when healthy: ${proxyName(app)} (${spec.proxyImage}) takes the new containers (nginx reload; started on ${ports.join(', ')} if not running), the old ones drain for up to ${spec.drainTimeoutS} s, then stop`,
+    `until the release is kept (after its watch, when there is one) the old containers serve on beside it: a tripped trigger moves traffic back to them, and so does the host by itself when the runner is lost`,
     `when not healthy: remove the new containers; traffic never leaves the running release`,
   ];
 }
