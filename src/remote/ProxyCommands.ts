@@ -56,6 +56,11 @@ export function appContainersCommand(app: string): Argv {
   ];
 }
 
+/** `docker inspect` of every container of the app (an empty list when it has none). */
+export function inspectAppCommand(app: string): string {
+  return `ids=$(${line(['docker', 'ps', '-aq', '--no-trunc', '--filter', `label=com.docker.compose.project=${app}`])}) && if [ -n "$ids" ]; then docker inspect $ids; else echo '[]'; fi`;
+}
+
 export function inspectCommand(ids: string[]): Argv {
   return ['docker', 'inspect', ...ids];
 }

@@ -28,6 +28,8 @@ export interface SwitchReport {
   proxy?: 'reloaded' | 'started';
   /** False: no request ever reached the new release (it failed, and was removed). */
   trafficMoved: boolean;
+  /** Traffic went back to the old containers after it moved (a tripped watch trigger). */
+  movedBack?: boolean;
 }
 
 export interface SwitchOutcome {
@@ -107,10 +109,15 @@ export class ReleaseSwitch {
   /**
    * The deploy's switch: traffic moves under the host's guard, and the old containers serve on
    * until the caller decides on the returned guard (keep: they stop; undo: traffic goes back to
-   * them). A runner lost before it decided: the host moves traffic back by itself.
+   * them). A runner lost before it decided: the host moves traffic back by itself. `services`: the
+   * release's compose services, when the caller read them from its files (saves a compose run).
    */
-  async runGuarded(compose: ComposeCommands, way: WayBack): Promise<SwitchOutcome & { guard?: ReleaseGuard }> {
-    const s = await this.startBeside(compose);
+  async runGuarded(
+    compose: ComposeCommands,
+    way: WayBack,
+    services?: string[],
+  ): Promise<SwitchOutcome & { guard?: ReleaseGuard }> {
+    const s = await this.startBeside(compose, services);
     if (!s.ok) return s.outcome;
     const { fresh, old, inspected, gate, startMs, gateMs, report, since, others } = s;
     let next: ReturnType<ReleaseSwitch['nextConfig']>;
@@ -169,16 +176,20 @@ export class ReleaseSwitch {
   }
 
   /** The other services in place, the switched ones started beside the old containers, then gated. */
-  private async startBeside(compose: ComposeCommands): Promise<{ ok: false; outcome: SwitchOutcome } | Started> {
+  private async startBeside(
+    compose: ComposeCommands,
+    services?: string[],
+  ): Promise<{ ok: false; outcome: SwitchOutcome } | Started> {
     const t0 = performance.now();
     const since = () => Math.round(performance.now() - t0);
     const report: SwitchReport = { trafficMoved: false };
     const names = this.spec.services.map((s) => s.name);
-    const listed = await this.ssh.run('list the services', line(compose.services()));
-    const others = listed.stdout
-      .split('\n')
-      .map((s) => s.trim())
-      .filter((s) => s && !names.includes(s));
+    // The service list (when the caller does not know it) and the containers before, at once.
+    const [listed, before] = await Promise.all([
+      services ?? this.ssh.run('list the services', line(compose.services())).then((r) => r.stdout.split('\n')),
+      this.containers(),
+    ]);
+    const others = listed.map((s) => s.trim()).filter((s) => s && !names.includes(s));
     const stop = (outcome: Omit<SwitchOutcome, 'healthy' | 'report'>) => ({
       ok: false as const,
       outcome: { healthy: false, report, ...outcome },
@@ -191,23 +202,22 @@ export class ReleaseSwitch {
       if (up.code !== 0)
         return stop({ reason: `compose up of ${others.join(', ')} failed: ${lastLine(up)}`, startMs: since() });
     }
-    const before = await this.containers();
     const scale = this.spec.services.flatMap((s) => ['--scale', `${s.name}=${(before.get(s.name)?.length ?? 0) + 1}`]);
     this.say(`starting ${names.join(', ')} beside the running release`);
     const up = await this.ssh.exec(line(compose.upServices(names, ['--no-deps', '--no-recreate', ...scale])), {
       timeoutMs: LONG,
     });
-    const after = await this.containers();
-    const fresh = names.flatMap((n) => (after.get(n) ?? []).filter((id) => !before.get(n)?.includes(id)));
+    // Every container of the app inspected in one round trip: the new ones are those not there before.
+    const inspected = parseInspect(
+      (await this.ssh.run('inspect the containers', proxy.inspectAppCommand(this.app))).stdout,
+    ).filter((c) => names.includes(c.service) && !before.get(c.service)?.includes(c.id));
+    const fresh = inspected.map((c) => c.id);
     const old = names.flatMap((n) => before.get(n) ?? []);
     const startMs = since();
     if (up.code !== 0 || !fresh.length) {
       if (fresh.length) await this.ssh.exec(proxy.discardContainersCommand(fresh));
       return stop({ reason: `compose up failed: ${lastLine(up)}`, startMs });
     }
-    const inspected = parseInspect(
-      (await this.ssh.run('inspect the new containers', line(proxy.inspectCommand(fresh)))).stdout,
-    );
     const gate = await this.gate(fresh, inspected);
     const gateMs = since() - startMs;
     if (!gate.healthy) {

@@ -13,6 +13,7 @@ import { composeFor, type DeployPlan } from '../DeployPlan.js';
 import type { HostResult } from '../HostDeployment.js';
 import type { ReleaseGuard } from '../ReleaseGuard.js';
 import { ReleaseSwitch, type WayBack } from './ReleaseSwitch.js';
+import { composeServiceNames } from './ZeroDowntimeConfig.js';
 
 /** What the rollout needs of its HostDeployment. */
 export interface SwitchedHost {
@@ -57,6 +58,7 @@ export async function switchedRollout(h: SwitchedHost): Promise<HostResult> {
   const o = await new ReleaseSwitch(h.session, h.cfg.app, h.cfg.zeroDowntime!, h.cfg.health, h.log).runGuarded(
     compose,
     way,
+    composeServiceNames(h.cfg.composeFiles),
   );
   r.timings.startMs = o.startMs;
   r.timings.gateMs = o.gateMs;
@@ -103,6 +105,7 @@ async function watchThenDecide(
       if (back.code === 0 && (!r.rollbackGate || r.rollbackGate.healthy)) {
         r.status = 'rolled-back';
         r.release = r.previous;
+        if (r.switch) r.switch.movedBack = true;
         say(`traffic is back on ${r.previous}; the new containers were removed`);
       } else {
         r.status = 'failed';

@@ -26,6 +26,8 @@ export function describeSwitch(host: string, r: SwitchReport): string {
   const how =
     r.proxy === 'started'
       ? 'the proxy was started (the first switch of this app, or its ports changed: the old containers stopped first)'
-      : `the proxy reloaded, and the old containers drained in ${formatMs(r.drainedMs)} before they were removed`;
+      : r.movedBack
+        ? `the proxy reloaded, and the old connections drained in ${formatMs(r.drainedMs)}; a rollback trigger tripped, and traffic went back to the old containers, which had kept running, and the new ones were removed`
+        : `the proxy reloaded, and the old containers drained in ${formatMs(r.drainedMs)} before they were removed`;
   return `**${host}** (zero-downtime): new containers healthy at ${at(r.healthyAtMs)}, traffic moved at ${at(r.switchedAtMs)}; ${how}.`;
 }
