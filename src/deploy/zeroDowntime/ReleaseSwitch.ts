@@ -194,19 +194,30 @@ export class ReleaseSwitch {
       ok: false as const,
       outcome: { healthy: false, report, ...outcome },
     });
-    if (others.length) {
-      // Updated in place as without the switch: compose recreates only what changed.
-      const up = await this.ssh.exec(line(compose.upServices(others, ['--no-deps', '--remove-orphans'])), {
+    const scale = this.spec.services.flatMap((s) => ['--scale', `${s.name}=${(before.get(s.name)?.length ?? 0) + 1}`]);
+    // The others updated in place as without the switch (compose recreates only what changed). Beside
+    // a running release, at the same time as the switched services start: the old containers serve
+    // meanwhile, and the gate waits for what the new ones need. The first time, one after the other,
+    // so that two compose runs never both make the project's networks.
+    const upOthers = () =>
+      others.length
+        ? this.ssh.exec(line(compose.upServices(others, ['--no-deps', '--remove-orphans'])), { timeoutMs: LONG })
+        : Promise.resolve(undefined);
+    const upSwitched = () => {
+      this.say(`starting ${names.join(', ')} beside the running release`);
+      return this.ssh.exec(line(compose.upServices(names, ['--no-deps', '--no-recreate', ...scale])), {
         timeoutMs: LONG,
       });
-      if (up.code !== 0)
-        return stop({ reason: `compose up of ${others.join(', ')} failed: ${lastLine(up)}`, startMs: since() });
-    }
-    const scale = this.spec.services.flatMap((s) => ['--scale', `${s.name}=${(before.get(s.name)?.length ?? 0) + 1}`]);
-    this.say(`starting ${names.join(', ')} beside the running release`);
-    const up = await this.ssh.exec(line(compose.upServices(names, ['--no-deps', '--no-recreate', ...scale])), {
-      timeoutMs: LONG,
-    });
+    };
+    const beside = names.some((n) => before.get(n)?.length);
+    let othersUp: Awaited<ReturnType<typeof upOthers>>;
+    let up: Awaited<ReturnType<typeof upSwitched>> | undefined;
+    if (beside) [othersUp, up] = await Promise.all([upOthers(), upSwitched()]);
+    else othersUp = await upOthers();
+    const othersFailed =
+      othersUp && othersUp.code !== 0 ? `compose up of ${others.join(', ')} failed: ${lastLine(othersUp)}` : undefined;
+    if (othersFailed && !up) return stop({ reason: othersFailed, startMs: since() });
+    up ??= await upSwitched();
     // Every container of the app inspected in one round trip: the new ones are those not there before.
     const inspected = parseInspect(
       (await this.ssh.run('inspect the containers', proxy.inspectAppCommand(this.app))).stdout,
@@ -214,9 +225,9 @@ export class ReleaseSwitch {
     const fresh = inspected.map((c) => c.id);
     const old = names.flatMap((n) => before.get(n) ?? []);
     const startMs = since();
-    if (up.code !== 0 || !fresh.length) {
+    if (othersFailed || up.code !== 0 || !fresh.length) {
       if (fresh.length) await this.ssh.exec(proxy.discardContainersCommand(fresh));
-      return stop({ reason: `compose up failed: ${lastLine(up)}`, startMs });
+      return stop({ reason: othersFailed ?? `compose up failed: ${lastLine(up)}`, startMs });
     }
     const gate = await this.gate(fresh, inspected);
     const gateMs = since() - startMs;
