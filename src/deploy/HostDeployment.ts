@@ -19,10 +19,11 @@ import type { LockOwner } from '../remote/LockCommands.js';
 import { logoutCommand, pickDigest } from '../remote/DockerCommands.js';
 import { lastLine } from '../ssh/SshConnection.js';
 import { replayedOptions, type DeployConfig } from './DeployConfig.js';
-import { composeFor, planDeploy, RELEASE_FILES_WRITE, type DeployPlan, type PlanContext } from './DeployPlan.js';
+import { planDeploy, RELEASE_FILES_WRITE, type DeployPlan, type PlanContext } from './DeployPlan.js';
 import { ReleaseGuard } from './ReleaseGuard.js';
 import { runsReleaseTasks } from './releaseTasks/ReleaseTasksConfig.js';
-import { ReleaseSwitch, type SwitchReport } from './zeroDowntime/ReleaseSwitch.js';
+import type { SwitchReport } from './zeroDowntime/ReleaseSwitch.js';
+import { switchedRollout } from './zeroDowntime/SwitchedRollout.js';
 import { preflightSwitch } from './zeroDowntime/SwitchPreflight.js';
 
 /** `unchanged`: this host was fine, but another failed before the rollout, so none was changed. */
@@ -76,6 +77,8 @@ export class HostDeployment {
   /** Release ids on the host when the plan was made, for pruning without listing again. */
   private existing: string[] = [];
   private readonly readState: string;
+  /** The release current when the plan was made, with its options. */
+  private previous?: PlanContext['previous'];
 
   constructor(
     readonly session: HostSession,
@@ -116,6 +119,7 @@ export class HostDeployment {
       // Without a release.json that names its files, the previous release starts with this deploy's.
       previous = { id: current, options: kept?.composeFiles ? kept : replayedOptions(this.cfg) };
     }
+    this.previous = previous;
     this.result.previous = current;
     this.result.release = current;
     this.plan = planDeploy({
@@ -346,15 +350,13 @@ export class HostDeployment {
     return false;
   }
 
-  /** Switched and healthy: current moves to the release, old ones beyond keep-releases go. */
-  private async keepSwitched(): Promise<HostResult> {
+  /** The switched release is current (pointed at when `activate`); old ones beyond keep-releases go. */
+  private async recordSwitched(activate: boolean): Promise<void> {
     const r = this.result;
-    r.status = 'deployed';
-    r.release = this.releaseId;
     // Independent writes, each on its own channel of the one connection.
     r.pruned = releasesToPrune([...this.existing, this.releaseId], this.cfg.keepReleases, [this.releaseId, r.previous]);
     await Promise.all([
-      this.store.activate(this.releaseId),
+      activate ? this.store.activate(this.releaseId) : undefined,
       this.store.writeManifest({ ...this.manifest, status: 'active' }),
       this.store.remove(r.pruned),
       this.history('deployed'),
@@ -362,29 +364,24 @@ export class HostDeployment {
     this.say(
       `release ${this.releaseId} is healthy and current${r.pruned.length ? `; pruned ${r.pruned.join(', ')}` : ''}`,
     );
-    return r;
   }
 
-  /** The zero-downtime rollout: a failed release never served, so the previous one simply stays. */
-  private async switchRollout(): Promise<HostResult> {
-    const r = this.result;
-    const ctx = { app: this.cfg.app, layout: this.session.layout, compose: this.session.compose };
-    const compose = composeFor(ctx, this.releaseId, replayedOptions(this.cfg), !!this.cfg.registry);
-    const sw = new ReleaseSwitch(this.session, this.cfg.app, this.cfg.zeroDowntime!, this.cfg.health, this.log);
-    const o = await sw.run(compose);
-    r.timings.startMs = o.startMs;
-    r.timings.gateMs = o.gateMs;
-    r.gate = o.gate;
-    r.switch = o.report;
-    if (o.healthy) return this.keepSwitched();
-    r.reason = o.reason;
-    r.logs = o.logs;
-    await this.store.writeManifest({ ...this.manifest, status: 'failed', failure: r.reason });
-    r.status = r.previous ? 'rolled-back' : 'failed';
-    r.release = r.previous;
-    this.say(`release ${this.releaseId} failed: ${r.reason}; traffic never left ${r.previous ?? 'the host'}`);
-    await this.history(r.status);
-    return r;
+  /** The zero-downtime rollout (SwitchedRollout): the old containers serve until it is decided. */
+  private switchRollout(): Promise<HostResult> {
+    return switchedRollout({
+      session: this.session,
+      cfg: this.cfg,
+      releaseId: this.releaseId,
+      result: this.result,
+      plan: this.plan,
+      log: this.log,
+      previous: this.previous,
+      recordKept: (activate) => this.recordSwitched(activate),
+      watch: () => this.keptAfterWatch(),
+      recordFailed: () => this.store.writeManifest({ ...this.manifest, status: 'failed', failure: this.result.reason }),
+      history: (result) => this.history(result),
+      gate: () => this.gate(),
+    });
   }
 
   private gate(): Promise<GateResult> {

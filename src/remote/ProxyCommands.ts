@@ -56,6 +56,11 @@ export function appContainersCommand(app: string): Argv {
   ];
 }
 
+/** `docker inspect` of every container of the app (an empty list when it has none). */
+export function inspectAppCommand(app: string): string {
+  return `ids=$(${line(['docker', 'ps', '-aq', '--no-trunc', '--filter', `label=com.docker.compose.project=${app}`])}) && if [ -n "$ids" ]; then docker inspect $ids; else echo '[]'; fi`;
+}
+
 export function inspectCommand(ids: string[]): Argv {
   return ['docker', 'inspect', ...ids];
 }
@@ -83,15 +88,37 @@ function connectCommand(app: string, network: string): string {
  * and lets the old ones finish what they hold).
  */
 export function reloadProxyCommand(app: string, configDir: string, networks: string[]): string {
-  const name = proxyName(app);
-  const nginx = (...args: string[]) => line(['docker', 'exec', name, 'nginx', ...args]);
   return [
-    nginx('-t', '-q', '-c', `${PROXY_CONFIG_MOUNT}/nginx.conf.next`),
-    ...networks.map((n) => connectCommand(app, n)),
+    checkAndJoinCommand(app, networks),
     `mv -f ${quote(`${configDir}/nginx.conf.next`)} ${quote(`${configDir}/nginx.conf`)}`,
-    line(['docker', 'exec', name, 'sh', '-c', WORKER_PIDS]),
-    nginx('-c', `${PROXY_CONFIG_MOUNT}/nginx.conf`, '-s', 'reload'),
+    workerPidsCommand(app),
+    nginxReloadCommand(app),
   ].join(' && ');
+}
+
+/** Checks the next config, then joins the proxy to each network it does not have yet. */
+export function checkAndJoinCommand(app: string, networks: string[]): string {
+  const nginx = line([
+    'docker',
+    'exec',
+    proxyName(app),
+    'nginx',
+    '-t',
+    '-q',
+    '-c',
+    `${PROXY_CONFIG_MOUNT}/nginx.conf.next`,
+  ]);
+  return [nginx, ...networks.map((n) => connectCommand(app, n))].join(' && ');
+}
+
+/** The PIDs of the proxy's nginx workers serving now, one a line. */
+export function workerPidsCommand(app: string): string {
+  return line(['docker', 'exec', proxyName(app), 'sh', '-c', WORKER_PIDS]);
+}
+
+/** nginx reads its config again: new workers take new connections, the old ones finish theirs. */
+export function nginxReloadCommand(app: string): string {
+  return line(['docker', 'exec', proxyName(app), 'nginx', '-c', `${PROXY_CONFIG_MOUNT}/nginx.conf`, '-s', 'reload']);
 }
 
 /** The PIDs of the proxy's nginx workers, one a line (nginx names its workers in their cmdline; anchored, so grep never finds itself). */
@@ -103,6 +130,15 @@ const WORKER_PIDS = `grep -las '^nginx: worker' /proc/[0-9]*/cmdline | cut -d/ -
  * their requests and prints `drained TENTHS`. Exit 3: the new config never served.
  */
 export function drainCommand(app: string, oldPids: number[], drainS: number): Argv {
+  return [...drainArgv(app, drainS), ...oldPids.map(String)];
+}
+
+/** drainCommand for the PIDs a shell variable holds (unquoted: each PID its own argument). */
+export function drainPidsInCommand(app: string, drainS: number, variable: string): string {
+  return `${line(drainArgv(app, drainS))} $${variable}`;
+}
+
+function drainArgv(app: string, drainS: number): Argv {
   const script = [
     'n=0; while :; do',
     `new=$(${WORKER_PIDS} | grep -vxF -e "$(printf '%s\\n' "$@")" | head -n1);`,
@@ -112,7 +148,7 @@ export function drainCommand(app: string, oldPids: number[], drainS: number): Ar
     `[ $left = 0 ] && break; [ $n -ge ${(drainS + 5) * 10} ] && break; sleep 0.1; n=$((n+1)); done;`,
     'echo "drained $n"',
   ].join(' ');
-  return ['docker', 'exec', proxyName(app), 'sh', '-c', script, 'drain', ...oldPids.map(String)];
+  return ['docker', 'exec', proxyName(app), 'sh', '-c', script, 'drain'];
 }
 
 /** Starts the proxy: its ports published, the config directory mounted, on the first network. */

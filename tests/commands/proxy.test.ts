@@ -34,6 +34,12 @@ describe('proxy commands', () => {
     );
   });
 
+  it('inspect every container of the app in one round trip', () => {
+    expect(proxy.inspectAppCommand('shop')).toBe(
+      `ids=$(docker ps -aq --no-trunc --filter label=com.docker.compose.project=shop) && if [ -n "$ids" ]; then docker inspect $ids; else echo '[]'; fi`,
+    );
+  });
+
   it('write the next config beside the current one', () => {
     expect(proxy.writeNextConfigCommand(DIR)).toBe(
       'mkdir -p /home/d/njord/shop/proxy && (umask 022 && cat > /home/d/njord/shop/proxy/nginx.conf.next.tmp && chmod 644 /home/d/njord/shop/proxy/nginx.conf.next.tmp && mv -f /home/d/njord/shop/proxy/nginx.conf.next.tmp /home/d/njord/shop/proxy/nginx.conf.next)',
@@ -81,6 +87,8 @@ describe('the proxy config', () => {
     );
     expect(conf).toContain('proxy_set_header Upgrade $http_upgrade;');
     expect(conf).toContain('map $http_upgrade $connection_upgrade { default upgrade; "" ""; }');
+    // njord's probes (the watch's, through the proxy) in the proxy's log; nothing else.
+    expect(conf).toContain('access_log /dev/stdout combined if=$njord_probe;');
   });
 });
 

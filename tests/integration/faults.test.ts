@@ -15,6 +15,7 @@ import { currentOnHost, onHost, releasesOnHost } from '../support/hostState.js';
 import { rollback } from '../support/rollbackKit.js';
 import { brokenImage, describeOnSandbox, sandboxInfo, suiteApps, versionImage } from '../support/sandboxSuite.js';
 import type { TestImage } from '../sandbox/Sandbox.js';
+import { ensureProxyImage, removeProxy, startLoad } from '../support/zeroDowntimeKit.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -84,6 +85,55 @@ describeOnSandbox('faults: every one ends with the app serving and nothing stuck
     ok(next);
     expect(await served(a)).toBe('v2');
     lockFree(a);
+  });
+
+  it("SSH cut during a zero-downtime release's watch: the host moves traffic back, not one request fails", async () => {
+    const proxyImage = await ensureProxyImage(info);
+    const a = await apps.app('fault-zd');
+    const zd = { 'zero-downtime': 'web', 'drain-timeout': '3', 'proxy-image': proxyImage };
+    try {
+      ok(await deploy(info, a, v1.refByDigest, zd));
+      const before = currentOnHost(a);
+      // Traffic has moved to v2 and the runner is watching it: the runner's word is all that is missing.
+      const cut = cutWhen(a, (out) => out.includes('watching the release'));
+      const load = startLoad(a.server, a.port, a.name, 120, false, '/health');
+      let back = '';
+      try {
+        const run = await deploy(
+          info,
+          a,
+          v2.refByDigest,
+          { ...zd, watch: '60s', 'rollback-triggers': 'health_check: { consecutive_failures: 3 }' },
+          { onSpawn: cut.onSpawn },
+        );
+        expect(cut.cut()).toBe(true);
+        expect(run.exitCode).not.toBe(0);
+        // The host went back by itself, with no word from the runner.
+        for (let i = 0; i < 40 && back !== 'v1'; i++) {
+          back = await served(a).catch(() => '');
+          if (back !== 'v1') await sleep(500);
+        }
+      } finally {
+        const counts = load.stop();
+        expect(counts.failed).toEqual([]);
+        expect(counts.versions.v2).toBeGreaterThan(0);
+        expect(counts.versions.v1).toBeGreaterThan(0);
+      }
+      expect(back).toBe('v1');
+      expect(currentOnHost(a)).toBe(before);
+      // The new release's container is gone: the old one serves alone.
+      expect(
+        onHost(
+          `docker ps -q --filter label=com.docker.compose.project=${a.name} --filter label=com.docker.compose.service=web | wc -l`,
+        ),
+      ).toBe('1');
+      const next = await deploy(info, a, v2.refByDigest, zd);
+      ok(next);
+      expect(await served(a)).toBe('v2');
+      lockFree(a);
+    } finally {
+      removeProxy(a.server, a.name);
+    }
   });
 
   it('SSH cut during a rollback gate: the target keeps serving; the next rollback succeeds', async () => {

@@ -87,10 +87,17 @@ export interface LoadCounts {
 }
 
 /**
- * On the server: fast requests (50 a second) and two loops of 2-second ones, each a new connection,
+ * On the server: fast requests (50 a second, at `fastPath`) and two loops of 2-second ones, each a new connection,
  * until stopped; bounded at `maxSeconds` whatever happens.
  */
-export function startLoad(server: string, port: number, tag: string, maxSeconds = 600, withSlow = true): Load {
+export function startLoad(
+  server: string,
+  port: number,
+  tag: string,
+  maxSeconds = 600,
+  withSlow = true,
+  fastPath = '/',
+): Load {
   const dir = `/tmp/njord-zd-load-${tag}`;
   // One curl per batch (a new connection per request: busybox httpd closes each), paced by --rate.
   const loop = (name: string, path: string, rate: string, batch: number) =>
@@ -99,7 +106,7 @@ export function startLoad(server: string, port: number, tag: string, maxSeconds 
     `done ) >/dev/null 2>&1 &`;
   onServer(
     server,
-    `rm -rf ${dir} && mkdir -p ${dir} && ${loop('fast', '/', '50/s', 100)} ${withSlow ? `${loop('slow1', '/cgi-bin/slow', '100/s', 1)} ${loop('slow2', '/cgi-bin/slow', '100/s', 1)}` : ''} true`,
+    `rm -rf ${dir} && mkdir -p ${dir} && ${loop('fast', fastPath, '50/s', 100)} ${withSlow ? `${loop('slow1', '/cgi-bin/slow', '100/s', 1)} ${loop('slow2', '/cgi-bin/slow', '100/s', 1)}` : ''} true`,
     { user: 'root' },
   );
   return {

@@ -7,8 +7,9 @@ import { parse } from 'yaml';
 import { readDeployConfig, replayedOptions } from '../../src/deploy/DeployConfig.js';
 import { describePlan, planDeploy } from '../../src/deploy/DeployPlan.js';
 import { ReleaseLayout } from '../../src/release/ReleaseLayout.js';
-import { DEFAULT_PROXY_IMAGE } from '../../src/deploy/zeroDowntime/ZeroDowntimeConfig.js';
+import { composeServiceNames, DEFAULT_PROXY_IMAGE } from '../../src/deploy/zeroDowntime/ZeroDowntimeConfig.js';
 import { portConflict } from '../../src/deploy/zeroDowntime/SwitchPreflight.js';
+import { describeSwitch } from '../../src/deploy/zeroDowntime/describeSwitch.js';
 import { InputReader } from '../../src/inputs/InputReader.js';
 import { inputError } from '../support/inputError.js';
 import { throwawayKey } from '../support/throwawayKey.js';
@@ -183,6 +184,40 @@ describe('the dry run', () => {
     expect(steps).toContain(
       `when healthy: njord-proxy-shop (${DEFAULT_PROXY_IMAGE}) takes the new containers (nginx reload; started on 127.0.0.1:8080, 9091 if not running), the old ones drain for up to 5 s, then stop`,
     );
+    expect(steps).toContain(
+      'until the release is kept (after its watch, when there is one) the old containers serve on beside it: a tripped trigger moves traffic back to them, and so does the host by itself when the runner is lost',
+    );
     expect(steps).not.toContain('bring the previous release back');
+  });
+});
+
+describe('the services the switch reads from the compose files', () => {
+  it('merges the files by name and leaves out services behind a profile, as compose config --services does', () => {
+    const file = (name: string, content: string) => ({ name, source: name, content });
+    expect(
+      composeServiceNames([
+        file(
+          'a.yml',
+          'services:\n  web: { image: x }\n  worker: { image: x }\n  debug: { image: x, profiles: [dev] }\n',
+        ),
+        file('b.yml', 'services:\n  web: { environment: [A=1] }\n  db: { image: y }\n'),
+      ]),
+    ).toEqual(['web', 'worker', 'db']);
+    expect(composeServiceNames([file('bad.yml', 'services: [')])).toBeUndefined();
+  });
+});
+
+describe('the switch in the summary', () => {
+  it('says when traffic went back to the old containers after a tripped trigger', () => {
+    const told = describeSwitch('app1', {
+      trafficMoved: true,
+      proxy: 'reloaded',
+      healthyAtMs: 2000,
+      switchedAtMs: 2100,
+      drainedMs: 300,
+      movedBack: true,
+    });
+    expect(told).toContain('traffic moved at +2.1 s');
+    expect(told).toContain('a rollback trigger tripped, and traffic went back to the old containers');
   });
 });

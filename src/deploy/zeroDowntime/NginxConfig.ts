@@ -39,7 +39,9 @@ export function renderNginxConfig(routes: Route[], drainTimeoutS: number): strin
     `worker_shutdown_timeout ${Math.max(drainTimeoutS, 1)}s;`,
     'events { worker_connections 4096; }',
     'http {',
-    '  access_log off;',
+    // Only njord's own health probes are logged (docker logs njord-proxy-APP): the watch's go through here.
+    '  map $http_user_agent $njord_probe { "~^njord-deploy-health" 1; default 0; }',
+    '  access_log /dev/stdout combined if=$njord_probe;',
     '  client_max_body_size 0;',
     '  client_body_temp_path /tmp/njord-proxy-body;',
     '  proxy_temp_path /tmp/njord-proxy-temp;',

@@ -1,7 +1,7 @@
 // The zero-downtime inputs (`zero-downtime`, `drain-timeout`, `proxy-image`), checked against the
 // compose files before any host is touched, and the release's compose files as njord writes them:
 // the listed services' `ports:` left out, because the proxy publishes them instead.
-import { parseDocument } from 'yaml';
+import { parse, parseDocument } from 'yaml';
 import { InputError } from '../../inputs/InputError.js';
 import { isImageReference } from '../../inputs/imageReference.js';
 import type { InputReader } from '../../inputs/InputReader.js';
@@ -95,4 +95,23 @@ export function readZeroDowntime(inputs: InputReader, files: ComposeFile[]): Zer
     return changed ? { ...file, content: doc.toString() } : file;
   });
   return { spec: { services, drainTimeoutS, proxyImage }, files: transformed };
+}
+
+/**
+ * The services `compose config --services` lists for these files: every file's, merged by name,
+ * but those behind a profile. Undefined when a file does not read as YAML (compose is asked then).
+ */
+export function composeServiceNames(files: ComposeFile[]): string[] | undefined {
+  const names = new Map<string, boolean>();
+  try {
+    for (const f of files) {
+      const services = (parse(f.content) as { services?: Record<string, { profiles?: unknown } | null> } | null)
+        ?.services;
+      for (const [name, def] of Object.entries(services ?? {}))
+        names.set(name, (names.get(name) ?? false) || def?.profiles !== undefined);
+    }
+  } catch {
+    return undefined;
+  }
+  return [...names].filter(([, profiled]) => !profiled).map(([name]) => name);
 }

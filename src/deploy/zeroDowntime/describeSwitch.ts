@@ -14,6 +14,7 @@ export function describeSwitchPlan(app: string, spec: ZeroDowntimeSpec): string[
     `start ${names} beside the running containers (compose up --no-recreate --scale)`,
     `health gate: the URLs on ${ports.join(', ')} sent to the new containers' own addresses, and their states`,
     `when healthy: ${proxyName(app)} (${spec.proxyImage}) takes the new containers (nginx reload; started on ${ports.join(', ')} if not running), the old ones drain for up to ${spec.drainTimeoutS} s, then stop`,
+    `until the release is kept (after its watch, when there is one) the old containers serve on beside it: a tripped trigger moves traffic back to them, and so does the host by itself when the runner is lost`,
     `when not healthy: remove the new containers; traffic never leaves the running release`,
   ];
 }
@@ -25,6 +26,8 @@ export function describeSwitch(host: string, r: SwitchReport): string {
   const how =
     r.proxy === 'started'
       ? 'the proxy was started (the first switch of this app, or its ports changed: the old containers stopped first)'
-      : `the proxy reloaded, and the old containers drained in ${formatMs(r.drainedMs)} before they were removed`;
+      : r.movedBack
+        ? `the proxy reloaded, and the old connections drained in ${formatMs(r.drainedMs)}; a rollback trigger tripped, and traffic went back to the old containers, which had kept running, and the new ones were removed`
+        : `the proxy reloaded, and the old containers drained in ${formatMs(r.drainedMs)} before they were removed`;
   return `**${host}** (zero-downtime): new containers healthy at ${at(r.healthyAtMs)}, traffic moved at ${at(r.switchedAtMs)}; ${how}.`;
 }
