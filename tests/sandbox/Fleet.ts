@@ -2,9 +2,9 @@
 // as startSandbox() would start it with NJORD_SANDBOX_SERVERS=N (same image, key, ports and options),
 // so the two never recreate each other's. Servers 1 and 2 are the sandbox's and are left alone.
 // Started servers are left running for the next file that needs them; CI pays their start once.
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SANDBOX_STATE_DIR, sleep } from './process.js';
+import { SANDBOX_STATE_DIR, withPidFileLock } from './process.js';
 import { composeV2Plugin } from './plugins.js';
 import { sandboxFiles, type SandboxInfo } from './Sandbox.js';
 import { ensureServer, ensureServerImage, type ServerInfo } from './Servers.js';
@@ -25,7 +25,7 @@ export interface Fleet {
 export async function ensureFleet(info: SandboxInfo, count: number): Promise<Fleet> {
   const servers = info.servers.slice(0, count);
   if (servers.length < count) {
-    await withFleetLock(async () => {
+    await withPidFileLock(FLEET_LOCK, 10 * 60_000, async () => {
       const log: string[] = [];
       const image = await ensureServerImage(info.registry);
       const v2 = composeV2Plugin(SANDBOX_STATE_DIR, log);
@@ -63,38 +63,5 @@ export function fleetServers(): ServerInfo[] {
     return JSON.parse(readFileSync(FLEET_FILE, 'utf8')) as ServerInfo[];
   } catch {
     return [];
-  }
-}
-
-/** One process at a time starts fleet servers; a lock left by a dead process is taken over. */
-async function withFleetLock<T>(fn: () => Promise<T>): Promise<T> {
-  const deadline = Date.now() + 10 * 60_000;
-  for (;;) {
-    try {
-      writeFileSync(FLEET_LOCK, String(process.pid), { flag: 'wx' });
-      break;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      // Held: wait for it (the error is only how the lock says so).
-      const holder = Number(readFileSync(FLEET_LOCK, 'utf8').trim() || 0);
-      if (!holder || !alive(holder)) rmSync(FLEET_LOCK, { force: true });
-      else if (Date.now() > deadline)
-        throw new Error(`fleet: ${FLEET_LOCK} held by pid ${holder} for 10 minutes`, { cause: err });
-      else await sleep(500);
-    }
-  }
-  try {
-    return await fn();
-  } finally {
-    rmSync(FLEET_LOCK, { force: true });
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
   }
 }

@@ -11,6 +11,7 @@ import {
   SANDBOX_STATE_DIR,
   cmdline,
   pidAlive,
+  withPidFileLock,
   readPid,
   readText,
   run,
@@ -264,35 +265,9 @@ function freeRegistryPort(log: string[]): void {
 let inProcess: Promise<unknown> = Promise.resolve();
 
 function withLock<T>(fn: () => Promise<T>): Promise<T> {
-  const next = inProcess.then(() => withFileLock(fn));
+  const next = inProcess.then(() => withPidFileLock(join(SANDBOX_STATE_DIR, 'start.lock'), 30 * 60_000, fn));
   inProcess = next.catch(() => undefined);
   return next;
-}
-
-async function withFileLock<T>(fn: () => Promise<T>): Promise<T> {
-  const lock = join(SANDBOX_STATE_DIR, 'start.lock');
-  const deadline = Date.now() + 30 * 60_000;
-  for (;;) {
-    try {
-      writeFileSync(lock, String(process.pid), { flag: 'wx' });
-      break;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const holder = Number(readText(lock).trim() || '0');
-      // A lock left by a process that died (or by an earlier process that had our pid) is stale.
-      if (holder === process.pid || (holder > 0 && !pidAlive(holder))) {
-        rmSync(lock, { force: true });
-        continue;
-      }
-      if (Date.now() > deadline) throw new Error(`sandbox: ${lock} held by pid ${holder} for too long`, { cause: err });
-      await sleep(200);
-    }
-  }
-  try {
-    return await fn();
-  } finally {
-    rmSync(lock, { force: true });
-  }
 }
 
 // ---------------------------------------------------------------------------------------------

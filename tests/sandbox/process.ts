@@ -1,6 +1,16 @@
 // Small process and file helpers the sandbox and the tests share: run a command, wait for a port.
 import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
-import { chmodSync, closeSync, existsSync, openSync, readFileSync, readSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  existsSync,
+  openSync,
+  readFileSync,
+  readSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer, Socket } from 'node:net';
 import { join } from 'node:path';
 
@@ -103,6 +113,34 @@ export function readPid(file: string): number | undefined {
     return pidAlive(pid) ? pid : undefined;
   } catch {
     return undefined;
+  }
+}
+
+/**
+ * Runs `fn` holding `lock`, a file naming the holder's pid, across processes. A lock left by a
+ * process that died (or by an earlier process that had our pid) is stale and taken over.
+ */
+export async function withPidFileLock<T>(lock: string, timeoutMs: number, fn: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      writeFileSync(lock, String(process.pid), { flag: 'wx' });
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const holder = Number(readText(lock).trim() || '0');
+      if (holder === process.pid || (holder > 0 && !pidAlive(holder))) {
+        rmSync(lock, { force: true });
+        continue;
+      }
+      if (Date.now() > deadline) throw new Error(`${lock} held by pid ${holder} for too long`, { cause: err });
+      await sleep(200);
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    rmSync(lock, { force: true });
   }
 }
 
