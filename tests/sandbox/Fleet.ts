@@ -24,37 +24,46 @@ export interface Fleet {
 /** Servers 1..count: the sandbox's own, then the ones started (or found running) here. */
 export async function ensureFleet(info: SandboxInfo, count: number): Promise<Fleet> {
   const servers = info.servers.slice(0, count);
-  if (servers.length < count) {
-    await withPidFileLock(FLEET_LOCK, 10 * 60_000, async () => {
-      const log: string[] = [];
-      const image = await ensureServerImage(info.registry);
-      const v2 = composeV2Plugin(SANDBOX_STATE_DIR, log);
-      const authorizedKey = readFileSync(`${sandboxFiles.clientKey}.pub`, 'utf8').trim();
-      const firstPort = info.servers[0]!.sshPort;
-      for (let index = servers.length + 1; index <= count; index++)
-        servers.push(
-          await ensureServer(
-            {
-              image,
-              index,
-              sshPort: firstPort + index - 1,
-              authorizedKey,
-              composeV2Plugin: v2.ok ? v2.path : undefined,
-            },
-            log,
-          ),
-        );
-      const known = new Map(fleetServers().map((s) => [s.name, s]));
-      for (const s of servers.slice(info.servers.length)) known.set(s.name, s);
-      writeFileSync(FLEET_FILE, JSON.stringify([...known.values()], null, 2) + '\n', { mode: 0o600 });
-      if (log.length) console.log(`[fleet] started: ${log.join('; ')}`);
-    });
-  }
+  const more = Array.from({ length: count - servers.length }, (_, i) => servers.length + 1 + i);
+  if (more.length) servers.push(...(await ensureFleetServers(info, more)));
   return {
     servers,
     knownHosts: servers.map((s) => s.knownHosts).join(''),
     hosts: servers.map((s) => s.hostSpec).join('\n'),
   };
+}
+
+/**
+ * The servers of these indices (beyond the sandbox's), started or found running, and recorded in
+ * fleet.json beside the others so the harness knows all of them.
+ */
+export async function ensureFleetServers(info: SandboxInfo, indices: number[]): Promise<ServerInfo[]> {
+  return withPidFileLock(FLEET_LOCK, 10 * 60_000, async () => {
+    const log: string[] = [];
+    const image = await ensureServerImage(info.registry);
+    const v2 = composeV2Plugin(SANDBOX_STATE_DIR, log);
+    const authorizedKey = readFileSync(`${sandboxFiles.clientKey}.pub`, 'utf8').trim();
+    const firstPort = info.servers[0]!.sshPort;
+    const started: ServerInfo[] = [];
+    for (const index of indices)
+      started.push(
+        await ensureServer(
+          {
+            image,
+            index,
+            sshPort: firstPort + index - 1,
+            authorizedKey,
+            composeV2Plugin: v2.ok ? v2.path : undefined,
+          },
+          log,
+        ),
+      );
+    const known = new Map(fleetServers().map((s) => [s.name, s]));
+    for (const s of started) known.set(s.name, s);
+    writeFileSync(FLEET_FILE, JSON.stringify([...known.values()], null, 2) + '\n', { mode: 0o600 });
+    if (log.length) console.log(`[fleet] started: ${log.join('; ')}`);
+    return started;
+  });
 }
 
 /** The servers ensureFleet started beyond the sandbox's (empty when none was). */
