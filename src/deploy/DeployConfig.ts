@@ -15,6 +15,8 @@ import type { ReleaseFiles } from '../release/ReleaseFiles.js';
 import { OutsideDeployWindow, outsideWindows, parseDeployWindows, type DeployWindow } from './DeployWindows.js';
 import { readZeroDowntime, type ZeroDowntimeSpec } from './zeroDowntime/ZeroDowntimeConfig.js';
 import { readRollout, type RolloutSpec } from './RolloutBatches.js';
+import { checkSwarmInputs, readMode, type DeployMode } from './swarm/SwarmConfig.js';
+import { SWARM_FILE, swarmStackFiles } from './swarm/SwarmStackFiles.js';
 
 export interface ComposeFile {
   /** The name it gets in the release directory. */
@@ -60,11 +62,17 @@ export interface DeployConfig extends ConnectionConfig {
   zeroDowntime?: ZeroDowntimeSpec;
   /** How the hosts switch: all at once, or in batches after a canary (RolloutBatches). */
   rollout: RolloutSpec;
+  /** `swarm`: hosts are managers; the first reachable one deploys the app as a stack. */
+  mode: DeployMode;
 }
 
 /** The options this deploy's release keeps in its release.json, for the fallback and the rollback. */
 export function replayedOptions(cfg: DeployConfig): ReplayedOptions {
-  return { composeFiles: cfg.composeFiles.map((f) => f.name), zeroDowntime: cfg.zeroDowntime };
+  return {
+    composeFiles: cfg.composeFiles.map((f) => f.name),
+    zeroDowntime: cfg.zeroDowntime,
+    ...(cfg.mode === 'swarm' && { mode: 'swarm' as const }),
+  };
 }
 
 export function readDeployConfig(
@@ -74,8 +82,9 @@ export function readDeployConfig(
   now = new Date(),
 ): DeployConfig {
   const connection = readConnection(inputs);
+  const mode = readMode(inputs);
   const switched = readZeroDowntime(inputs, readComposeFiles(inputs.list('compose-file'), workspace));
-  const composeFiles = switched.files;
+  const composeFiles = mode === 'swarm' ? swarmStackFiles(switched.files, switched.spec) : switched.files;
 
   const image = inputs.string('image') || undefined;
   if (image && !isImageReference(image))
@@ -112,6 +121,9 @@ export function readDeployConfig(
   const closed = dryRun ? undefined : outsideWindows(deployWindows, now);
   if (closed) throw new OutsideDeployWindow(closed);
 
+  const releaseTasks = readReleaseTasks(inputs, composeFiles);
+  const rollout = readRollout(inputs);
+  checkSwarmInputs(mode, rollout, releaseTasks);
   return {
     ...connection,
     composeFiles,
@@ -125,11 +137,12 @@ export function readDeployConfig(
     lockTimeoutMs: inputs.seconds('lock-timeout', 300, { min: 0, max: 86_400 }) * 1000,
     dryRun,
     meta,
-    releaseTasks: readReleaseTasks(inputs, composeFiles),
+    releaseTasks,
     deployWindows,
     watch,
     zeroDowntime: switched.spec,
-    rollout: readRollout(inputs),
+    rollout,
+    mode,
   };
 }
 
@@ -162,7 +175,7 @@ export function readRegistry(inputs: InputReader, image: string | undefined | 'l
 }
 
 /** njord's own files in the release directory (ReleaseLayout), which a compose file would overwrite. */
-const NJORD_FILES = ['release.env', 'release.json'];
+const NJORD_FILES = ['release.env', 'release.json', SWARM_FILE];
 
 export function readComposeFiles(paths: string[], workspace: string): ComposeFile[] {
   const list = paths.length ? paths : ['docker-compose.yml'];

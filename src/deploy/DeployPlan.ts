@@ -3,13 +3,21 @@
 import type { ReleaseLayout } from '../release/ReleaseLayout.js';
 import type { ReplayedOptions } from '../release/ReleaseManifest.js';
 import { ComposeCommands } from '../remote/ComposeCommands.js';
-import { containerStatesCommand, loginCommand, logoutCommand, repoDigestsCommand } from '../remote/DockerCommands.js';
+import {
+  containerStatesCommand,
+  loginCommand,
+  logoutCommand,
+  pullCommand,
+  repoDigestsCommand,
+} from '../remote/DockerCommands.js';
 import { LockCommands } from '../remote/LockCommands.js';
 import type { ComposeVariant } from '../remote/ProbeCommands.js';
 import { ReleaseCommands } from '../remote/ReleaseCommands.js';
 import { releaseTaskCommand, type ReleaseTask } from '../remote/ReleaseTaskCommands.js';
 import { all, line } from '../remote/Shell.js';
+import { stackStateCommand } from '../remote/StackCommands.js';
 import { describeSwitchPlan } from './zeroDowntime/describeSwitch.js';
+import { SWARM_PROXY_CONFIG, swarmStartCommand } from './swarm/SwarmRelease.js';
 
 export interface PlanContext {
   app: string;
@@ -78,7 +86,31 @@ export function composeFor(
   });
 }
 
+/** The command that starts a release as it ran: `compose up`, or `docker stack deploy` in swarm mode. */
+export function startReleaseCommand(
+  ctx: Pick<PlanContext, 'app' | 'layout' | 'compose'>,
+  releaseId: string,
+  options: ReplayedOptions,
+  withLogin: boolean,
+  overrides?: Record<string, string>,
+): string {
+  if (options.mode === 'swarm') return swarmStartCommand(ctx, releaseId, options, withLogin, overrides);
+  return line(composeFor(ctx, releaseId, options, withLogin, overrides).up());
+}
+
+/** Pulls, then prints the image's RepoDigests (a swarm's nodes pull for themselves: the manager pulls only for the digest). */
+function pullCommandOf(ctx: PlanContext, compose: ComposeCommands, loggedIn: boolean): string {
+  // The inspect may find nothing (a compose file that does not use ${IMAGE}): no digest then.
+  const digests = ctx.image ? `(${line(repoDigestsCommand(ctx.image))} || echo '[]')` : undefined;
+  if (ctx.options.mode === 'swarm')
+    return ctx.image
+      ? all(line(pullCommand(ctx.image, loggedIn ? ctx.layout.dockerConfig : undefined)), digests!)
+      : 'true';
+  return digests ? all(compose.pull(), digests) : line(compose.pull());
+}
+
 export function planDeploy(ctx: PlanContext): DeployPlan {
+  const swarm = ctx.options.mode === 'swarm';
   const releases = new ReleaseCommands(ctx.layout);
   const lock = new LockCommands(ctx.layout);
   const loggedIn = !!ctx.registry;
@@ -92,6 +124,12 @@ export function planDeploy(ctx: PlanContext): DeployPlan {
     { name: 'release.env', command: releases.writeReleaseFile(ctx.releaseId, 'release.env', true), secret: true },
     { name: 'release.json', command: releases.writeReleaseFile(ctx.releaseId, 'release.json', false), secret: false },
   ];
+  if (swarm && ctx.options.zeroDowntime)
+    writes.push({
+      name: SWARM_PROXY_CONFIG,
+      command: releases.writeReleaseFile(ctx.releaseId, SWARM_PROXY_CONFIG, false),
+      secret: false,
+    });
   if (ctx.releaseFiles?.count)
     writes.push({
       name: RELEASE_FILES_WRITE,
@@ -103,24 +141,21 @@ export function planDeploy(ctx: PlanContext): DeployPlan {
     login: ctx.registry ? loginCommand(ctx.layout.dockerConfig, ctx.registry.server, ctx.registry.username) : undefined,
     readState: releases.state(),
     writeFiles: writes,
-    // The inspect may find nothing (a compose file that does not use ${IMAGE}): no digest then.
-    pull: ctx.image
-      ? all(compose.pull(), `(${line(repoDigestsCommand(ctx.image))} || echo '[]')`)
-      : line(compose.pull()),
+    pull: pullCommandOf(ctx, compose, loggedIn),
     releaseTasks: (ctx.tasks ?? []).map((t) => ({ service: t.service, command: releaseTaskCommand(compose, t) })),
-    up: line(compose.up()),
-    containerStates: containerStatesCommand(ctx.app),
+    up: startReleaseCommand(ctx, ctx.releaseId, ctx.options, loggedIn),
+    containerStates: swarm ? stackStateCommand(ctx.app) : containerStatesCommand(ctx.app),
     activate: releases.activate(ctx.releaseId),
     // `current` back too: a watched release was current while the host held the way back.
     rollback: ctx.previous
       ? all(
-          line(composeFor(ctx, ctx.previous.id, ctx.previous.options, loggedIn).up()),
+          startReleaseCommand(ctx, ctx.previous.id, ctx.previous.options, loggedIn),
           releases.activate(ctx.previous.id),
         )
       : undefined,
     logout: logoutCommand(ctx.layout.dockerConfig, ctx.registry?.server),
     releaseLock: lock.release('<this run>'),
-    switchSteps: ctx.options.zeroDowntime ? describeSwitchPlan(ctx.app, ctx.options.zeroDowntime) : undefined,
+    switchSteps: ctx.options.zeroDowntime && !swarm ? describeSwitchPlan(ctx.app, ctx.options.zeroDowntime) : undefined,
   };
 }
 

@@ -10,6 +10,7 @@ import { HostDeployment, type HostResult, type HostStatus } from './HostDeployme
 import type { HeldLock } from '../runtime/heldLocks.js';
 import { rolloutInBatches, type RolloutRecord } from './rolloutInBatches.js';
 import { deployBatchPolicy } from './goBackSwitched.js';
+import { onlyTheManager } from './swarm/pickManager.js';
 import { releaseTasksOrStop, type ReleaseTasksOutcome } from './releaseTasks/ReleaseTasksStep.js';
 
 export interface DeployOutcome {
@@ -32,7 +33,13 @@ export interface DeployHooks {
 export async function deploy(cfg: DeployConfig, log: Log, hooks: DeployHooks = {}): Promise<DeployOutcome> {
   const releaseId = newReleaseId(new Date(), cfg.meta.gitSha);
   const owner = newLockOwner('deploy', cfg.meta.actor, cfg.meta.runUrl);
-  const connected = await connectEach(cfg, log);
+  let connected = await connectEach(cfg, log);
+  if (cfg.mode === 'swarm')
+    connected = await onlyTheManager(
+      connected,
+      cfg.hosts.map((h) => h.label),
+      log,
+    );
   const sessions = connected.flatMap((c) => (c.status === 'fulfilled' ? [c.value] : []));
   const runs = sessions.map((s) => new HostDeployment(s, cfg, releaseId, owner, log));
   try {

@@ -1,7 +1,8 @@
 // One host's deploy, in two phases so that a failure anywhere before `up` changes nothing that
 // runs: prepare (lock, login, upload, validate, pull) on every host, then roll out.
 import type { HostSession } from '../ssh/HostSession.js';
-import { ContainerHealth, gateOnHost } from '../health/ContainerHealth.js';
+import { gateOnHost, type AppHealth } from '../health/ContainerHealth.js';
+import { appHealth } from '../health/appHealth.js';
 import type { GateResult } from '../health/HealthGate.js';
 import type { WatchResult } from '../health/watch/ReleaseWatch.js';
 import { describeTrip } from '../health/watch/TriggerEvaluator.js';
@@ -25,6 +26,7 @@ import { runsReleaseTasks } from './releaseTasks/ReleaseTasksConfig.js';
 import type { SwitchReport } from './zeroDowntime/ReleaseSwitch.js';
 import { switchedRollout } from './zeroDowntime/SwitchedRollout.js';
 import { preflightSwitch } from './zeroDowntime/SwitchPreflight.js';
+import { SWARM_PROXY_CONFIG, swarmProxyConfig } from './swarm/SwarmRelease.js';
 
 /** `unchanged`: this host was fine, but another failed before the rollout, so none was changed. */
 export type HostStatus = 'deployed' | 'rolled-back' | 'failed' | 'unchanged' | 'dry-run';
@@ -65,7 +67,7 @@ export class HostDeployment {
   readonly store: ReleaseStore;
   readonly lock: HostLock;
   readonly result: HostResult;
-  private readonly containers: ContainerHealth;
+  private readonly containers: AppHealth;
   private plan!: DeployPlan;
   private manifest!: ReleaseManifest;
   private created = false;
@@ -89,7 +91,7 @@ export class HostDeployment {
   ) {
     this.store = new ReleaseStore(session);
     this.lock = new HostLock(session, owner);
-    this.containers = new ContainerHealth(session.ssh, cfg.app);
+    this.containers = appHealth(session.ssh, cfg.app, cfg.mode);
     const { layout } = session;
     this.readState = `${missingPathsCommand([layout.releasesDir, layout.dockerConfig])}; ${new ReleaseCommands(layout).state()}`;
     this.result = {
@@ -99,6 +101,11 @@ export class HostDeployment {
       image: cfg.image,
       timings: { connectMs: session.connectMs },
     };
+  }
+
+  /** A swarm release: swarm's rolling update switches the tasks, the proxy (if any) stays. */
+  private get swarm(): boolean {
+    return this.cfg.mode === 'swarm';
   }
 
   private say(m: string) {
@@ -187,6 +194,7 @@ export class HostDeployment {
     };
     for (const f of this.cfg.composeFiles) contents[f.name] = f.content;
     if (this.cfg.releaseFiles) contents[RELEASE_FILES_WRITE] = this.cfg.releaseFiles.archive;
+    if (this.swarm && this.cfg.zeroDowntime) contents[SWARM_PROXY_CONFIG] = swarmProxyConfig(this.cfg.zeroDowntime);
     // The login and the writes are independent: one round trip for all of them. All are let finish
     // before a failure counts, so that abandon() never races a write still under way.
     const sent = await Promise.allSettled([
@@ -201,7 +209,7 @@ export class HostDeployment {
     const pullStart = performance.now();
     const pulled = await ssh.run('pull the images', this.plan.pull, { timeoutMs: 30 * 60_000 });
     this.result.timings.pullMs = performance.now() - pullStart;
-    if (this.cfg.zeroDowntime) {
+    if (this.cfg.zeroDowntime && !this.swarm) {
       this.step = 'check the proxy can take its ports';
       await preflightSwitch(ssh, this.cfg.app, this.cfg.zeroDowntime);
     }
@@ -255,7 +263,7 @@ export class HostDeployment {
     let guard: ReleaseGuard | undefined;
     try {
       this.say(`starting release ${this.releaseId}`);
-      if (this.cfg.zeroDowntime) return await this.switchRollout();
+      if (this.cfg.zeroDowntime && !this.swarm) return await this.switchRollout();
       const upStart = performance.now();
       const started = await ReleaseGuard.start(this.session.ssh, {
         up: this.plan.up,
@@ -266,7 +274,7 @@ export class HostDeployment {
       const up = started.up;
       r.timings.startMs = performance.now() - upStart;
       if (up.code !== 0) {
-        r.reason = `compose up failed: ${up.lastLine}`;
+        r.reason = `${this.swarm ? 'docker stack deploy' : 'compose up'} failed: ${up.lastLine}`;
       } else {
         const gateStart = performance.now();
         r.gate = await this.gate();

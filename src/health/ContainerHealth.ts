@@ -20,7 +20,13 @@ export interface ContainerLog {
   tail: string;
 }
 
-export class ContainerHealth implements HealthCheck {
+/** What a gate asks of an app's runtime, on one host: Compose's containers, or a swarm stack (SwarmHealth). */
+export interface AppHealth extends HealthCheck {
+  readonly project: string;
+  failingLogs(): Promise<ContainerLog[]>;
+}
+
+export class ContainerHealth implements AppHealth {
   constructor(
     private readonly ssh: SshConnection,
     readonly project: string,
@@ -66,7 +72,7 @@ export class ContainerHealth implements HealthCheck {
 /** The gate on one host: the spec's checks through an SSH tunnel into it, and the app's containers. */
 export function gateOnHost(
   session: HostSession,
-  containers: ContainerHealth,
+  containers: AppHealth,
   spec: HealthGateSpec,
   log: Log,
 ): Promise<GateResult> {

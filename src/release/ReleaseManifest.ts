@@ -10,6 +10,8 @@ export interface ReplayedOptions {
   composeFiles: string[];
   /** The services switched through the proxy, when the release ran with `zero-downtime`. */
   zeroDowntime?: ZeroDowntimeSpec;
+  /** `swarm` when the release was deployed as a stack (mode: swarm); absent for Compose. */
+  mode?: 'swarm';
 }
 
 /** release.json: what a release ran and who put it there. The rollback action reads it back. */

@@ -2,7 +2,8 @@
 // target, pull its image again if it was pruned) on every host, then put it back and gate it. A
 // failure in the first phase changes nothing that runs.
 import type { HostSession } from '../ssh/HostSession.js';
-import { ContainerHealth, gateOnHost, type ContainerLog } from '../health/ContainerHealth.js';
+import { ContainerHealth, gateOnHost, type AppHealth, type ContainerLog } from '../health/ContainerHealth.js';
+import { appHealth } from '../health/appHealth.js';
 import type { GateResult } from '../health/HealthGate.js';
 import type { Log } from '../report/Log.js';
 import { HostLock } from '../release/HostLock.js';
@@ -71,7 +72,7 @@ export class HostRollback {
   /** False when `to` matched no release here. */
   found = false;
   private readonly lock: HostLock;
-  private readonly containers: ContainerHealth;
+  private containers: AppHealth;
   private plan!: RollbackPlan;
   private target!: ReleaseManifest;
   private from?: ReleaseManifest;
@@ -113,6 +114,12 @@ export class HostRollback {
     }
     this.found = true;
     this.target = choice.target.manifest;
+    if ((this.target.mode === 'swarm') !== (this.cfg.mode === 'swarm'))
+      throw new InputError(
+        'mode',
+        `release ${choice.target.id} was deployed with mode: ${this.target.mode ?? 'compose'}; roll it back with mode: ${this.target.mode ?? 'compose'}`,
+      );
+    this.containers = appHealth(this.session.ssh, this.cfg.app, this.target.mode);
     this.from = releases.find((e) => e.id === current)?.manifest;
     r.target = choice.target.id;
     r.gitSha = this.target.gitSha;
@@ -135,8 +142,10 @@ export class HostRollback {
         `${this.session.spec.label}: release ${r.target} recorded no digest; it runs ${this.target.image} as that tag points now`,
       );
     const present = this.plan.imagePresent ? (await this.session.ssh.exec(this.plan.imagePresent)).code === 0 : true;
-    // The login is only for pulling a pruned image again: a host that has it never sees the credentials.
-    if (!present && this.cfg.registry) this.plan = plan(this.registry());
+    // The login is only for pulling a pruned image again (a host that has it never sees the
+    // credentials), or for a swarm's nodes, which pull with the login the manager hands them.
+    const swarm = this.target.mode === 'swarm';
+    if ((!present || swarm) && this.cfg.registry) this.plan = plan(this.registry());
     if (this.cfg.dryRun) {
       r.status = 'dry-run';
       r.plan = describeRollbackPlan(this.plan, this.target.id, current);
@@ -159,6 +168,7 @@ export class HostRollback {
       r.timings.pullMs = performance.now() - pullStart;
       r.pulled = true;
     } else if (this.plan.imagePresent) r.pulled = false;
+    else if (swarm) await this.login();
   }
 
   /** The login for this host's target: `registry`, else the registry its image names. */
@@ -195,7 +205,8 @@ export class HostRollback {
     const id = this.target.id;
     try {
       this.say(`rolling back from ${r.from ?? 'nothing'} to ${id}${r.image ? ` (${r.image})` : ''}`);
-      if (this.target.zeroDowntime) return await this.switchBack(this.target.zeroDowntime);
+      if (this.target.zeroDowntime && this.target.mode !== 'swarm')
+        return await this.switchBack(this.target.zeroDowntime);
       const upStart = performance.now();
       const up = await this.session.ssh.exec(this.plan.up, { timeoutMs: LONG });
       r.timings.startMs = performance.now() - upStart;

@@ -1,6 +1,7 @@
 // The rollback across all hosts: connect all, prepare all (lock, choose, image), then put the
 // chosen release back on each in parallel. `to` must match a release on every host, or nothing changes.
-import { closeHosts, openHosts } from '../ssh/HostSession.js';
+import { closeHosts, connectEach, openHosts, type HostSession } from '../ssh/HostSession.js';
+import { onlyTheManager } from '../deploy/swarm/pickManager.js';
 import { InputError } from '../inputs/InputError.js';
 import type { Log } from '../report/Log.js';
 import { newLockOwner } from '../release/HostLock.js';
@@ -32,7 +33,7 @@ export async function rollback(cfg: RollbackConfig, log: Log, hooks: RollbackHoo
   const started = performance.now();
   const took = () => performance.now() - started;
   const owner = newLockOwner('rollback', cfg.meta.actor, cfg.meta.runUrl);
-  const sessions = await openHosts(cfg, log);
+  const sessions = cfg.mode === 'swarm' ? await theManager(cfg, log) : await openHosts(cfg, log);
   const runs = sessions.map((s) => new HostRollback(s, cfg, owner, log));
   try {
     // Recorded before taking the locks: freeing checks the token, so a lock never taken is left alone.
@@ -85,4 +86,15 @@ export async function rollback(cfg: RollbackConfig, log: Log, hooks: RollbackHoo
   } finally {
     closeHosts(sessions);
   }
+}
+
+/** mode: swarm: the session of the first manager that answers, the only host the rollback uses. */
+async function theManager(cfg: RollbackConfig, log: Log): Promise<HostSession[]> {
+  const [chosen] = await onlyTheManager(
+    await connectEach(cfg, log),
+    cfg.hosts.map((h) => h.label),
+    log,
+  );
+  if (chosen?.status !== 'fulfilled') throw (chosen as PromiseRejectedResult).reason;
+  return [chosen.value];
 }

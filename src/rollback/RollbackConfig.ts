@@ -7,6 +7,7 @@ import { InputError } from '../inputs/InputError.js';
 import type { InputReader } from '../inputs/InputReader.js';
 import { parseTo, type TargetSpec } from './RollbackTarget.js';
 import { readRollout, type RolloutSpec } from '../deploy/RolloutBatches.js';
+import { readMode, type DeployMode } from '../deploy/swarm/SwarmConfig.js';
 
 export interface RollbackConfig extends ConnectionConfig {
   to: TargetSpec;
@@ -22,6 +23,8 @@ export interface RollbackConfig extends ConnectionConfig {
   meta: RunMeta;
   /** How the hosts go back: all at once, or in batches after a canary (RolloutBatches). */
   rollout: RolloutSpec;
+  /** `swarm`: hosts are managers; the first reachable one puts the stack back. */
+  mode: DeployMode;
 }
 
 export function readRollbackConfig(inputs: InputReader, meta: RunMeta): RollbackConfig {
@@ -40,5 +43,6 @@ export function readRollbackConfig(inputs: InputReader, meta: RunMeta): Rollback
     dryRun: inputs.bool('dry-run', false),
     meta,
     rollout: readRollout(inputs),
+    mode: readMode(inputs),
   };
 }

@@ -1,6 +1,6 @@
 // Every command a rollback runs on one host, built up front from pure functions, like the deploy's
 // plan: the rollback executes it, dry-run prints it. Nothing here touches a host.
-import { composeFor } from '../deploy/DeployPlan.js';
+import { startReleaseCommand } from '../deploy/DeployPlan.js';
 import type { ReleaseLayout } from '../release/ReleaseLayout.js';
 import type { ReleaseEntry, ReleaseManifest } from '../release/ReleaseManifest.js';
 import { parseStoreState } from '../release/ReleaseStore.js';
@@ -15,6 +15,7 @@ import { LockCommands } from '../remote/LockCommands.js';
 import type { ComposeVariant } from '../remote/ProbeCommands.js';
 import { activateAndRecordCommand, readStateCommand, recordCommand } from '../remote/RollbackCommands.js';
 import { line } from '../remote/Shell.js';
+import { stackStateCommand } from '../remote/StackCommands.js';
 import { pinnedImage } from './RollbackTarget.js';
 
 export interface RollbackContext {
@@ -57,22 +58,24 @@ export interface RollbackPlan {
 /** Compose for a release as it ran: its own files and env file, IMAGE pinned to its digest. */
 function upRelease(ctx: RollbackContext, m: ReleaseManifest): string {
   const image = pinnedImage(m);
-  return line(composeFor(ctx, m.id, m, !!ctx.registry, image ? { IMAGE: image } : undefined).up());
+  return startReleaseCommand(ctx, m.id, m, !!ctx.registry, image ? { IMAGE: image } : undefined);
 }
 
 export function planRollback(ctx: RollbackContext): RollbackPlan {
   const image = pinnedImage(ctx.target);
   const { layout, registry } = ctx;
+  // A swarm's nodes pull for themselves (with the login --with-registry-auth hands them).
+  const swarm = ctx.target.mode === 'swarm';
   const logout = logoutCommand(layout.dockerConfig, registry?.server);
   return {
     acquireLock: new LockCommands(layout).acquire(),
     readState: readStateCommand(layout),
     login: registry ? loginCommand(layout.dockerConfig, registry.server, registry.username) : undefined,
     image,
-    imagePresent: image ? imagePresentCommand(image) : undefined,
-    pull: image ? line(pullCommand(image, registry ? layout.dockerConfig : undefined)) : undefined,
+    imagePresent: image && !swarm ? imagePresentCommand(image) : undefined,
+    pull: image && !swarm ? line(pullCommand(image, registry ? layout.dockerConfig : undefined)) : undefined,
     up: upRelease(ctx, ctx.target),
-    containerStates: containerStatesCommand(ctx.app),
+    containerStates: swarm ? stackStateCommand(ctx.app) : containerStatesCommand(ctx.app),
     activateAndRecord: activateAndRecordCommand(layout, ctx.target.id, ctx.lockToken, logout),
     restoreFrom: ctx.from && ctx.from.id !== ctx.target.id ? upRelease(ctx, ctx.from) : undefined,
     record: recordCommand(layout, ctx.lockToken, logout),

@@ -120,6 +120,12 @@ function validValues(port: number, privateKey: string, publicKey: string): Recor
   };
 }
 
+/** Where one name means another thing in another action: `mode` of the deploy and rollback is compose or swarm. */
+const OWN_VALUES: Record<string, Record<string, string>> = {
+  '.': { mode: 'compose' },
+  'actions/rollback': { mode: 'compose' },
+};
+
 /** Secret inputs, and the part of each value the runner must mask (the key: one line of it). */
 const SECRET_PARTS: Record<string, (value: string) => string> = {
   'ssh-key': (v) => v.split('\n')[1]!.trim(),
@@ -181,7 +187,8 @@ describe('action.yml inputs and the code that reads them', () => {
 
       const reads = join(scratch, `${dir.replace(/\W/g, '_')}.reads`);
       writeFileSync(reads, '');
-      const run = await runAction(dir, Object.fromEntries(declared.map((n) => [n, values[n]!])), {
+      const given = { ...Object.fromEntries(declared.map((n) => [n, values[n]!])), ...OWN_VALUES[dir] };
+      const run = await runAction(dir, given, {
         workspace,
         timeoutMs: 60_000,
         env: {

@@ -9,13 +9,25 @@ export interface Route {
   upstream: string;
 }
 
-export function renderNginxConfig(routes: Route[], drainTimeoutS: number): string {
+/**
+ * `resolve`: the upstream is a swarm service with DNS round robin (mode: swarm). nginx asks Docker's
+ * DNS again each second, so tasks that start or stop during a rolling update are followed, and a
+ * request whose task went away is tried on the next one.
+ */
+export function renderNginxConfig(routes: Route[], drainTimeoutS: number, opts: { resolve?: boolean } = {}): string {
   const servers = routes.map((r) =>
     [
       '  server {',
       `    listen ${r.port.hostPort};`,
       '    location / {',
-      `      proxy_pass http://${r.upstream}:${r.port.containerPort};`,
+      ...(opts.resolve
+        ? [
+            `      set $njord_upstream_${r.port.hostPort} ${r.upstream};`,
+            `      proxy_pass http://$njord_upstream_${r.port.hostPort}:${r.port.containerPort};`,
+            '      proxy_next_upstream error timeout;',
+            '      proxy_connect_timeout 2s;',
+          ]
+        : [`      proxy_pass http://${r.upstream}:${r.port.containerPort};`]),
       '      proxy_http_version 1.1;',
       '      proxy_set_header Host $http_host;',
       '      proxy_set_header Upgrade $http_upgrade;',
@@ -39,6 +51,7 @@ export function renderNginxConfig(routes: Route[], drainTimeoutS: number): strin
     `worker_shutdown_timeout ${Math.max(drainTimeoutS, 1)}s;`,
     'events { worker_connections 4096; }',
     'http {',
+    ...(opts.resolve ? ['  resolver 127.0.0.11 valid=1s ipv6=off;', '  resolver_timeout 2s;'] : []),
     // Only njord's own health probes are logged (docker logs njord-proxy-APP): the watch's go through here.
     '  map $http_user_agent $njord_probe { "~^njord-deploy-health" 1; default 0; }',
     '  access_log /dev/stdout combined if=$njord_probe;',

@@ -2,7 +2,7 @@
 // and Prometheus, commands for exec://), and the app's containers, as gateOnHost judges them.
 import type { Log } from '../../report/Log.js';
 import type { HostSession } from '../../ssh/HostSession.js';
-import type { ContainerHealth } from '../ContainerHealth.js';
+import type { AppHealth } from '../ContainerHealth.js';
 import { HttpProbe } from '../HttpProbe.js';
 import type { HealthGateSpec } from '../readHealthSpec.js';
 import { specChecks } from '../specChecks.js';
@@ -12,7 +12,7 @@ import type { WatchSpec } from './RollbackTriggers.js';
 
 export function watchOnHost(
   session: HostSession,
-  containers: ContainerHealth,
+  containers: AppHealth,
   health: HealthGateSpec,
   spec: WatchSpec,
   log: Log,
