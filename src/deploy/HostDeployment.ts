@@ -24,6 +24,7 @@ import { planDeploy, RELEASE_FILES_WRITE, type DeployPlan, type PlanContext } fr
 import { ReleaseGuard } from './ReleaseGuard.js';
 import { runsReleaseTasks } from './releaseTasks/ReleaseTasksConfig.js';
 import type { SwitchReport } from './zeroDowntime/ReleaseSwitch.js';
+import type { StackSnapshot } from '../health/SwarmHealth.js';
 import { switchedRollout } from './zeroDowntime/SwitchedRollout.js';
 import { preflightSwitch } from './zeroDowntime/SwitchPreflight.js';
 import { SWARM_PROXY_CONFIG, swarmProxyConfig } from './swarm/SwarmRelease.js';
@@ -61,6 +62,8 @@ export interface HostResult {
   pruned?: string[];
   /** The zero-downtime switch, when the release ran through it. */
   switch?: SwitchReport;
+  /** mode: swarm: the stack as the run left it. */
+  stack?: StackSnapshot;
 }
 
 export class HostDeployment {

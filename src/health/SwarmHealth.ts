@@ -17,6 +17,12 @@ export interface StackService {
   updateMessage?: string;
 }
 
+/** What the run page shows of a stack once the deploy is decided: each service and where its tasks run. */
+export interface StackSnapshot {
+  stack: string;
+  services: { name: string; image: string; running: number; wanted?: number; nodes: string[]; update?: string }[];
+}
+
 export interface StackTask {
   /** web.1 of stack shop is shop_web.1 */
   name: string;
@@ -105,6 +111,26 @@ export class SwarmHealth implements HealthCheck {
   async check(): Promise<CheckOutcome> {
     const { services, tasks } = await this.state();
     return judgeStack(services, tasks);
+  }
+
+  async snapshot(): Promise<StackSnapshot> {
+    const { services, tasks } = await this.state();
+    return {
+      stack: this.project,
+      services: services.map((s) => {
+        const mine = tasks.filter(
+          (t) => serviceOf(t) === s.name && t.desired.toLowerCase() === 'running' && /^running/i.test(t.current),
+        );
+        return {
+          name: s.name,
+          image: s.image,
+          running: mine.length,
+          wanted: s.replicas,
+          nodes: [...new Set(mine.map((t) => t.node))].sort(),
+          update: s.update,
+        };
+      }),
+    };
   }
 
   /** The last lines of the services that are not well (or of all, when none stands out). */

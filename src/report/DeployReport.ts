@@ -9,6 +9,7 @@ import { releaseTasksSection } from './ReleaseTasksReport.js';
 import { annotate } from './RunPage.js';
 import { watchSection } from './WatchReport.js';
 import { pathOf, rolloutSection } from './RolloutReport.js';
+import { stackSection } from './StackReport.js';
 import { formatMs, RunSummary, shortImage, type Outcome, type RunFacts } from './SummaryMarkdown.js';
 
 function headline(o: DeployOutcome): [Outcome, string] {
@@ -56,6 +57,7 @@ export function deploySummary(
     ]),
   );
   rolloutSection(s, o.rollout);
+  stackSection(s, o.hosts);
   releaseTasksSection(s, o.releaseTasks);
   watchSection(s, o.hosts);
   for (const h of o.hosts) hostDetails(s, h, !!o.error, o);

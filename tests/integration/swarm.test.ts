@@ -123,20 +123,25 @@ describeOnSandbox('mode: swarm', () => {
         const second = await go(images.v2, 'deployed');
         expect(await served(a, '/')).toBe('v2');
         expect(allOn(a.name, 'v2')).toBe(true);
+        // The run page shows the stack: web's three tasks, one on each node.
+        expect(second.summary).toContain(`Stack \`${a.name}\``);
+        expect(second.summary).toMatch(/\| 3\/3 \| njord-server-5, njord-server-6, njord-server-7 \|/);
 
         const failing = await go(images.broken, 'rolled-back');
         expect(visibleLog(failing)).toMatch(/rolling back to/);
         expect(await served(a, '/')).toBe('v2');
         expect(allOn(a.name, 'v2')).toBe(true);
 
+        // The first host listed does not answer: the rollback goes through the next manager.
         const back = await rollback(info, a, {
-          hosts: swarm.hosts,
+          hosts: `njord@127.0.0.1:1\n${swarm.hosts}`,
           'known-hosts': swarm.knownHosts,
           mode: 'swarm',
           'health-timeout': '60',
           to: r1,
         });
         expect(back.outputs.status, visibleLog(back)).toBe('rolled-back');
+        expect(visibleLog(back)).toMatch(/through the manager \S*2205; passed over njord@127\.0\.0\.1:1 \(unreachable/);
         expect(await served(a, '/')).toBe('v1');
         expect(allOn(a.name, 'v1')).toBe(true);
         expect(onServer(a.server, `readlink ${a.root}/current`).trim()).toBe(`releases/${r1}`);

@@ -160,7 +160,61 @@ function deployFixtures(): SummaryFixture[] {
       ],
     },
   };
+  // mode: swarm: the release's tasks never got healthy; swarm paused the update, and the previous stack came back.
+  const manager = 'deploy@app1.example.com';
+  const pausedGate: GateResult = {
+    healthy: false,
+    attempts: attempts(9, 99, 9).map((a) => ({
+      ...a,
+      extra: 'shop_web is updating (0/3 tasks on the new spec)',
+    })),
+    lastStatus: 200,
+    reason:
+      'swarm paused the update of shop_web: update paused due to failure or early termination of task 7qk2x0d1n4v3',
+  };
+  const previousImage = `ghcr.io/acme/shop@sha256:${'4a1c'.repeat(16)}`;
+  const swarmRolledBack: DeployOutcome = {
+    status: 'rolled-back',
+    releaseId: RELEASE,
+    hosts: [
+      deployHost(manager, 0, {
+        status: 'rolled-back',
+        release: PREVIOUS,
+        gate: pausedGate,
+        rollbackGate: healthy(4, 2),
+        reason: pausedGate.reason,
+        logs: [
+          {
+            name: 'shop_web (paused)',
+            tail: 'shop_web.1@app2 | listening on :8080\nshop_web.1@app2 | GET /health 503: DATABASE_URL is not set',
+          },
+        ],
+        pruned: [],
+        stack: {
+          stack: 'shop',
+          services: [
+            {
+              name: 'shop_web',
+              image: previousImage,
+              running: 3,
+              wanted: 3,
+              nodes: ['app1', 'app2', 'app3'],
+              update: 'completed',
+            },
+            { name: 'shop_worker', image: previousImage, running: 1, wanted: 1, nodes: ['app2'], update: 'completed' },
+          ],
+        },
+      }),
+    ],
+  };
   return [
+    {
+      name: 'deploy-swarm',
+      job: 'Deploy to production',
+      markdown: deploySummary('shop', swarmRolledBack, { tookMs: 41_870 }).markdown(),
+      height: 620,
+      width: 1300,
+    },
     {
       name: 'deploy-rollout',
       job: 'Deploy to production',

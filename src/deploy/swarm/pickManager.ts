@@ -41,7 +41,7 @@ export async function onlyTheManager(
     ];
   const skipped = labels.slice(0, at).map((l, i) => `${l} (${why[i]})`);
   log.info(
-    `swarm: deploying through the manager ${labels[at]}${skipped.length ? `; passed over ${skipped.join(', ')}` : ''}`,
+    `swarm: working through the manager ${labels[at]}${skipped.length ? `; passed over ${skipped.join(', ')}` : ''}`,
   );
   return [connected[at]!];
 }
