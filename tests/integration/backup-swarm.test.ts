@@ -1,14 +1,15 @@
 // The backup action on a swarm stack (mode: swarm), through the bundled actions, on the three-manager
 // swarm of servers 5-7: a backup of the stack's volumes is refused naming `volumes`, with nothing
 // changed on any node (no lock left, no backup directory, the same tasks and containers, still
-// serving), and a backup of a host directory with `volumes: none` on the manager works.
+// serving), and a backup of a host directory with `volumes: none` on the manager works; so does its
+// restore, while restoring the stack's volume is refused.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ensureSwarm, type SwarmSandbox } from '../sandbox/Swarm.js';
 import { onServer, type TestImage } from '../sandbox/Sandbox.js';
 import { runAction } from '../harness/runAction.js';
-import { backupAction } from '../support/backupKit.js';
+import { backupAction, restoreAction } from '../support/backupKit.js';
 import { visibleLog, type TestApp } from '../support/deployKit.js';
 import { backupTestImage, describeOnSandbox, sandboxInfo, suiteApps } from '../support/sandboxSuite.js';
 
@@ -76,7 +77,7 @@ describeOnSandbox('backup of a swarm stack', () => {
       ).trim(),
     );
 
-  it('refuses the volumes with nothing changed, and backs up a host directory with volumes: none', async () => {
+  it('refuses the volumes with nothing changed; a host directory backs up and restores', async () => {
     const base = await app('bk-swarm');
     a = { ...base, server: swarm.servers[0]!.name };
     writeStackApp(a.workspace);
@@ -119,6 +120,21 @@ describeOnSandbox('backup of a swarm stack', () => {
     ]);
     expect(onServer(a.server, `ls ${a.root}/backups/${paths.outputs['backup-id']}`)).toContain('manifest.json');
     expect(stackState(a.name)).toBe(before);
-    console.log(`[backup-swarm] refused in ${refusedMs} ms; paths backed up in ${pathsMs} ms`);
+
+    // The restore likewise: the stack's volume refused, the directory put back.
+    const id = paths.outputs['backup-id']!;
+    const volume = await restoreAction(info, a, { ...onManager, 'backup-id': id, volumes: 'data' });
+    expect(volume.exitCode).not.toBe(0);
+    expect(visibleLog(volume)).toContain(`Input 'volumes': ${a.name} runs as a swarm stack on`);
+    onServer(a.server, `echo changed > ~/${site}/uploads/a.txt`);
+    const t2 = Date.now();
+    const restored = await restoreAction(info, a, { ...onManager, 'backup-id': id, 'safety-backup': 'false' });
+    const restoreMs = Date.now() - t2;
+    expect(restored.exitCode, visibleLog(restored)).toBe(0);
+    expect(onServer(a.server, `cat ~/${site}/uploads/a.txt`).trim()).toBe('kept');
+    expect(stackState(a.name)).toBe(before);
+    console.log(
+      `[backup-swarm] refused in ${refusedMs} ms; paths backed up in ${pathsMs} ms, restored in ${restoreMs} ms`,
+    );
   }, 180_000);
 });
