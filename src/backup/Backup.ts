@@ -9,6 +9,7 @@ import { newBackupId } from './BackupManifest.js';
 import { checkArtifactRuntime, uploadBackupArtifact, type UploadedArtifact } from './ArtifactUpload.js';
 import { firstError, withLockedHosts, type CleanupState } from './LockedHosts.js';
 import { safeName } from './Formatting.js';
+import { refuseSwarm } from './SwarmGuard.js';
 import { HostBackup, NothingToBackUp, type BackupSpec, type HostBackupResult } from './HostBackup.js';
 
 export interface BackupOutcome {
@@ -30,7 +31,14 @@ export async function backup(cfg: BackupConfig, log: Log, hooks: RunHooks = {}):
   const id = newBackupId(new Date(), cfg.spec.reason);
   const outcome: BackupOutcome = { id, status: 'failed', hosts: [], artifacts: [] };
   try {
-    return await withLockedHosts(cfg, 'backup', cfg.spec.meta, log, hooks.onState, id, async (run) => {
+    const check = (sessions: HostSession[]) =>
+      refuseSwarm(sessions, cfg.app, 'backup', {
+        volumes: cfg.spec.volumes,
+        paths: cfg.spec.paths,
+        databases: cfg.spec.databases.map((d) => d.service),
+        stopServices: cfg.spec.stopServices,
+      });
+    return await withLockedHosts(cfg, 'backup', cfg.spec.meta, log, hooks.onState, id, check, async (run) => {
       const runs = run.sessions.map(
         (s) => new HostBackup(s, cfg.app, cfg.spec, id, run.token, log, { onStopping: run.stopping(s.spec.label) }),
       );

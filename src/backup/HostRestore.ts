@@ -75,6 +75,8 @@ export interface HostRestoreResult {
 export interface RestoreHooks {
   onStopping?: (ids: string[]) => void;
   onSafetyBackup?: (id: string) => void;
+  /** Told what the restore would put back, before anything is read further; may refuse it by throwing. */
+  onSelected?: (backupId: string, selected: ArchiveEntry[]) => void;
 }
 
 export class HostRestore {
@@ -121,6 +123,7 @@ export class HostRestore {
     if (this.manifest.app !== this.app)
       throw new InputError('app', `backup ${this.manifest.id} is of app '${this.manifest.app}', not '${this.app}'`);
     this.selected = selectArchives(this.manifest, this.spec, this.app, this.onHost);
+    this.hooks.onSelected?.(this.manifest.id, this.selected);
     this.inv = await readInventory(
       this.session,
       this.app,

@@ -33,6 +33,8 @@ export async function withLockedHosts<T>(
   log: Log,
   onState: ((state: CleanupState) => void) | undefined,
   backupId: string | undefined,
+  /** Reads the hosts before any lock is taken: a refusal here leaves them as they were. */
+  check: (sessions: HostSession[]) => Promise<unknown>,
   work: (run: LockedRun) => Promise<T>,
 ): Promise<T> {
   const owner = newLockOwner(action, meta?.actor, meta?.runUrl);
@@ -45,6 +47,7 @@ export async function withLockedHosts<T>(
   const sessions = await openHosts(cfg, log);
   const locks = sessions.map((s) => new HostLock(s, owner));
   try {
+    await check(sessions);
     // Saved before the locks are taken: freeing checks the token, so a lock never taken is left alone.
     state.locked = true;
     save();

@@ -4,6 +4,9 @@ import type { Log } from '../report/Log.js';
 import type { RunHooks } from './Backup.js';
 import { HostRestore, type HostRestoreResult } from './HostRestore.js';
 import { firstError, withLockedHosts } from './LockedHosts.js';
+import type { HostSession } from '../ssh/HostSession.js';
+import { swarmArchivesRefusal, type SwarmFacts } from './SwarmApp.js';
+import { refuseSwarm } from './SwarmGuard.js';
 import type { RestoreConfig } from './RestoreConfig.js';
 import { backupForHost, readRunnerBackups, RunnerSource } from './RunnerBackup.js';
 
@@ -22,19 +25,32 @@ export async function restore(
 ): Promise<RestoreOutcome> {
   // Read before any host is connected: a folder without a backup is bad input.
   const sources = runnerSources(cfg);
-  return withLockedHosts(cfg, 'restore', cfg.spec.meta, log, hooks.onState, undefined, async (run) => {
-    const runs = run.sessions.map(
-      (s) =>
-        new HostRestore(
-          s,
-          cfg.app,
-          cfg.spec,
-          run.token,
-          log,
-          { onStopping: run.stopping(s.spec.label), onSafetyBackup: run.writing },
-          sources?.get(s.spec.label),
-        ),
-    );
+  const { volumes, paths, databases, stopServices } = cfg.spec;
+  let swarm = new Map<string, SwarmFacts>();
+  const check = async (sessions: HostSession[]) => {
+    swarm = await refuseSwarm(sessions, cfg.app, 'restore', { volumes, paths, databases, stopServices });
+  };
+  return withLockedHosts(cfg, 'restore', cfg.spec.meta, log, hooks.onState, undefined, check, async (run) => {
+    const runs = run.sessions.map((s) => {
+      const facts = swarm.get(s.spec.label);
+      const host = s.spec.label;
+      return new HostRestore(
+        s,
+        cfg.app,
+        cfg.spec,
+        run.token,
+        log,
+        {
+          onStopping: run.stopping(host),
+          onSafetyBackup: run.writing,
+          onSelected: (backupId, selected) => {
+            const refusal = facts && swarmArchivesRefusal(facts, { app: cfg.app, host, backupId }, selected);
+            if (refusal) throw refusal;
+          },
+        },
+        sources?.get(host),
+      );
+    });
     await Promise.all(runs.map((r) => r.prepare()));
     const settled = await Promise.allSettled(runs.map((r) => r.run()));
     const hosts = runs.map((r) => r.result);
