@@ -1,112 +1,51 @@
 // The quick start's first command: a full deploy story on a local sandbox, through the bundled
-// action exactly as a GitHub runner runs it. It starts dockerd, a registry and a server (a
-// container with its own sshd and dockerd, reached over SSH like any other machine), builds two
-// good releases and a broken one, then deploys v1, upgrades to v2, and deploys the broken
-// release, which fails its health gate and is rolled back. Run as root: npm run demo
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { runAction, type ActionRun } from '../tests/harness/runAction.js';
-import {
-  buildTestImage,
-  freePort,
-  onServer,
-  sandboxUnavailableReason,
-  startSandbox,
-  writeComposeApp,
-} from '../tests/sandbox/Sandbox.js';
-import { removeApp, served, type TestApp } from '../tests/support/deployKit.js';
-import { ensureProxyImage, removeProxy, startLoad } from '../tests/support/zeroDowntimeKit.js';
+// action exactly as a GitHub runner runs it. It starts dockerd, a registry and servers (containers
+// with their own sshd and dockerd, reached over SSH like any other machine), then tells one story:
+//   npm run demo                   one server: v1, v2, a broken v3 rolled back, then the same with zero downtime
+//   npm run demo -- --servers 3    a fleet: v1 on all, v2 one server at a time, a broken v3 stopped at the canary
+//   npm run demo -- --swarm        a three-manager swarm: v1, a rolling update to v2 under load, a broken v3 put back
+// Run as root.
+import { startSandbox, sandboxUnavailableReason } from '../tests/sandbox/Sandbox.js';
+import { fleetStory } from './demo/fleet.js';
+import { oneServerStory } from './demo/one-server.js';
+import { say } from './demo/show.js';
+import { swarmStory } from './demo/swarm.js';
 
+const USAGE = 'usage: npm run demo [-- --servers N (2 to 4) | -- --swarm]';
+
+/** The story the command line asks for; exits with the usage on anything else. */
+function story(args: string[]): { servers: number; swarm: boolean } {
+  const wanted = { servers: 1, swarm: false };
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    const [flag, inline] = arg.split('=', 2);
+    if (flag === '--swarm' && inline === undefined) wanted.swarm = true;
+    else if (flag === '--servers') {
+      const value = inline ?? args[++i];
+      if (!/^[1-4]$/.test(value ?? '')) fail(`--servers takes a count of servers from 1 to 4, not '${value ?? ''}'`);
+      wanted.servers = Number(value);
+    } else fail(`unknown argument '${arg}'`);
+  }
+  if (wanted.swarm && wanted.servers > 1) fail('--swarm runs on its own three managers: leave out --servers');
+  return wanted;
+}
+
+function fail(message: string): never {
+  console.error(`${message}\n${USAGE}`);
+  process.exit(2);
+}
+
+const wanted = story(process.argv.slice(2));
 const reason = sandboxUnavailableReason();
 if (reason) {
   console.error(`The demo needs the local sandbox, which cannot run here: ${reason}. Run it as root on Linux.`);
   process.exit(1);
 }
 
-const say = (s: string) => console.log(`\n\x1b[1m${s}\x1b[0m`);
 say('Starting the sandbox: dockerd, a registry, and servers with their own sshd and dockerd …');
 const info = await startSandbox();
 console.log(`server ${info.server}, reached as ${info.hostSpec}; registry ${info.registry}`);
 
-say('Building three releases of a tiny web app (FROM scratch + busybox) and pushing them …');
-const v1 = await buildTestImage(info, { repo: 'demo/shop', tag: 'v1', version: 'v1' });
-const v2 = await buildTestImage(info, { repo: 'demo/shop', tag: 'v2', version: 'v2' });
-const broken = await buildTestImage(info, { repo: 'demo/shop', tag: 'v3-broken', version: 'v3', healthy: false });
-for (const i of [v1, v2, broken]) console.log(`  ${i.refByDigest}`);
-
-const port = await freePort();
-const workspace = mkdtempSync(join(tmpdir(), 'njord-demo-'));
-writeComposeApp(workspace, { port, withHealthcheck: true });
-// The app runs on the server: its port is on the server's loopback, not this machine's.
-const app: TestApp = {
-  name: 'demo-shop',
-  port,
-  workspace,
-  root: `${info.homeDir}/njord/demo-shop`,
-  server: info.server,
-};
-removeApp(app);
-removeProxy(app.server, app.name);
-
-async function step(title: string, image: string, extra: Record<string, string> = {}): Promise<ActionRun> {
-  say(`${title}\n$ uses: njord/deploy (dist/deploy/index.js) with image ${image}`);
-  const run = await runAction(
-    '.',
-    {
-      hosts: info.hostSpec,
-      'ssh-key': info.privateKey,
-      'known-hosts': info.knownHosts,
-      app: app.name,
-      image,
-      secrets: 'APP_SECRET=demo-secret-never-printed',
-      'health-url': `http://127.0.0.1:${port}/health`,
-      'health-timeout': '10',
-      ...extra,
-    },
-    { workspace },
-  );
-  const log = run.stdout.split('\n').filter((l) => l && !l.startsWith('::add-mask::') && !l.startsWith('::debug::'));
-  console.log(log.map((l) => `  | ${l}`).join('\n'));
-  console.log(`\n  exit code ${run.exitCode}; outputs: ${JSON.stringify(run.outputs)}`);
-  console.log('\n  Job summary (markdown, as the run page renders it):');
-  console.log(
-    run.summary
-      .split('\n')
-      .map((l) => `    ${l}`)
-      .join('\n'),
-  );
-  console.log(`  The app now serves (curl on ${app.server}): ${await served(app)}`);
-  return run;
-}
-
-await step('1. First deploy of v1', v1.refByDigest);
-await step('2. Upgrade to v2', v2.refByDigest);
-await step('3. A broken release: its health check fails, so v2 is put back', broken.refByDigest);
-
-say("Building the zero-downtime proxy (nginx from Debian's nginx-light package) …");
-const zd = { 'zero-downtime': 'web', 'drain-timeout': '5', 'proxy-image': await ensureProxyImage(info) };
-await step(
-  '4. Zero-downtime from now on (zero-downtime: web): this first switch starts the proxy, which takes the port',
-  v1.refByDigest,
-  zd,
-);
-const load = startLoad(app.server, port, app.name, 300, false);
-await step('5. Upgrade to v2 through the switch, 50 requests a second hitting the app', v2.refByDigest, zd);
-await step('6. The broken release through the switch: removed before it ever answers', broken.refByDigest, zd);
-const counts = load.stop();
-say(
-  `Requests during steps 5 and 6: ${counts.fast}, failed: ${counts.failed.length} (in place, each release switch costs about 10)`,
-);
-
-say(`What the server (${app.server}) holds now`);
-console.log(
-  onServer(
-    app.server,
-    `cd ${app.root} && echo "current -> $(readlink current)" && ls releases && tail -n 3 history.jsonl`,
-  ).trim(),
-);
-say(
-  `Done. The app keeps running on ${app.server} at http://127.0.0.1:${port}/ (look: docker exec ${app.server} curl -s http://127.0.0.1:${port}/; ` +
-    `remove: docker exec -u ${info.sshUser} ${app.server} sh -c 'docker rm -f $(docker ps -aq --filter label=com.docker.compose.project=${app.name}) njord-proxy-${app.name}')`,
-);
+if (wanted.swarm) await swarmStory(info);
+else if (wanted.servers > 1) await fleetStory(info, wanted.servers);
+else await oneServerStory(info);
