@@ -22,14 +22,30 @@ const call = on.workflow_call!;
 const job = (wf.jobs as Record<string, Yaml>).rollback!;
 
 describe('the rollback workflow', () => {
-  it('is dispatched by hand (environment, to, reason, rollout) and called with the deploy workflow’s names', () => {
-    expect(Object.keys(on.workflow_dispatch!.inputs as Yaml)).toEqual(['environment', 'to', 'reason', 'rollout']);
+  it('is dispatched by hand (environment, to, reason, rollout, mode) and called with the deploy workflow’s names', () => {
+    expect(Object.keys(on.workflow_dispatch!.inputs as Yaml)).toEqual([
+      'environment',
+      'to',
+      'reason',
+      'rollout',
+      'mode',
+    ]);
     const deployCall = (load('.github/workflows/deploy.yml').on as Record<string, Yaml>).workflow_call!;
     const deployInputs = Object.keys(deployCall.inputs as Yaml);
     for (const name of ['environment', 'hosts', 'app', 'remote-dir', 'health-url', 'health-timeout'])
       expect(deployInputs, name).toContain(name);
     expect(Object.keys(call.inputs as Yaml)).toEqual(
-      expect.arrayContaining(['environment', 'to', 'reason', 'rollout', 'hosts', 'app', 'remote-dir', 'health-url']),
+      expect.arrayContaining([
+        'environment',
+        'to',
+        'reason',
+        'rollout',
+        'mode',
+        'hosts',
+        'app',
+        'remote-dir',
+        'health-url',
+      ]),
     );
     expect(call.secrets).toEqual(
       expect.objectContaining({ SSH_PRIVATE_KEY: { required: true }, SSH_KNOWN_HOSTS: { required: true } }),
