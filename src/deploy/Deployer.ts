@@ -11,7 +11,6 @@ import type { HeldLock } from '../runtime/heldLocks.js';
 import { rolloutInBatches, type RolloutRecord } from './rolloutInBatches.js';
 import { deployBatchPolicy } from './goBackSwitched.js';
 import { onlyTheManager } from './swarm/pickManager.js';
-import { SwarmHealth } from '../health/SwarmHealth.js';
 import { releaseTasksOrStop, type ReleaseTasksOutcome } from './releaseTasks/ReleaseTasksStep.js';
 
 export interface DeployOutcome {
@@ -81,7 +80,7 @@ export async function deploy(cfg: DeployConfig, log: Log, hooks: DeployHooks = {
 
     const { results, record } = await rolloutInBatches(runs, cfg.rollout, deployBatchPolicy(cfg, owner, log));
     hooks.onLocks?.([]);
-    if (cfg.mode === 'swarm') await Promise.all(runs.map((r) => describeStack(r, cfg.app, log)));
+    if (cfg.mode === 'swarm') await Promise.all(runs.map((r) => describeStack(r, log)));
     return {
       status: overall(results.map((r) => r.status)),
       releaseId,
@@ -127,9 +126,9 @@ async function stoppedBeforeRollout(
 }
 
 /** mode: swarm: the stack as the run left it, for the run page (a failure to read it is only a warning). */
-async function describeStack(run: HostDeployment, app: string, log: Log): Promise<void> {
+async function describeStack(run: HostDeployment, log: Log): Promise<void> {
   try {
-    run.result.stack = await new SwarmHealth(run.session.ssh, app).snapshot();
+    await run.readStack();
   } catch (err) {
     log.warn(`${run.session.spec.label}: could not read the stack for the summary: ${(err as Error).message}`);
   }

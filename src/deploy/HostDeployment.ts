@@ -10,7 +10,6 @@ import { watchOnHost } from '../health/watch/watchOnHost.js';
 import { formatMs } from '../report/SummaryMarkdown.js';
 import { InputError } from '../inputs/InputError.js';
 import type { Log } from '../report/Log.js';
-import { renderEnvFile } from '../release/EnvFile.js';
 import { HostLock } from '../release/HostLock.js';
 import { releasesToPrune, type ReleaseEntry, type ReleaseManifest } from '../release/ReleaseManifest.js';
 import { parseStoreState, ReleaseStore } from '../release/ReleaseStore.js';
@@ -20,14 +19,14 @@ import type { LockOwner } from '../remote/LockCommands.js';
 import { logoutCommand, pickDigest } from '../remote/DockerCommands.js';
 import { lastLine } from '../ssh/SshConnection.js';
 import { replayedOptions, type DeployConfig } from './DeployConfig.js';
-import { planDeploy, RELEASE_FILES_WRITE, type DeployPlan, type PlanContext } from './DeployPlan.js';
+import { planDeploy, type DeployPlan, type PlanContext } from './DeployPlan.js';
 import { ReleaseGuard } from './ReleaseGuard.js';
 import { runsReleaseTasks } from './releaseTasks/ReleaseTasksConfig.js';
 import type { SwitchReport } from './zeroDowntime/ReleaseSwitch.js';
-import type { StackSnapshot } from '../health/SwarmHealth.js';
+import { SwarmHealth, type StackSnapshot } from '../health/SwarmHealth.js';
 import { switchedRollout } from './zeroDowntime/SwitchedRollout.js';
 import { preflightSwitch } from './zeroDowntime/SwitchPreflight.js';
-import { SWARM_PROXY_CONFIG, swarmProxyConfig } from './swarm/SwarmRelease.js';
+import { pendingManifest, releaseContents } from './ReleaseContents.js';
 
 /** `unchanged`: this host was fine, but another failed before the rollout, so none was changed. */
 export type HostStatus = 'deployed' | 'rolled-back' | 'failed' | 'unchanged' | 'dry-run';
@@ -169,35 +168,11 @@ export class HostDeployment {
     );
     this.missingBefore = missing;
     this.planFrom(parseStoreState(rest));
-    const vars: [string, string][] = [];
-    if (this.cfg.image) vars.push(['IMAGE', this.cfg.image]);
-    vars.push(...this.cfg.env, ...this.cfg.secrets);
-    this.manifest = {
-      id: this.releaseId,
-      app: this.cfg.app,
-      image: this.cfg.image ?? '',
-      ...replayedOptions(this.cfg),
-      envKeys: vars.map(([k]) => k),
-      gitSha: this.cfg.meta.gitSha,
-      ref: this.cfg.meta.ref,
-      runUrl: this.cfg.meta.runUrl,
-      actor: this.cfg.meta.actor,
-      createdAt: new Date().toISOString(),
-      status: 'pending',
-      ...(this.cfg.releaseFiles && {
-        files: this.cfg.releaseFiles.files.map(({ path, sha256, sops }) => ({ path, sha256, sops })),
-      }),
-    };
+    this.manifest = pendingManifest(this.cfg, this.releaseId);
     this.step = this.plan.login ? 'log in to the registry and upload the release' : 'upload the release';
     this.say(`uploading release ${this.releaseId}`);
     this.created = true;
-    const contents: Record<string, string | Buffer> = {
-      'release.env': renderEnvFile(vars),
-      'release.json': JSON.stringify(this.manifest, null, 2) + '\n',
-    };
-    for (const f of this.cfg.composeFiles) contents[f.name] = f.content;
-    if (this.cfg.releaseFiles) contents[RELEASE_FILES_WRITE] = this.cfg.releaseFiles.archive;
-    if (this.swarm && this.cfg.zeroDowntime) contents[SWARM_PROXY_CONFIG] = swarmProxyConfig(this.cfg.zeroDowntime);
+    const contents = releaseContents(this.cfg, this.manifest);
     // The login and the writes are independent: one round trip for all of them. All are let finish
     // before a failure counts, so that abandon() never races a write still under way.
     const sent = await Promise.allSettled([
@@ -285,22 +260,10 @@ export class HostDeployment {
         if (r.gate.healthy) {
           r.status = 'deployed';
           r.release = this.releaseId;
-          // Independent writes, each on its own channel of the one connection.
-          r.pruned = releasesToPrune([...this.existing, this.releaseId], this.cfg.keepReleases, [
-            this.releaseId,
-            r.previous,
-          ]);
           // A watched release is current during its watch, while the host still holds the way back.
           if (this.cfg.watch) await this.store.activate(this.releaseId);
           else await this.keep(guard);
-          await Promise.all([
-            this.store.writeManifest({ ...this.manifest, status: 'active' }),
-            this.store.remove(r.pruned),
-            this.history('deployed'),
-          ]);
-          this.say(
-            `release ${this.releaseId} is healthy and current${r.pruned.length ? `; pruned ${r.pruned.join(', ')}` : ''}`,
-          );
+          await this.recordKept(false);
           if (await this.keptAfterWatch()) {
             if (!guard.isDecided) await this.keep(guard);
             return r;
@@ -361,8 +324,8 @@ export class HostDeployment {
     return false;
   }
 
-  /** The switched release is current (pointed at when `activate`); old ones beyond keep-releases go. */
-  private async recordSwitched(activate: boolean): Promise<void> {
+  /** The healthy release is current (pointed at here when `activate`); old ones beyond keep-releases go. */
+  private async recordKept(activate: boolean): Promise<void> {
     const r = this.result;
     // Independent writes, each on its own channel of the one connection.
     r.pruned = releasesToPrune([...this.existing, this.releaseId], this.cfg.keepReleases, [this.releaseId, r.previous]);
@@ -387,12 +350,17 @@ export class HostDeployment {
       plan: this.plan,
       log: this.log,
       previous: this.previous,
-      recordKept: (activate) => this.recordSwitched(activate),
+      recordKept: (activate) => this.recordKept(activate),
       watch: () => this.keptAfterWatch(),
       recordFailed: () => this.store.writeManifest({ ...this.manifest, status: 'failed', failure: this.result.reason }),
       history: (result) => this.history(result),
       gate: () => this.gate(),
     });
+  }
+
+  /** mode: swarm: reads the stack as the run left it, for the run page. */
+  async readStack(): Promise<void> {
+    if (this.containers instanceof SwarmHealth) this.result.stack = await this.containers.snapshot();
   }
 
   private gate(): Promise<GateResult> {

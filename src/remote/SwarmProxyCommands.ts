@@ -6,11 +6,11 @@
 import {
   ensureProxyImageCommand,
   PROXY_CONFIG_MOUNT,
+  portsKey,
   proxyName,
   proxyRunningCommand,
   type ProxyPort,
 } from './ProxyCommands.js';
-import { portsKey } from './ProxyCommands.js';
 import { line, quote } from './Shell.js';
 
 /** The proxy's config in a swarm release's directory (written with the release). */

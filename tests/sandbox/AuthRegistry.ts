@@ -36,6 +36,7 @@ import { request } from 'node:https';
 import { join } from 'node:path';
 import bcrypt from 'bcryptjs';
 import { freePort, onServer, SANDBOX_STATE_DIR, sandboxUnavailableReason } from './Sandbox.js';
+import { inProcessQueue, withPidFileLock } from './process.js';
 import { REGISTRY_NAME, SANDBOX_NETWORK } from './Servers.js';
 import { registryYaml } from './registryConfig.js';
 
@@ -361,33 +362,12 @@ async function startNew(place: Place): Promise<Saved> {
   return saved;
 }
 
-async function withLock<T>(f: Files, fn: () => Promise<T>): Promise<T> {
+// Callers in this process queue up here; other processes wait on the lock file.
+const queued = inProcessQueue();
+
+function withLock<T>(f: Files, fn: () => Promise<T>): Promise<T> {
   mkdirSync(f.dir, { recursive: true, mode: 0o700 });
-  const lock = `${f.dir}.lock`;
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    try {
-      writeFileSync(lock, String(process.pid), { flag: 'wx' });
-      break;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      let holder: number;
-      try {
-        holder = Number(readFileSync(lock, 'utf8').trim() || 0);
-      } catch {
-        continue; // given back meanwhile
-      }
-      if (holder && holder !== process.pid && !alive(holder)) rmSync(lock, { force: true });
-      else if (Date.now() > deadline)
-        throw new Error(`auth registry: ${lock} held by pid ${holder} too long`, { cause: err });
-      else await sleep(100);
-    }
-  }
-  try {
-    return await fn();
-  } finally {
-    rmSync(lock, { force: true });
-  }
+  return queued(() => withPidFileLock(`${f.dir}.lock`, 120_000, fn));
 }
 
 function liveLeases(f: Files): string[] {

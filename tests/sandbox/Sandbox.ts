@@ -11,6 +11,7 @@ import {
   SANDBOX_STATE_DIR,
   cmdline,
   pidAlive,
+  inProcessQueue,
   withPidFileLock,
   readPid,
   readText,
@@ -262,12 +263,10 @@ function freeRegistryPort(log: string[]): void {
 // lock: two processes starting the sandbox at once must not both apt-get or both start dockerd
 
 // Callers in this process queue up here; other processes wait on the lock file.
-let inProcess: Promise<unknown> = Promise.resolve();
+const queued = inProcessQueue();
 
 function withLock<T>(fn: () => Promise<T>): Promise<T> {
-  const next = inProcess.then(() => withPidFileLock(join(SANDBOX_STATE_DIR, 'start.lock'), 30 * 60_000, fn));
-  inProcess = next.catch(() => undefined);
-  return next;
+  return queued(() => withPidFileLock(join(SANDBOX_STATE_DIR, 'start.lock'), 30 * 60_000, fn));
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -116,6 +116,16 @@ export function readPid(file: string): number | undefined {
   }
 }
 
+/** Runs the functions given one after another in this process: a pid-file lock cannot tell them apart. */
+export function inProcessQueue(): <T>(fn: () => Promise<T>) => Promise<T> {
+  let last: Promise<unknown> = Promise.resolve();
+  return <T>(fn: () => Promise<T>) => {
+    const next = last.then(fn);
+    last = next.catch(() => undefined);
+    return next;
+  };
+}
+
 /**
  * Runs `fn` holding `lock`, a file naming the holder's pid, across processes. A lock left by a
  * process that died (or by an earlier process that had our pid) is stale and taken over.
