@@ -8,6 +8,7 @@ import { mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runAction } from '../tests/harness/runAction.js';
+import { plainDeployScript } from './plainDeploy.js';
 import { buildTestImage, freePort, startSandbox, writeComposeApp } from '../tests/sandbox/Sandbox.js';
 import { removeApp, type TestApp } from '../tests/support/deployKit.js';
 
@@ -62,25 +63,16 @@ async function viaAction(image: string): Promise<number> {
   return now() - t;
 }
 
-// The hand-written deploy this project replaces, as people write it.
-const plainScript = `
-set -eu
-SSH="ssh -i ${keyFile} -p ${info.sshPort} -o UserKnownHostsFile=${knownFile} -o BatchMode=yes ${info.sshUser}@${info.sshHost}"
-DIR=njord/${scriptApp.name}
-$SSH "mkdir -p $DIR"
-scp -q -i ${keyFile} -P ${info.sshPort} -o UserKnownHostsFile=${knownFile} -o BatchMode=yes ${workspace}/docker-compose.yml ${info.sshUser}@${info.sshHost}:$DIR/docker-compose.yml
-$SSH "cd $DIR && export IMAGE=$1 && docker-compose -p ${scriptApp.name} pull -q && docker-compose -p ${scriptApp.name} up -d --remove-orphans"
-# The app's port is on the server's loopback: poll it there, in one more ssh session.
-$SSH bash -s <<'POLL'
-ok=0
-for i in $(seq 1 60); do
-  if curl -fsS -o /dev/null http://127.0.0.1:${port}/health; then ok=$((ok+1)); else ok=0; fi
-  [ "$ok" -ge ${successes} ] && exit 0
-  sleep ${interval}
-done
-exit 1
-POLL
-`;
+const plainScript = plainDeployScript({
+  hostSpec: info.hostSpec,
+  keyFile,
+  knownFile,
+  app: scriptApp.name,
+  workspace,
+  port,
+  interval,
+  successes,
+});
 
 function viaScript(image: string): number {
   const t = now();

@@ -1,14 +1,18 @@
 // Deploy v1→v2 of the same app to 8 sandbox servers at once (`rollout: parallel`) and to one of
 // them alone, through the bundled action, alternating, and print the median ratio: what one more
-// host costs a parallel deploy. Servers 3..8 are started (or found running) by tests/sandbox/Fleet.ts.
+// host costs a parallel deploy. Side by side, the same with the hand-written deploy (plainDeploy.ts)
+// run on every host at once: its ratio is what the servers sharing this machine cost anyone, so
+// the action's ratio over it is what njord's fan-out adds.
+// Servers 3..8 are started (or found running) by tests/sandbox/Fleet.ts.
 // Run as root: npx tsx bench/rollout.bench.ts [rounds] [hosts]
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runAction } from '../tests/harness/runAction.js';
 import { ensureFleet } from '../tests/sandbox/Fleet.js';
 import { buildTestImage, freePort, startSandbox, writeComposeApp } from '../tests/sandbox/Sandbox.js';
 import { removeApp, type TestApp } from '../tests/support/deployKit.js';
+import { plainDeployScript, runPlainDeploys } from './plainDeploy.js';
 
 const rounds = Number(process.argv[2] ?? 3);
 const hostCount = Number(process.argv[3] ?? 8);
@@ -35,6 +39,24 @@ const app = (name: string, server: string): TestApp => ({
 // Different app names: the one-host deploy and the fleet's never share a lock or a port's owner.
 const fleetApps = fleet.servers.map((s) => app('bench-fleet', s.name));
 const oneApp = app('bench-one', fleet.servers[0]!.name);
+const handFleetApps = fleet.servers.map((s) => app('bench-hand-fleet', s.name));
+const handOneApp = app('bench-hand-one', fleet.servers[0]!.name);
+
+const keyFile = join(workspace, 'id');
+writeFileSync(keyFile, info.privateKey, { mode: 0o600 });
+const knownFile = join(workspace, 'known_hosts');
+writeFileSync(knownFile, fleet.knownHosts);
+// The action's gate defaults: 2 good answers in a row, 1 s apart.
+const handScript = (name: string, hostSpec: string) =>
+  plainDeployScript({ hostSpec, keyFile, knownFile, app: name, workspace, port, interval: 1, successes: 2 });
+const handFleet = fleet.servers.map((s) => handScript('bench-hand-fleet', s.hostSpec));
+const handOne = [handScript('bench-hand-one', fleet.servers[0]!.hostSpec)];
+
+async function deployByHand(scripts: string[], image: string): Promise<number> {
+  const t = now();
+  await runPlainDeploys(scripts, image);
+  return now() - t;
+}
 
 /** Per phase, the slowest host's time in ms (the summary's Connect, Pull, Start, Gate columns). */
 type Phases = Record<'connect' | 'pull' | 'start' | 'gate', number>;
@@ -74,25 +96,31 @@ async function deployTo(name: string, hosts: string, image: string): Promise<num
   return now() - t;
 }
 
-const fleetTimes: number[] = [];
-const oneTimes: number[] = [];
-const clear = () => [...fleetApps, oneApp].forEach(removeApp);
+type Side = 'fleet' | 'one' | 'handFleet' | 'handOne';
+const times: Record<Side, number[]> = { fleet: [], one: [], handFleet: [], handOne: [] };
+const sides: Side[] = ['fleet', 'one', 'handFleet', 'handOne'];
+const clear = () => [...fleetApps, oneApp, ...handFleetApps, handOneApp].forEach(removeApp);
 try {
   for (let i = 0; i < rounds; i++) {
-    const order = i % 2 ? (['one', 'fleet'] as const) : (['fleet', 'one'] as const);
-    for (const which of order) {
-      // Each starts from v1 running (untimed), then times v1→v2. The two share the port: clear first.
+    // Each side in turn, the order turned each round; each starts from v1 running (untimed), then
+    // times v1→v2. All share the port: clear first.
+    for (const which of sides.map((_, k) => sides[(k + i) % sides.length]!)) {
       clear();
       if (which === 'fleet') {
         await deployTo('bench-fleet', fleet.hosts, v1.refByDigest);
-        fleetTimes.push(await deployTo('bench-fleet', fleet.hosts, v2.refByDigest));
-      } else {
+        times.fleet.push(await deployTo('bench-fleet', fleet.hosts, v2.refByDigest));
+      } else if (which === 'one') {
         await deployTo('bench-one', fleet.servers[0]!.hostSpec, v1.refByDigest);
-        oneTimes.push(await deployTo('bench-one', fleet.servers[0]!.hostSpec, v2.refByDigest));
+        times.one.push(await deployTo('bench-one', fleet.servers[0]!.hostSpec, v2.refByDigest));
+      } else {
+        const scripts = which === 'handFleet' ? handFleet : handOne;
+        await deployByHand(scripts, v1.refByDigest);
+        times[which].push(await deployByHand(scripts, v2.refByDigest));
       }
     }
+    const ms = (side: Side) => `${times[side].at(-1)!.toFixed(0)} ms`;
     console.log(
-      `round ${i + 1}: ${hostCount} hosts ${fleetTimes.at(-1)!.toFixed(0)} ms, 1 host ${oneTimes.at(-1)!.toFixed(0)} ms`,
+      `round ${i + 1}: action ${hostCount} hosts ${ms('fleet')}, 1 host ${ms('one')}; by hand ${hostCount} hosts ${ms('handFleet')}, 1 host ${ms('handOne')}`,
     );
     // Where the time goes: a phase that grows on every host is the servers' (sharing this machine's cores).
     for (const which of ['fleet', 'one'] as const)
@@ -103,8 +131,19 @@ try {
 } finally {
   clear();
 }
-const ratio = median(fleetTimes) / median(oneTimes);
+const m = (side: Side) => median(times[side]);
+const actionRatio = m('fleet') / m('one');
+const handRatio = m('handFleet') / m('handOne');
+console.log(`\ndeploy v1→v2, median of ${rounds}, ${hostCount} hosts in parallel against 1 host:`);
 console.log(
-  `\ndeploy v1→v2, median of ${rounds}: ${hostCount} hosts in parallel ${median(fleetTimes).toFixed(0)} ms, 1 host ${median(oneTimes).toFixed(0)} ms`,
+  `  action:  ${m('fleet').toFixed(0)} ms / ${m('one').toFixed(0)} ms = ratio ${actionRatio.toFixed(2)} (goal ≤ 1.30)`,
 );
-console.log(`ratio ${ratio.toFixed(2)} (goal ≤ 1.30)`);
+console.log(
+  `  by hand: ${m('handFleet').toFixed(0)} ms / ${m('handOne').toFixed(0)} ms = ratio ${handRatio.toFixed(2)}`,
+);
+console.log(
+  `  what njord's fan-out adds over the machine's own (action ratio / by-hand ratio): ${(actionRatio / handRatio).toFixed(2)}`,
+);
+console.log(
+  `  action / by hand, ${hostCount} hosts: ${(m('fleet') / m('handFleet')).toFixed(2)}; 1 host: ${(m('one') / m('handOne')).toFixed(2)}`,
+);
