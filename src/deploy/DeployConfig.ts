@@ -15,7 +15,7 @@ import type { ReleaseFiles } from '../release/ReleaseFiles.js';
 import { OutsideDeployWindow, outsideWindows, parseDeployWindows, type DeployWindow } from './DeployWindows.js';
 import { readZeroDowntime, type ZeroDowntimeSpec } from './zeroDowntime/ZeroDowntimeConfig.js';
 import { readRollout, type RolloutSpec } from './RolloutBatches.js';
-import { checkSwarmInputs, readMode, type DeployMode } from './swarm/SwarmConfig.js';
+import { checkSwarmHealth, checkSwarmInputs, readMode, type DeployMode } from './swarm/SwarmConfig.js';
 import { SWARM_FILE, swarmStackFiles } from './swarm/SwarmStackFiles.js';
 
 export interface ComposeFile {
@@ -124,6 +124,7 @@ export function readDeployConfig(
   const releaseTasks = readReleaseTasks(inputs, composeFiles);
   const rollout = readRollout(inputs);
   checkSwarmInputs(mode, rollout, releaseTasks);
+  checkSwarmHealth(mode, health);
   return {
     ...connection,
     composeFiles,

@@ -7,7 +7,7 @@ import { InputError } from '../inputs/InputError.js';
 import type { InputReader } from '../inputs/InputReader.js';
 import { parseTo, type TargetSpec } from './RollbackTarget.js';
 import { readRollout, type RolloutSpec } from '../deploy/RolloutBatches.js';
-import { readMode, type DeployMode } from '../deploy/swarm/SwarmConfig.js';
+import { checkSwarmHealth, readMode, type DeployMode } from '../deploy/swarm/SwarmConfig.js';
 
 export interface RollbackConfig extends ConnectionConfig {
   to: TargetSpec;
@@ -32,17 +32,20 @@ export function readRollbackConfig(inputs: InputReader, meta: RunMeta): Rollback
   const toText = inputs.string('to', 'previous');
   const reason = inputs.string('reason') || undefined;
   if (reason && reason.length > 1000) throw new InputError('reason', 'is longer than 1000 characters; say it shorter');
+  const health = readHealthSpec(inputs, deployHealthInputs);
+  const mode = readMode(inputs);
+  checkSwarmHealth(mode, health);
   return {
     ...connection,
     to: parseTo(toText),
     toText,
     reason,
-    health: readHealthSpec(inputs, deployHealthInputs),
+    health,
     registry: readRegistry(inputs, 'later'),
     lockTimeoutMs: inputs.seconds('lock-timeout', 300, { min: 0, max: 86_400 }) * 1000,
     dryRun: inputs.bool('dry-run', false),
     meta,
     rollout: readRollout(inputs),
-    mode: readMode(inputs),
+    mode,
   };
 }

@@ -155,6 +155,18 @@ describeOnSandbox('mode: swarm', () => {
         expect(allOn(a.name, 'v1')).toBe(true);
         expect(onServer(a.server, `readlink ${a.root}/current`).trim()).toBe(`releases/${r1}`);
         expect(second.outputs.release).not.toBe(r1);
+
+        // An exec:// check would pass or fail by where swarm put the tasks: refused, nothing changes.
+        const refused = await deploy(info, a, images.v2, {
+          ...inputs,
+          'health-url': `http://127.0.0.1:${a.port}/health\nexec://web/true`,
+        });
+        expect(refused.exitCode).not.toBe(0);
+        expect(visibleLog(refused)).toMatch(
+          /Input 'health-url': 'exec:\/\/web\/true' runs in a container on the manager/,
+        );
+        expect(onServer(a.server, `readlink ${a.root}/current`).trim()).toBe(`releases/${r1}`);
+        expect(allOn(a.name, 'v1')).toBe(true);
       } finally {
         const counts = load.stop();
         console.log(`[swarm] load: ${JSON.stringify({ ...counts, failed: counts.failed.slice(0, 5) })}`);

@@ -1,5 +1,7 @@
 // mode: swarm without a host: the files njord adds to a stack, the inputs it refuses, how the gate
 // judges a stack from what a manager says of it, and which host is the manager.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { swarmStackFiles, SWARM_FILE } from '../../src/deploy/swarm/SwarmStackFiles.js';
@@ -8,6 +10,12 @@ import { judgeStack, parseStackState, type StackService, type StackTask } from '
 import { notAManager } from '../../src/deploy/swarm/pickManager.js';
 import { InputError } from '../../src/inputs/InputError.js';
 import { PARALLEL } from '../../src/deploy/RolloutBatches.js';
+import { readDeployConfig } from '../../src/deploy/DeployConfig.js';
+import { readRollbackConfig } from '../../src/rollback/RollbackConfig.js';
+import { InputReader } from '../../src/inputs/InputReader.js';
+import { inputError } from '../support/inputError.js';
+import { scratchDir } from '../support/scratchDir.js';
+import { throwawayKey } from '../support/throwawayKey.js';
 
 const file = (name: string, content: string) => ({ name, source: name, content });
 const zd = {
@@ -152,5 +160,35 @@ describe('notAManager', () => {
     expect(notAManager('active true\n')).toBeUndefined();
     expect(notAManager('active false')).toMatch(/worker/);
     expect(notAManager('inactive false')).toMatch(/docker swarm init/);
+  });
+});
+
+describe('health checks in swarm mode', () => {
+  const scratch = scratchDir('njord-swarm-health-');
+  writeFileSync(join(scratch, 'docker-compose.yml'), 'services:\n  web:\n    image: ${IMAGE}\n');
+  const values = (extra: Record<string, string>): InputReader => {
+    const v: Record<string, string> = {
+      hosts: 'deploy@example.com',
+      'ssh-key': throwawayKey(),
+      'known-hosts': 'example.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOcXRh/SvVm1Pl4HcKpnWUeTdaViMfZeohiXtrlLGDdJ',
+      app: 'shop',
+      ...extra,
+    };
+    return new InputReader({ get: (n) => v[n] ?? '' });
+  };
+  const urls = 'http://127.0.0.1:8080/health\nexec://web/wget -q -O /dev/null http://127.0.0.1:8080/health';
+
+  it('refuses an exec:// check, which would depend on where swarm put the tasks, in the deploy and the rollback', () => {
+    for (const read of [
+      (extra: Record<string, string>) => readDeployConfig(values(extra), scratch, {}),
+      (extra: Record<string, string>) => readRollbackConfig(values(extra), {}),
+    ]) {
+      const err = inputError(() => read({ mode: 'swarm', 'health-url': urls }));
+      expect(err.input).toBe('health-url');
+      expect(err.message).toMatch(/'exec:\/\/web\/wget .*' runs in a container on the manager/);
+      expect(err.message).toMatch(/Docker healthcheck/);
+      expect(() => read({ mode: 'swarm', 'health-url': 'http://127.0.0.1:8080/health' })).not.toThrow();
+      expect(() => read({ 'health-url': urls })).not.toThrow();
+    }
   });
 });

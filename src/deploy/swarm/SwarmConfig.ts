@@ -1,6 +1,8 @@
 // The `mode` input: `compose` (each host runs the app with Compose) or `swarm` (the first reachable
 // manager deploys the app as a stack, and swarm's rolling update switches the tasks). In swarm mode
 // the compose files travel as written, with one file njord adds (SwarmStackFiles).
+import { parseHealthTarget } from '../../health/healthTargets.js';
+import type { HealthGateSpec } from '../../health/readHealthSpec.js';
 import { InputError } from '../../inputs/InputError.js';
 import type { InputReader } from '../../inputs/InputReader.js';
 import type { RolloutSpec } from '../RolloutBatches.js';
@@ -29,5 +31,22 @@ export function checkSwarmInputs(mode: DeployMode, rollout: RolloutSpec, tasks: 
     throw new InputError(
       'backup-before',
       `is not available in mode: swarm: a swarm's volumes live on the nodes that run its tasks; back up from the node (see docs/how-tos/swarm.md)`,
+    );
+}
+
+/**
+ * An exec:// check runs in a container on the host njord reaches, the manager; a stack's tasks run
+ * on any node, so such a check would pass or fail by where swarm placed them. Refused up front.
+ */
+export function checkSwarmHealth(mode: DeployMode, health: HealthGateSpec): void {
+  if (mode !== 'swarm') return;
+  const exec = health.urls.find((url) => {
+    const target = parseHealthTarget(url);
+    return 'kind' in target && target.kind === 'exec';
+  });
+  if (exec)
+    throw new InputError(
+      'health-url',
+      `'${exec}' runs in a container on the manager, but in mode: swarm a service's tasks run on any node: give the service a Docker healthcheck (the gate waits for its tasks to be healthy), or check it by http:// or tcp://`,
     );
 }
