@@ -194,9 +194,15 @@ export class HostRollback {
       );
   }
 
-  /** Undoes phase 1 after a failure on any host: ends the login, frees the lock (nothing else was changed). */
+  /**
+   * Undoes phase 1 after a failure on any host: ends the login, frees the lock, and takes away the
+   * app's directory when taking the lock made it (a host that never ran the app): nothing else changed.
+   */
   async abandon(): Promise<void> {
-    await this.lock.release({ first: this.plan?.logout ?? logoutCommand(this.session.layout.dockerConfig) });
+    await this.lock.release({
+      first: this.plan?.logout ?? logoutCommand(this.session.layout.dockerConfig),
+      removeMadeDirs: true,
+    });
   }
 
   /** Phase 2: start the target as it ran, gate it; keep it, or leave the healthier of the two (FallBack). */

@@ -58,7 +58,12 @@ export async function rollback(cfg: RollbackConfig, log: Log, hooks: RollbackHoo
         (r) =>
           `'${cfg.toText}' matches no release on ${r.result.host}: ${r.result.reason}. Releases kept there, newest first:\n${describeReleases(r.result.releases ?? [])}`,
       );
-      const error = new InputError('to', `${lists.join('\n')}\nNothing was changed.`);
+      // A stack's releases are kept on the manager that deployed it, not on the others.
+      const swarm =
+        cfg.mode === 'swarm' && cfg.hosts.length > 1
+          ? `\nIn mode: swarm the releases are kept on the manager that deployed; if that was another one, list it first in hosts.`
+          : '';
+      const error = new InputError('to', `${lists.join('\n')}${swarm}\nNothing was changed.`);
       return { status: 'failed', hosts: runs.map((r) => r.result), error, tookMs: took() };
     }
     if (cfg.dryRun) {

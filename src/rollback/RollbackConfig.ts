@@ -7,7 +7,7 @@ import { InputError } from '../inputs/InputError.js';
 import type { InputReader } from '../inputs/InputReader.js';
 import { parseTo, type TargetSpec } from './RollbackTarget.js';
 import { readRollout, type RolloutSpec } from '../deploy/RolloutBatches.js';
-import { checkSwarmHealth, readMode, type DeployMode } from '../deploy/swarm/SwarmConfig.js';
+import { checkSwarmHealth, checkSwarmRollout, readMode, type DeployMode } from '../deploy/swarm/SwarmConfig.js';
 
 export interface RollbackConfig extends ConnectionConfig {
   to: TargetSpec;
@@ -34,6 +34,8 @@ export function readRollbackConfig(inputs: InputReader, meta: RunMeta): Rollback
   if (reason && reason.length > 1000) throw new InputError('reason', 'is longer than 1000 characters; say it shorter');
   const health = readHealthSpec(inputs, deployHealthInputs);
   const mode = readMode(inputs);
+  const rollout = readRollout(inputs);
+  checkSwarmRollout(mode, rollout);
   checkSwarmHealth(mode, health);
   return {
     ...connection,
@@ -45,7 +47,7 @@ export function readRollbackConfig(inputs: InputReader, meta: RunMeta): Rollback
     lockTimeoutMs: inputs.seconds('lock-timeout', 300, { min: 0, max: 86_400 }) * 1000,
     dryRun: inputs.bool('dry-run', false),
     meta,
-    rollout: readRollout(inputs),
+    rollout,
     mode,
   };
 }

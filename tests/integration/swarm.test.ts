@@ -167,6 +167,20 @@ describeOnSandbox('mode: swarm', () => {
         );
         expect(onServer(a.server, `readlink ${a.root}/current`).trim()).toBe(`releases/${r1}`);
         expect(allOn(a.name, 'v1')).toBe(true);
+
+        // Another manager first: it keeps none of the app's releases. Refused with what to do, nothing changes.
+        const elsewhere = await rollback(info, a, {
+          hosts: [1, 0, 2].map((i) => swarm.servers[i]!.hostSpec).join('\n'),
+          'known-hosts': swarm.knownHosts,
+          mode: 'swarm',
+          to: r1,
+        });
+        expect(elsewhere.outputs.status).toBe('failed');
+        expect(visibleLog(elsewhere)).toMatch(/Input 'to': '\S+' matches no release on \S+2206/);
+        expect(visibleLog(elsewhere)).toMatch(/kept on the manager that deployed; .* list it first in hosts/);
+        expect(onServer(swarm.servers[1]!.name, `test -e ${a.root} && echo left || echo none`).trim()).toBe('none');
+        expect(onServer(a.server, `readlink ${a.root}/current`).trim()).toBe(`releases/${r1}`);
+        expect(allOn(a.name, 'v1')).toBe(true);
       } finally {
         const counts = load.stop();
         console.log(`[swarm] load: ${JSON.stringify({ ...counts, failed: counts.failed.slice(0, 5) })}`);

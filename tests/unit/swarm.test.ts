@@ -191,4 +191,11 @@ describe('health checks in swarm mode', () => {
       expect(() => read({ 'health-url': urls })).not.toThrow();
     }
   });
+
+  it('refuses rollout in the rollback as in the deploy: a stack has one manager and swarm sets the pace', () => {
+    const err = inputError(() => readRollbackConfig(values({ mode: 'swarm', rollout: 'serial' }), {}));
+    expect(err.input).toBe('rollout');
+    expect(err.message).toMatch(/swarm's rolling update .* sets the pace: remove rollout/);
+    expect(() => readRollbackConfig(values({ rollout: 'serial' }), {})).not.toThrow();
+  });
 });

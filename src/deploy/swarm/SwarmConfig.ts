@@ -17,11 +17,7 @@ export function readMode(inputs: InputReader): DeployMode {
 /** Refuses what has no meaning for a stack, before any host is touched. */
 export function checkSwarmInputs(mode: DeployMode, rollout: RolloutSpec, tasks: ReleaseTasksConfig): void {
   if (mode !== 'swarm') return;
-  if (rollout.kind !== 'parallel')
-    throw new InputError(
-      'rollout',
-      `is for hosts that each run the app (mode: compose); with mode: swarm one manager deploys the stack and swarm's rolling update (deploy.update_config) sets the pace: remove rollout`,
-    );
+  checkSwarmRollout(mode, rollout);
   if (tasks.tasks.length)
     throw new InputError(
       'release-command',
@@ -31,6 +27,15 @@ export function checkSwarmInputs(mode: DeployMode, rollout: RolloutSpec, tasks: 
     throw new InputError(
       'backup-before',
       `is not available in mode: swarm: a swarm's volumes live on the nodes that run its tasks; back up from the node (see docs/how-tos/swarm.md)`,
+    );
+}
+
+/** `rollout` paces hosts that each run the app; a stack has one manager and swarm's own pace. */
+export function checkSwarmRollout(mode: DeployMode, rollout: RolloutSpec): void {
+  if (mode === 'swarm' && rollout.kind !== 'parallel')
+    throw new InputError(
+      'rollout',
+      `is for hosts that each run the app (mode: compose); with mode: swarm one manager deploys the stack and swarm's rolling update (deploy.update_config) sets the pace: remove rollout`,
     );
 }
 
