@@ -4,6 +4,7 @@ import { InputError } from '../inputs/InputError.js';
 import type { InputReader } from '../inputs/InputReader.js';
 import { readSshAccess, type SshAccess } from '../ssh/ConnectionConfig.js';
 import { readHealthSpec, type HealthGateSpec, type HealthInputNames } from './readHealthSpec.js';
+import { isExecCheck } from './healthTargets.js';
 
 export const healthGateInputs: HealthInputNames = {
   urls: 'urls',
@@ -41,7 +42,7 @@ export function readHealthGateConfig(inputs: InputReader): HealthGateConfig {
   for (const name of ['ssh-key', 'known-hosts'])
     if (inputs.raw(name).trim())
       throw new InputError('hosts', `is required when ${name} is given: the user@host[:port] to check through`);
-  const exec = spec.urls.find((u) => /^exec:\/\//i.test(u));
+  const exec = spec.urls.find(isExecCheck);
   if (exec) throw new InputError('hosts', `is required for ${exec}: an exec:// check runs in a container on a host`);
   return { spec };
 }

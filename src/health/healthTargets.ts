@@ -7,6 +7,11 @@ export type HealthTarget =
   | { kind: 'tcp'; raw: string; host: string; port: number }
   | { kind: 'exec'; raw: string; service: string; argv: string[] };
 
+/** True when `raw` asks for a command in a container (exec://), which needs a host to run on. */
+export function isExecCheck(raw: string): boolean {
+  return /^exec:\/\//i.test(raw);
+}
+
 /** The target `raw` names, or why it names none (for the input error). */
 export function parseHealthTarget(raw: string): HealthTarget | { error: string } {
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(raw)?.[1]?.toLowerCase();

@@ -1,7 +1,7 @@
 // The `mode` input: `compose` (each host runs the app with Compose) or `swarm` (the first reachable
 // manager deploys the app as a stack, and swarm's rolling update switches the tasks). In swarm mode
 // the compose files travel as written, with one file njord adds (SwarmStackFiles).
-import { parseHealthTarget } from '../../health/healthTargets.js';
+import { isExecCheck } from '../../health/healthTargets.js';
 import type { HealthGateSpec } from '../../health/readHealthSpec.js';
 import { InputError } from '../../inputs/InputError.js';
 import type { InputReader } from '../../inputs/InputReader.js';
@@ -45,10 +45,7 @@ export function checkSwarmRollout(mode: DeployMode, rollout: RolloutSpec): void 
  */
 export function checkSwarmHealth(mode: DeployMode, health: HealthGateSpec): void {
   if (mode !== 'swarm') return;
-  const exec = health.urls.find((url) => {
-    const target = parseHealthTarget(url);
-    return 'kind' in target && target.kind === 'exec';
-  });
+  const exec = health.urls.find(isExecCheck);
   if (exec)
     throw new InputError(
       'health-url',
